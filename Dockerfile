@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# obhub API image. Build: docker build -t obhub .
+# Run:   docker run -p 8000:8000 -v obhub-data:/var/lib/obhub obhub
+# The volume holds the SQLite database and the generated key-encryption key (OBHUB_KEK
+# or OBHUB_KEK_FILE supply one instead); set OBHUB_DATABASE_URL for PostgreSQL.
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# ---------------------------------------------------------------- builder: wheels only
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /build
+COPY pyproject.toml README.md ./
+COPY src ./src
+# The project's own wheel, then a wheel for every dependency it declares.
+RUN pip wheel --no-deps --wheel-dir /dist . \
+ && pip wheel --wheel-dir /wheels /dist/*.whl
+
+# ---------------------------------------------------------------- runtime
+FROM ${PYTHON_IMAGE}
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    OBHUB_DATA_DIR=/var/lib/obhub
+
+# Installs from the builder's wheels only: no compiler, no index, no source tree.
+RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
+    pip install --no-index --find-links /wheels obhub
+
+RUN groupadd --system --gid 10001 obhub \
+ && useradd --system --uid 10001 --gid obhub --home-dir /nonexistent --no-create-home \
+        --shell /usr/sbin/nologin obhub \
+ && install -d -o obhub -g obhub -m 0700 /var/lib/obhub
+
+WORKDIR /app
+USER obhub:obhub
+VOLUME ["/var/lib/obhub"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+
+CMD ["obhub", "serve", "--host", "0.0.0.0", "--port", "8000"]
