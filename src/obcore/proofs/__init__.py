@@ -1,0 +1,1 @@
+"""Proof formats: VC-JWT (external proof) and Data Integrity (embedded proofs)."""
