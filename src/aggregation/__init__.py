@@ -1,0 +1,1 @@
+"""aggregation: regional référentiel, rule evaluation and minting of regional credentials."""

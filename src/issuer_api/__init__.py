@@ -1,0 +1,1 @@
+"""issuer_api: the FastAPI service and the ``obhub`` command line."""

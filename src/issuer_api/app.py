@@ -1,0 +1,237 @@
+"""The FastAPI application: :func:`create_app`, its lifespan, middleware and logging.
+
+Nothing happens at import time. ``create_app(settings)`` assembles the application;
+its lifespan (run by the ASGI server at start-up) configures logging, creates the data
+directory and loads — or, on first start, generates — the key-encryption key.
+
+What the application keeps on ``app.state``: ``settings`` (:class:`Settings`), ``kek``
+(the key-encryption key as :class:`pydantic.SecretBytes`, set by the lifespan) and the
+readiness checks of :mod:`issuer_api.routers.health`.
+
+Middleware, outermost first::
+
+    ServerErrorMiddleware       (Starlette) turns any escaped exception into 500 internal_error
+    RequestContextMiddleware    request id (X-Request-ID) and one JSON log line per request
+    BodySizeLimitMiddleware     413 payload_too_large past OBHUB_MAX_BODY_BYTES
+    ExceptionMiddleware         (Starlette) ApiError, validation and HTTP errors -> error body
+    routers
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Final, TextIO
+
+from fastapi import FastAPI
+from pydantic import SecretBytes
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuer_api.errors import (
+    REQUEST_ID_HEADER,
+    BodySizeLimitMiddleware,
+    install_error_handlers,
+    set_request_id,
+)
+from issuer_api.routers import health
+from issuer_api.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("issuer_api.access")
+
+DESCRIPTION: Final = """\
+**Français.** obhub émet, vérifie et agrège des badges numériques
+[Open Badges 3.0](https://www.imsglobal.org/spec/ob/v3p0/) pour les écosystèmes
+régionaux de reconnaissance des compétences (premier utilisateur : Région Normandie).
+
+Toutes les erreurs ont le même corps : `{"error": {"code", "message", "messages",
+"status", "request_id", "details"}}`. `code` est stable et n'est jamais traduit ;
+`message` suit l'en-tête `Accept-Language` (français ou anglais) ; `messages` donne
+les deux langues. Chaque réponse porte l'en-tête `X-Request-ID`.
+
+---
+
+**English.** obhub issues, verifies and aggregates Open Badges 3.0 digital credentials
+for regional skills-recognition ecosystems (first user: Région Normandie).
+
+Every error has the same body: `{"error": {"code", "message", "messages", "status",
+"request_id", "details"}}`. `code` is stable and never translated; `message` follows
+the `Accept-Language` header (French or English); `messages` carries both languages.
+Every response carries an `X-Request-ID` header.
+"""
+
+OPENAPI_TAGS: Final = [
+    {"name": "health", "description": "Sondes de vie et de disponibilité / Liveness, readiness."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Assemble the application. ``settings`` defaults to :func:`get_settings` (the environment)."""
+    settings = settings if settings is not None else get_settings()
+    app = FastAPI(
+        title="obhub",
+        version=_package_version(),
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    # add_middleware wraps what is already there: the last added runs first.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        default_language=settings.default_language,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    configure_logging(settings.log_level)
+    settings.ensure_data_dir()
+    app.state.kek = SecretBytes(settings.load_or_create_kek())
+    logger.info(
+        "obhub started",
+        extra={
+            "version": app.version,
+            "database_backend": settings.effective_database_url.split(":", 1)[0],
+        },
+    )
+    yield
+    logger.info("obhub stopped")
+
+
+def _package_version() -> str:
+    try:
+        return version("obhub")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+# --------------------------------------------------------------------------- request context
+
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+class RequestContextMiddleware:
+    """Give each request an id and log one JSON line when it completes.
+
+    An incoming ``X-Request-ID`` is kept if it is 1-128 characters of ``A-Z a-z 0-9 . _ : -``
+    starting with a letter or digit (safe to log and to echo); otherwise a new one is
+    generated. The id is echoed
+    in the response header and stored for the error handlers. The log line records
+    method, path (without query string), status, duration and request id — never bodies,
+    headers or query parameters.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
+        if incoming is not None and _SANE_REQUEST_ID.fullmatch(incoming):
+            request_id = incoming
+        else:
+            request_id = uuid.uuid4().hex
+        set_request_id(scope, request_id)
+        status = 500  # if the application fails before answering
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_logger.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "request_id": request_id,
+                },
+            )
+
+
+# --------------------------------------------------------------------------- logging
+
+_RECORD_ATTRIBUTES: Final = frozenset(
+    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))
+) | {"message", "asctime", "taskName", "color_message"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``ts``, ``level``, ``logger``, ``message``, then any
+    ``extra=`` fields, then ``exc_info`` (the formatted traceback) if there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
+                payload[key] = value
+        if record.exc_info:
+            payload["exc_info"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            payload["stack_info"] = self.formatStack(record.stack_info)
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+class _JsonStderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to the current ``sys.stderr`` (which test runners swap) in JSON."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def configure_logging(level: str) -> None:
+    """Send every log record, uvicorn's included, to stderr as JSON lines at ``level``.
+
+    Idempotent. uvicorn's own access log is silenced (:class:`RequestContextMiddleware`
+    writes the request line, with the request id), and so are httpx's INFO lines, which
+    carry full outbound URLs.
+    """
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _JsonStderrHandler)]:
+        root.removeHandler(handler)
+    root.addHandler(_JsonStderrHandler())
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # httpx logs every outbound URL, query string included, at INFO.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,350 @@
+"""The ``obhub`` command line: a stable contract for operators and partner CI.
+
+Exit codes (``obhub verify``): 0 valid, 1 invalid, 2 could not be checked,
+64 usage error (bad arguments, unreadable input). Other commands exit 0 on
+success and 64 on a usage or input error. Secrets are never printed except
+where a command exists to hand one over once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import uvicorn
+
+from obcore import baking, did
+from obcore.errors import ObcoreError, ResolutionError
+from obcore.keys import KeyPair
+from obcore.model import parse_datetime
+from obcore.proofs import dataintegrity, vcjwt
+from obcore.resolve import LocalResolver
+from verify.pipeline import VerifyOptions, verify
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_INDETERMINATE = 2
+EXIT_USAGE = 64
+
+
+class UsageError(Exception):
+    """Bad arguments or input: reported on stderr, exit code 64."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise UsageError(message)
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_read_input(path))
+    except (ValueError, UnicodeDecodeError):
+        _fail(f"{path} is not valid JSON")
+    if not isinstance(value, dict):
+        _fail(f"{path} must hold a JSON object")
+    return value
+
+
+def _write_secret_file(path: Path, text: str) -> None:
+    """Create ``path`` readable by its owner only (private key material)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
+# ---- keys -------------------------------------------------------------------
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> int:
+
+    pair = KeyPair.generate(args.type)
+    public = pair.public
+    if args.controller:
+        controller = args.controller
+        vm_id = f"{controller}#{public.to_multibase() if pair.type != 'rsa' else 'key-1'}"
+    elif pair.type == "rsa":
+        controller = did.did_jwk_for(public)
+        vm_id = f"{controller}#0"
+    else:
+        controller = did.did_key_for(public)
+        vm_id = did.did_key_vm_id(public)
+    pair = pair.with_ids(vm_id, controller)
+    out = Path(args.out)
+    _write_secret_file(out, pair.dumps() + "\n")
+    print(
+        json.dumps(
+            {
+                "type": pair.type,
+                "controller": controller,
+                "verificationMethod": vm_id,
+                "publicKeyJwk": public.to_jwk(),
+                "file": str(out),
+            },
+            indent=2,
+        )
+    )
+    return EXIT_OK
+
+
+def _load_key(path: str) -> Any:
+
+    try:
+        pair = KeyPair.from_export(_read_json(path))
+    except ObcoreError as exc:
+        _fail(f"{path}: {exc.message}")
+    if pair.controller is None or pair.id is None:
+        if pair.type == "rsa":
+            controller = did.did_jwk_for(pair.public)
+            pair = pair.with_ids(f"{controller}#0", controller)
+        else:
+            pair = pair.with_ids(did.did_key_vm_id(pair.public), did.did_key_for(pair.public))
+    return pair
+
+
+# ---- sign -------------------------------------------------------------------
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+
+    credential = _read_json(args.credential)
+    pair = _load_key(args.key)
+    if not args.keep_issuer:
+        issuer = credential.get("issuer")
+        if isinstance(issuer, dict):
+            credential["issuer"] = {**issuer, "id": pair.controller}
+        else:
+            credential["issuer"] = pair.controller
+    try:
+        if args.format == "di":
+            if pair.type != "ed25519":
+                _fail(
+                    "Data Integrity (eddsa-rdfc-2022) signing needs an Ed25519 key; "
+                    "use --format jwt for P-256 or RSA keys"
+                )
+            if args.alg not in (None, "EdDSA"):
+                _fail("--alg applies to --format jwt only")
+            signed = dataintegrity.add_proof(credential, pair, created=args.created)
+            sys.stdout.write(json.dumps(signed, indent=2, ensure_ascii=False) + "\n")
+        else:
+            if args.alg is not None and args.alg != pair.jws_alg:
+                _fail(
+                    f"--alg {args.alg} does not match the {pair.type} key "
+                    f"(which signs {pair.jws_alg})"
+                )
+            sys.stdout.write(vcjwt.sign_vc_jwt(credential, pair, kid=pair.id) + "\n")
+    except ObcoreError as exc:
+        _fail(f"cannot sign: {exc.message} ({exc.code})")
+    return EXIT_OK
+
+
+# ---- verify -------------------------------------------------------------------
+
+
+def _status_files(pairs: Sequence[str]) -> dict[str, Mapping[str, Any] | str]:
+    mapping: dict[str, Mapping[str, Any] | str] = {}
+    for item in pairs:
+        url, sep, path = item.partition("=")
+        if not sep or not url or not path:
+            _fail("--status-list takes URL=FILE")
+        raw = _read_input(path).decode("utf-8", errors="replace").strip()
+        try:
+            mapping[url] = json.loads(raw)
+        except ValueError:
+            mapping[url] = raw  # a VC-JWT status list
+    return mapping
+
+
+def _print_human(report: Any, lang: str) -> None:
+    data = report.to_dict(lang, include_credential=False)
+    summary = data.get("summary", {})
+    marks = {"valid": "✔", "invalid": "✘", "indeterminate": "?", "skipped": "·"}
+    print(data["message"])
+    if summary.get("name"):
+        issuer = summary.get("issuer", {})
+        print(f"  {summary['name']} — {issuer.get('name') or issuer.get('id') or ''}")
+    for check in data["checks"]:
+        print(f"  {marks[check['status']]} {check['id']:<13} {check['message']}")
+        if check.get("detail") and check["status"] in ("invalid", "indeterminate"):
+            print(f"      {check['detail']}")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+
+    if args.input.startswith(("http://", "https://")):
+        _fail("verifying a URL is not available in this version; download the badge first")
+    data = _read_input(args.input)
+    now: datetime | None = None
+    if args.now:
+        try:
+            now = parse_datetime(args.now)
+        except ValueError:
+            _fail(f"--now: {args.now!r} is not an ISO 8601 date-time")
+    lists = _status_files(args.status_list or [])
+
+    def status_source(url: str) -> Mapping[str, Any] | str:
+        if url in lists:
+            return lists[url]
+        raise ResolutionError(
+            f"no status list given for {url} (use --status-list URL=FILE)",
+            code="status_not_checked",
+        )
+
+    options = VerifyOptions(
+        resolver=LocalResolver(allow_fragment_multikey=args.trust_fragment_keys),
+        status_source=status_source if lists else None,
+        now=now,
+        recipient=args.recipient,
+        trust_fragment_keys=args.trust_fragment_keys,
+    )
+    report = verify(data, options)
+    if args.json:
+        print(json.dumps(report.to_dict(args.lang), indent=2, ensure_ascii=False))
+    else:
+        _print_human(report, args.lang)
+    return {"valid": EXIT_OK, "invalid": EXIT_INVALID, "indeterminate": EXIT_INDETERMINATE}[
+        report.verdict
+    ]
+
+
+# ---- bake / unbake --------------------------------------------------------------
+
+
+def cmd_bake(args: argparse.Namespace) -> int:
+
+    payload = _read_input(args.credential).decode("utf-8", errors="strict").strip()
+    try:
+        baked = baking.bake(_read_input(args.image), payload)
+    except ObcoreError as exc:
+        _fail(f"cannot bake: {exc.message} ({exc.code})")
+    Path(args.out).write_bytes(baked)
+    return EXIT_OK
+
+
+def cmd_unbake(args: argparse.Namespace) -> int:
+
+    try:
+        unbaked = baking.unbake(_read_input(args.file))
+    except ObcoreError as exc:
+        _fail(f"cannot unbake: {exc.message} ({exc.code})")
+    sys.stdout.write(unbaked.payload + "\n")
+    return EXIT_OK
+
+
+# ---- serve ---------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+
+    uvicorn.run(
+        "issuer_api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=True,
+    )
+    return EXIT_OK
+
+
+# ---- parser --------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="obhub",
+        description="obhub — Open Badges 3.0: signer, vérification, intégration "
+        "(sign, verify and bake Open Badges 3.0 credentials).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    keys = sub.add_parser("keys", help="manage signing keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    gen = keys.add_parser("generate", help="generate a key pair into a file (mode 0600)")
+    gen.add_argument("--type", choices=["ed25519", "p256", "rsa"], default="ed25519")
+    gen.add_argument("--out", required=True, help="KEY.json to write")
+    gen.add_argument("--controller", help="controller id (default: the key's did:key/did:jwk)")
+    gen.set_defaults(func=cmd_keys_generate)
+
+    sign = sub.add_parser("sign", help="sign an unsigned credential (JSON or JWT on stdout)")
+    sign.add_argument("credential", help="UNSIGNED.json or -")
+    sign.add_argument("--key", required=True, help="KEY.json")
+    sign.add_argument("--format", choices=["di", "jwt"], default="di")
+    sign.add_argument("--alg", choices=["EdDSA", "ES256", "RS256"])
+    sign.add_argument(
+        "--keep-issuer",
+        action="store_true",
+        help="keep the issuer id instead of setting it to the key's DID",
+    )
+    sign.add_argument("--created", help="proof creation time (ISO 8601; default now)")
+    sign.set_defaults(func=cmd_sign)
+
+    ver = sub.add_parser("verify", help="verify a credential (JSON, JWT, baked PNG/SVG)")
+    ver.add_argument("input", help="FILE or - for standard input")
+    ver.add_argument("--json", action="store_true", help="print the per-check report as JSON")
+    ver.add_argument("--now", help="verify as of this ISO 8601 date-time")
+    ver.add_argument("--recipient", help="check the badge belongs to this email or DID")
+    ver.add_argument(
+        "--status-list",
+        action="append",
+        metavar="URL=FILE",
+        help="use FILE as the status list published at URL (repeatable)",
+    )
+    ver.add_argument(
+        "--trust-fragment-keys",
+        action="store_true",
+        help="accept keys named in an https URL fragment (1EdTech convention)",
+    )
+    ver.add_argument("--lang", choices=["fr", "en"], default="fr")
+    ver.set_defaults(func=cmd_verify)
+
+    bake = sub.add_parser("bake", help="embed a credential in a PNG or SVG image")
+    bake.add_argument("credential", help="signed credential: JSON or compact JWS file")
+    bake.add_argument("--image", required=True, help="PNG or SVG image")
+    bake.add_argument("--out", required=True)
+    bake.set_defaults(func=cmd_bake)
+
+    unbake = sub.add_parser("unbake", help="print the credential baked in an image")
+    unbake.add_argument("file")
+    unbake.set_defaults(func=cmd_unbake)
+
+    serve = sub.add_parser("serve", help="start the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors; the contract says 64
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        code: int = args.func(args)
+    except UsageError as exc:
+        print(f"obhub: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""One error model for the whole API.
+
+Every error response, whatever raised it, has this body (``application/json``)::
+
+    {
+      "error": {
+        "code": "not_found",                       # stable, machine-readable, never translated
+        "message": "La ressource demandée n'existe pas.",   # in the negotiated language
+        "messages": {"fr": "La ressource …", "en": "The requested resource …"},
+        "status": 404,                             # repeats the HTTP status
+        "request_id": "3f6c…",                     # also in the X-Request-ID header
+        "details": {…}                             # optional, shape depends on the code
+      }
+    }
+
+It plays the role of ``application/problem+json`` (RFC 9457) — one stable, documented
+error document — but is not that format: clients switch on ``error.code``, show
+``error.message``, and quote ``error.request_id`` when they ask for help. The language
+of ``message`` follows ``Accept-Language`` (French or English), defaulting to
+``OBHUB_DEFAULT_LANGUAGE``; ``messages`` always carries both.
+
+The exceptions routes raise::
+
+    ApiError                    400 bad_request (or any status and code passed in)
+    ├── InvalidRequestError     422 invalid_request
+    ├── NotFoundError           404 not_found
+    ├── MethodNotAllowedError   405 method_not_allowed
+    ├── PayloadTooLargeError    413 payload_too_large
+    └── InternalError           500 internal_error
+
+What produces which code::
+
+    ApiError (and subclasses)       its own status and code
+    obcore.errors.ObcoreError       its own code; 400 for MalformedInputError (and its
+                                    LimitExceededError), 422 for the others
+    RequestValidationError          422 invalid_request, details.errors = [{field, type, message}]
+    HTTPException                   404 not_found, 405 method_not_allowed, 400 bad_request,
+                                    413 payload_too_large, any other status http_error
+    body over OBHUB_MAX_BODY_BYTES  413 payload_too_large, details.max_body_bytes
+                                    (BodySizeLimitMiddleware, below)
+    anything else                   500 internal_error: logged with its traceback, never shown
+
+Routes declare the errors they can return with :func:`error_responses`, so the OpenAPI
+document shows this body.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuer_api.i18n import Language, messages, negotiate_language
+from obcore.errors import LimitExceededError, MalformedInputError, ObcoreError
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_STATE_KEY = "request_id"
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+class ApiError(Exception):
+    """An error the API reports to its client: an HTTP status, a stable ``code`` and a message.
+
+    The message comes from :data:`issuer_api.i18n.CATALOGUE` under ``message_key``
+    (by default the code), with ``params`` filled in. ``details`` is extra JSON for the
+    client and must not contain secrets or personal data. Subclass it per error, or
+    pass ``code``/``status_code`` for one-off mappings.
+    """
+
+    status_code: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        message_key: str | None = None,
+        params: Mapping[str, object] | None = None,
+        details: JsonValue = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.message_key = message_key or self.code
+        self.params: Mapping[str, object] = dict(params or {})
+        self.details = details
+        self.headers: Mapping[str, str] = dict(headers or {})
+        super().__init__(f"{self.status_code} {self.code}")
+
+
+class InvalidRequestError(ApiError):
+    status_code = 422
+    code = "invalid_request"
+
+
+class NotFoundError(ApiError):
+    status_code = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(ApiError):
+    status_code = 405
+    code = "method_not_allowed"
+
+
+class PayloadTooLargeError(ApiError):
+    status_code = 413
+    code = "payload_too_large"
+
+    def __init__(
+        self, limit: int | None = None, *, headers: Mapping[str, str] | None = None
+    ) -> None:
+        details: JsonValue = None if limit is None else {"max_body_bytes": limit}
+        super().__init__(details=details, headers=headers)
+
+
+class InternalError(ApiError):
+    status_code = 500
+    code = "internal_error"
+
+
+_HTTP_EXCEPTION_ERRORS: Mapping[int, type[ApiError]] = {
+    400: ApiError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    413: PayloadTooLargeError,
+    422: InvalidRequestError,
+}
+
+
+# --------------------------------------------------------------------------- wire format
+
+
+class ErrorDetail(BaseModel):
+    """The ``error`` member of every error response."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="Stable machine-readable code; never translated.")
+    message: str = Field(description="Human message in the negotiated language.")
+    messages: dict[Language, str] = Field(description="The message in French and English.")
+    status: int = Field(description="The HTTP status, repeated.")
+    request_id: str = Field(description="Identifier of this request, as in X-Request-ID.")
+    details: JsonValue = Field(default=None, description="Extra data; shape depends on code.")
+
+
+class ErrorResponse(BaseModel):
+    """Body of every error response."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "example": {
+                "error": {
+                    "code": "not_found",
+                    "message": "La ressource demandée n'existe pas.",
+                    "messages": {
+                        "fr": "La ressource demandée n'existe pas.",
+                        "en": "The requested resource does not exist.",
+                    },
+                    "status": 404,
+                    "request_id": "0b8e3c1e6a4f4a53a1f0f6f2d1c9e7a2",
+                }
+            }
+        },
+    )
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for a route that can answer with these statuses."""
+    return {status: {"model": ErrorResponse} for status in statuses}
+
+
+# --------------------------------------------------------------------------- request id
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The id :class:`issuer_api.app.RequestContextMiddleware` gave this request, if any."""
+    value = scope.get("state", {}).get(_REQUEST_ID_STATE_KEY)
+    return value if isinstance(value, str) else None
+
+
+def set_request_id(scope: Scope, request_id: str) -> None:
+    scope.setdefault("state", {})[_REQUEST_ID_STATE_KEY] = request_id
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def to_api_error(exc: Exception) -> ApiError:
+    """Translate anything raised while serving a request into the :class:`ApiError` to report."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ObcoreError):
+        bad_syntax = isinstance(exc, MalformedInputError | LimitExceededError)
+        return ApiError(
+            code=exc.code,
+            status_code=400 if bad_syntax else 422,
+            details={"reason": exc.message},
+        )
+    if isinstance(exc, RequestValidationError):
+        return InvalidRequestError(details={"errors": _field_errors(exc)})
+    if isinstance(exc, StarletteHTTPException):
+        status = exc.status_code
+        headers = dict(exc.headers or {})
+        error_class = _HTTP_EXCEPTION_ERRORS.get(status)
+        if error_class is not None:
+            return error_class(headers=headers)
+        return ApiError(
+            code="http_error", status_code=status, params={"status": status}, headers=headers
+        )
+    return InternalError()
+
+
+def _field_errors(exc: RequestValidationError) -> list[JsonValue]:
+    # Only where and what: never the rejected input, which may be large or personal.
+    return [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())),
+            "type": str(error.get("type", "")),
+            "message": str(error.get("msg", "")),
+        }
+        for error in exc.errors()
+    ]
+
+
+def render_error(error: ApiError, *, request_id: str, language: Language) -> JSONResponse:
+    """The HTTP response for ``error``: the documented body plus ``X-Request-ID``."""
+    texts = messages(error.message_key, error.params)
+    detail = ErrorDetail(
+        code=error.code,
+        message=texts[language],
+        messages=texts,
+        status=error.status_code,
+        request_id=request_id,
+        details=error.details,
+    )
+    body = ErrorResponse(error=detail).model_dump(
+        mode="json", exclude={"error": {"details"}} if error.details is None else None
+    )
+    headers = {**error.headers, REQUEST_ID_HEADER: request_id}
+    return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+
+def respond(scope: Scope, error: ApiError, default_language: Language) -> JSONResponse:
+    """Render ``error`` for the request described by ``scope``."""
+    request_id = request_id_of(scope) or uuid.uuid4().hex
+    language = negotiate_language(Headers(scope=scope).get("accept-language"), default_language)
+    return render_error(error, request_id=request_id, language=language)
+
+
+async def handle_exception(request: Request, exc: Exception) -> JSONResponse:
+    """The one exception handler: every registered exception type goes through here."""
+    error = to_api_error(exc)
+    if error.status_code >= 500 and not isinstance(exc, ApiError):
+        logger.error(
+            "unhandled exception",
+            exc_info=exc,
+            extra={"request_id": request_id_of(request.scope), "error_type": type(exc).__name__},
+        )
+    return respond(request.scope, error, _default_language(request))
+
+
+def _default_language(request: Request) -> Language:
+    settings = getattr(request.app.state, "settings", None)
+    return cast(Language, getattr(settings, "default_language", "fr"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register :func:`handle_exception` for every exception family the API maps."""
+    for exc_class in (
+        ApiError,
+        ObcoreError,
+        RequestValidationError,
+        StarletteHTTPException,
+        Exception,  # Starlette routes this one to its outermost ServerErrorMiddleware
+    ):
+        app.add_exception_handler(exc_class, handle_exception)
+
+
+# --------------------------------------------------------------------------- body size
+
+
+class _BodyTooLargeError(Exception):
+    """Raised into the application when the streamed body passes the limit."""
+
+
+class BodySizeLimitMiddleware:
+    """Answer 413 ``payload_too_large`` to request bodies larger than ``max_body_bytes``.
+
+    A declared ``Content-Length`` over the limit is refused before the application
+    runs and before any of the body is read. Bodies without one (chunked) are counted
+    as they are read; past the limit the application's read fails, whatever it was
+    about to answer is discarded and the 413 is sent instead (unless it had already
+    started answering, in which case the response is cut short).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, default_language: Language) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.default_language = default_language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._reject(scope, receive, send)
+            return
+
+        received = 0
+        exceeded = False
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    exceeded = True
+                    raise _BodyTooLargeError
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if exceeded:
+                return
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            # The application may wrap our signal (FastAPI turns body errors into a 400,
+            # task groups into ExceptionGroup): once over the limit, the answer is 413.
+            if not exceeded:
+                raise
+        if exceeded and not response_started:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = respond(scope, PayloadTooLargeError(self.max_body_bytes), self.default_language)
+        await response(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = Headers(scope=scope).get("content-length")
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value)

@@ -1,0 +1,189 @@
+"""Messages shown to people, in French and English, and the choice between the two.
+
+Every message has a stable key (for errors, the error ``code``) and one template per
+language, French first. Templates use ``str.format`` fields (``{status}``) filled from
+the error's parameters. Adding an error code means adding its entry here, in both
+languages; a test checks that every :class:`~issuer_api.errors.ApiError` code has one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Literal, get_args
+
+logger = logging.getLogger(__name__)
+
+Language = Literal["fr", "en"]
+LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
+
+FALLBACK_KEY: Final = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message in every supported language."""
+
+    fr: str
+    en: str
+
+    def render(self, params: Mapping[str, object] | None = None) -> dict[Language, str]:
+        """The message in each language, French first, with ``params`` filled in."""
+        values = _Params(params or {})
+        return {"fr": self.fr.format_map(values), "en": self.en.format_map(values)}
+
+
+class _Params(dict[str, object]):
+    """Leaves an unknown ``{field}`` as written rather than failing inside an error handler."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
+    {
+        # Generic
+        FALLBACK_KEY: Message(
+            fr="La requête n'a pas pu être traitée.",
+            en="The request could not be processed.",
+        ),
+        "bad_request": Message(
+            fr="La requête est invalide.",
+            en="The request is invalid.",
+        ),
+        "http_error": Message(
+            fr="La requête n'a pas pu être traitée (HTTP {status}).",
+            en="The request could not be processed (HTTP {status}).",
+        ),
+        "invalid_request": Message(
+            fr="La requête ne respecte pas le format attendu.",
+            en="The request does not match the expected format.",
+        ),
+        "not_found": Message(
+            fr="La ressource demandée n'existe pas.",
+            en="The requested resource does not exist.",
+        ),
+        "method_not_allowed": Message(
+            fr="Cette méthode HTTP n'est pas autorisée sur cette ressource.",
+            en="This HTTP method is not allowed on this resource.",
+        ),
+        "payload_too_large": Message(
+            fr="Le corps de la requête dépasse la taille maximale autorisée.",
+            en="The request body exceeds the maximum allowed size.",
+        ),
+        "internal_error": Message(
+            fr=(
+                "Une erreur interne est survenue. Réessayez plus tard ou contactez "
+                "l'administrateur en lui indiquant l'identifiant de la requête."
+            ),
+            en=(
+                "An internal error occurred. Try again later or contact the "
+                "administrator, quoting the request identifier."
+            ),
+        ),
+        # Credential core (obcore.errors): the document sent is at fault.
+        "malformed_input": Message(
+            fr="Le document fourni est mal formé.",
+            en="The submitted document is malformed.",
+        ),
+        "limit_exceeded": Message(
+            fr="Le document dépasse une limite de sécurité (taille, profondeur ou complexité).",
+            en="The document exceeds a safety limit (size, depth or complexity).",
+        ),
+        "unknown_context": Message(
+            fr="Le document utilise un contexte JSON-LD inconnu ou invalide.",
+            en="The document uses an unknown or invalid JSON-LD context.",
+        ),
+        "safe_mode_violation": Message(
+            fr="Le document contient des termes ou des types que ses contextes JSON-LD ne "
+            "définissent pas.",
+            en="The document contains terms or types that its JSON-LD contexts do not define.",
+        ),
+        "invalid_key": Message(
+            fr="La clé est mal formée, d'un type inattendu ou inutilisable.",
+            en="The key is malformed, of an unexpected type, or unusable.",
+        ),
+        "unresolvable": Message(
+            fr="L'identifiant DID ou la référence de clé n'a pas pu être résolu.",
+            en="The DID or key reference could not be resolved.",
+        ),
+        "invalid_proof": Message(
+            fr="La preuve est mal formée ou d'un type non pris en charge.",
+            en="The proof is malformed or of an unsupported type.",
+        ),
+        "invalid_signature": Message(
+            fr="La signature cryptographique n'est pas valide.",
+            en="The cryptographic signature does not verify.",
+        ),
+    }
+)
+
+
+def messages(key: str, params: Mapping[str, object] | None = None) -> dict[Language, str]:
+    """The message ``key`` in every language; an unknown key gets the generic message."""
+    message = CATALOGUE.get(key)
+    if message is None:
+        logger.warning("no message registered for key", extra={"message_key": key})
+        message = CATALOGUE[FALLBACK_KEY]
+    return message.render(params)
+
+
+def negotiate_language(header: str | None, default: Language) -> Language:
+    """Pick French or English from an ``Accept-Language`` header (RFC 9110 §12.5.4).
+
+    Ranges are compared on their primary subtag (``fr-CA`` counts as ``fr``); the
+    highest weight wins, ties go to the earlier range; ``*`` stands for ``default``;
+    ``q=0`` excludes a language. Malformed ranges are ignored. With no header, or no
+    acceptable language we support, the answer is ``default``.
+    """
+    if not header:
+        return default
+    best: Language | None = None
+    best_weight = 0.0
+    excluded: set[Language] = set()
+    for item in header.split(","):
+        parsed = _parse_range(item)
+        if parsed is None:
+            continue
+        tag, weight = parsed
+        language: Language | None = default if tag == "*" else _supported(tag)
+        if language is None:
+            continue
+        if weight == 0.0:
+            excluded.add(language)
+        elif weight > best_weight:
+            best, best_weight = language, weight
+    if best is not None and best not in excluded:
+        return best
+    if default not in excluded:
+        return default
+    remaining = [language for language in LANGUAGES if language not in excluded]
+    return remaining[0] if remaining else default
+
+
+def _parse_range(item: str) -> tuple[str, float] | None:
+    tag, *parameters = (part.strip() for part in item.split(";"))
+    if not tag:
+        return None
+    weight = 1.0
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "q":
+            continue
+        try:
+            weight = float(value.strip())
+        except ValueError:
+            return None
+        if not 0.0 <= weight <= 1.0:
+            return None
+    return tag.lower(), weight
+
+
+def _supported(tag: str) -> Language | None:
+    primary = tag.split("-", 1)[0]
+    for language in LANGUAGES:
+        if primary == language:
+            return language
+    return None

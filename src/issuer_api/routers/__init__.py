@@ -1,0 +1,1 @@
+"""HTTP routers: thin endpoints that parse, call a service and shape the answer."""

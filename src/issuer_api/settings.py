@@ -1,0 +1,225 @@
+"""Service configuration: one ``pydantic-settings`` class read from ``OBHUB_*`` variables.
+
+Nothing is read at import time. :func:`get_settings` builds a fresh :class:`Settings`
+from the environment each time it is called; tests set the environment (or pass
+values directly) and then build the application with ``create_app(settings)``.
+
+With no variable set at all the service runs on an embedded SQLite database in
+``./var`` and generates its key-encryption key there on first start.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import logging
+import os
+import re
+import secrets
+import stat
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+KEK_BYTES = 32
+"""Length of the key-encryption key, in bytes (an AES-256 key)."""
+
+SQLITE_FILENAME = "obhub.sqlite3"
+KEK_FILENAME = "kek"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+
+
+class KekError(ValueError):
+    """The configured key-encryption key is missing, unreadable or not 32 base64url bytes.
+
+    Messages never contain the key material itself.
+    """
+
+
+def decode_kek(encoded: str) -> bytes:
+    """Decode a key-encryption key written as base64url (RFC 4648 §5), padding optional."""
+    text = encoded.strip().rstrip("=")
+    if not _BASE64URL.fullmatch(text):
+        raise KekError("the key-encryption key must be written in base64url (A-Z a-z 0-9 - _)")
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise KekError("the key-encryption key is not valid base64url") from exc
+    if len(key) != KEK_BYTES:
+        raise KekError(f"the key-encryption key must decode to {KEK_BYTES} bytes, not {len(key)}")
+    return key
+
+
+def encode_kek(key: bytes) -> str:
+    """The base64url form (no padding) used in ``OBHUB_KEK`` and in the generated key file."""
+    return base64.urlsafe_b64encode(key).rstrip(b"=").decode("ascii")
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Environment variables carry the ``OBHUB_`` prefix.
+
+    List values (``OBHUB_FETCH_ALLOWLIST``) are given either as a JSON array or as a
+    comma-separated string.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="OBHUB_",
+        extra="forbid",
+        frozen=True,
+        # Validation errors must not echo a malformed key or a URL with its password.
+        hide_input_in_errors=True,
+    )
+
+    database_url: str | None = Field(default=None, repr=False)
+    """SQLAlchemy URL. ``None``: an SQLite file ``obhub.sqlite3`` in :attr:`data_dir`.
+    Hidden from ``repr`` because it may carry a password."""
+
+    data_dir: Path = Path("var")
+    """Directory for the embedded database and the generated key-encryption key."""
+
+    public_base_url: AnyHttpUrl | None = None
+    """Public origin of the service, used to build the URLs it publishes (issuer profiles,
+    status lists). ``None`` until a deployment sets it."""
+
+    kek: SecretStr | None = None
+    """Key-encryption key protecting issuers' private keys at rest: 32 bytes in base64url."""
+
+    kek_file: Path | None = None
+    """A file holding the key-encryption key (same encoding), e.g. a mounted secret.
+    If neither ``kek`` nor ``kek_file`` is set, one is generated in ``data_dir/kek``
+    (mode 0600) on first start; see :meth:`load_or_create_kek`."""
+
+    log_level: LogLevel = "INFO"
+
+    max_body_bytes: PositiveInt = 2 * 1024 * 1024
+    """Largest accepted request body (declared or streamed); larger ones get a 413."""
+
+    fetch_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Host names and IP networks (CIDR) the SSRF-safe fetcher may reach even though
+    they are private or local. Empty by default: only public addresses are fetched."""
+
+    default_language: Literal["fr", "en"] = "fr"
+    """Language of error messages when ``Accept-Language`` names none we support."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("fetch_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item for item in (part.strip() for part in text.split(",")) if item]
+
+    @field_validator("fetch_allowlist", mode="after")
+    @classmethod
+    def _check_allowlist(cls, entries: list[str]) -> list[str]:
+        normalized = []
+        for entry in entries:
+            candidate = entry.strip().lower()
+            try:
+                normalized.append(str(ipaddress.ip_network(candidate, strict=False)))
+            except ValueError:
+                if not _HOSTNAME.fullmatch(candidate):
+                    raise ValueError(
+                        f"{entry!r} is neither a host name nor an IP network (CIDR)"
+                    ) from None
+                normalized.append(candidate)
+        return normalized
+
+    @field_validator("kek", mode="after")
+    @classmethod
+    def _check_kek(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            decode_kek(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _one_kek_source(self) -> Self:
+        if self.kek is not None and self.kek_file is not None:
+            raise ValueError("set OBHUB_KEK or OBHUB_KEK_FILE, not both")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """:attr:`database_url`, or the embedded SQLite file in :attr:`data_dir`.
+
+        The SQLite file itself is created by the driver on first connection; the
+        directory is created by :meth:`ensure_data_dir`.
+        """
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / SQLITE_FILENAME).absolute()}"
+
+    def ensure_data_dir(self) -> Path:
+        """Create :attr:`data_dir` (mode 0700 when new) and return it."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.data_dir
+
+    def load_or_create_kek(self) -> bytes:
+        """Return the 32-byte key-encryption key, generating it on first start if needed.
+
+        Sources, in order: ``OBHUB_KEK``; ``OBHUB_KEK_FILE`` (which must exist);
+        ``data_dir/kek``, created with mode 0600 from 32 random bytes when absent.
+        Losing the generated file makes every stored private key unreadable: back it up
+        with the data directory, or provide the key from a secret store instead.
+        """
+        if self.kek is not None:
+            return decode_kek(self.kek.get_secret_value())
+        if self.kek_file is not None:
+            return _read_kek_file(self.kek_file)
+        path = self.ensure_data_dir() / KEK_FILENAME
+        if path.exists():
+            return _read_kek_file(path)
+        # Write a private temporary file, then link it into place: the key file appears
+        # complete or not at all, and a concurrent first start keeps the winner's key.
+        key = secrets.token_bytes(KEK_BYTES)
+        tmp = path.with_name(f".{KEK_FILENAME}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(encode_kek(key) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            return _read_kek_file(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        logger.warning("generated a new key-encryption key", extra={"path": str(path)})
+        return key
+
+
+def _read_kek_file(path: Path) -> bytes:
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KekError(f"cannot read the key-encryption key file {path}") from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        logger.warning(
+            "the key-encryption key file is readable by other users", extra={"path": str(path)}
+        )
+    return decode_kek(text)
+
+
+def get_settings() -> Settings:
+    """Build the settings from the current environment (never cached)."""
+    return Settings()
