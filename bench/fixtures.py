@@ -47,9 +47,14 @@ def regional_credential() -> dict[str, Any]:
                 "description": "Communique de façon adaptée avec ses interlocuteurs dans des "
                 "situations professionnelles variées, y compris imprévues.",
                 "criteria": {
+                    "id": "https://badges.normandie.fr/referentiel/communiquer/criteres-2",
                     "narrative": "Au moins trois badges partenaires reconnus dans la compétence "
                     "Communiquer, dont un de niveau « Je maîtrise », délivrés par "
-                    "au moins deux structures partenaires distinctes."
+                    "au moins deux structures partenaires distinctes. Les badges pris en "
+                    "compte sont ceux des structures reconnues par la Région (organismes "
+                    "de formation, structures d'insertion, employeurs), alignés sur le "
+                    "référentiel régional ou rattachés à celui-ci par une correspondance "
+                    "approuvée.",
                 },
                 "image": {
                     "id": "https://badges.normandie.fr/images/communiquer-2.svg",

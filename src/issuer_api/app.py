@@ -42,7 +42,7 @@ from issuer_api.errors import (
     install_error_handlers,
     set_request_id,
 )
-from issuer_api.routers import health
+from issuer_api.routers import health, verify
 from issuer_api.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(verify.router)
     return app
 
 

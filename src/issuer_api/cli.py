@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import uvicorn
 
-from obcore import baking, did
+from obcore import baking, did, keywrap
 from obcore.errors import ObcoreError, ResolutionError
 from obcore.keys import KeyPair
 from obcore.model import parse_datetime
@@ -87,7 +87,11 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
         vm_id = did.did_key_vm_id(public)
     pair = pair.with_ids(vm_id, controller)
     out = Path(args.out)
-    _write_secret_file(out, pair.dumps() + "\n")
+    if args.kek_file:
+        sealed = keywrap.seal_keypair(pair, _kek(args.kek_file))
+        _write_secret_file(out, json.dumps(sealed, indent=2) + "\n")
+    else:
+        _write_secret_file(out, pair.dumps() + "\n")
     print(
         json.dumps(
             {
@@ -103,10 +107,27 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_key(path: str) -> Any:
-
+def _kek(kek_file: str | None) -> bytes:
+    """The key-encryption key: from --kek-file, else the OBHUB_KEK environment variable."""
+    if kek_file:
+        text = _read_input(kek_file).decode("utf-8", errors="replace")
+    elif os.environ.get("OBHUB_KEK"):
+        text = os.environ["OBHUB_KEK"]
+    else:
+        _fail("this key file is encrypted: give --kek-file FILE or set OBHUB_KEK")
     try:
-        pair = KeyPair.from_export(_read_json(path))
+        return keywrap.parse_kek(text)
+    except ObcoreError as exc:
+        _fail(exc.message)
+
+
+def _load_key(path: str, kek_file: str | None = None) -> KeyPair:
+    try:
+        data = _read_json(path)
+        if keywrap.is_sealed(data):
+            pair = keywrap.unseal_keypair(data, _kek(kek_file))
+        else:
+            pair = KeyPair.from_export(data)
     except ObcoreError as exc:
         _fail(f"{path}: {exc.message}")
     if pair.controller is None or pair.id is None:
@@ -124,7 +145,7 @@ def _load_key(path: str) -> Any:
 def cmd_sign(args: argparse.Namespace) -> int:
 
     credential = _read_json(args.credential)
-    pair = _load_key(args.key)
+    pair = _load_key(args.key, args.kek_file)
     if not args.keep_issuer:
         issuer = credential.get("issuer")
         if isinstance(issuer, dict):
@@ -281,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--type", choices=["ed25519", "p256", "rsa"], default="ed25519")
     gen.add_argument("--out", required=True, help="KEY.json to write")
     gen.add_argument("--controller", help="controller id (default: the key's did:key/did:jwk)")
+    gen.add_argument("--kek-file", help="encrypt the key file with this key-encryption key")
     gen.set_defaults(func=cmd_keys_generate)
 
     sign = sub.add_parser("sign", help="sign an unsigned credential (JSON or JWT on stdout)")
@@ -294,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the issuer id instead of setting it to the key's DID",
     )
     sign.add_argument("--created", help="proof creation time (ISO 8601; default now)")
+    sign.add_argument(
+        "--kek-file",
+        help="key-encryption key of an encrypted key file "
+        "(default: the OBHUB_KEK environment variable)",
+    )
     sign.set_defaults(func=cmd_sign)
 
     ver = sub.add_parser("verify", help="verify a credential (JSON, JWT, baked PNG/SVG)")

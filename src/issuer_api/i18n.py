@@ -69,6 +69,18 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Cette méthode HTTP n'est pas autorisée sur cette ressource.",
             en="This HTTP method is not allowed on this resource.",
         ),
+        "empty_body": Message(
+            fr="Le corps de la requête est vide : envoyez un badge.",
+            en="The request body is empty: send a badge.",
+        ),
+        "unsupported_media_type": Message(
+            fr="Ce type de contenu n'est pas accepté (JSON, texte, PNG, SVG ou formulaire).",
+            en="This content type is not accepted (JSON, text, PNG, SVG or form upload).",
+        ),
+        "missing_file": Message(
+            fr="Le formulaire doit contenir un champ « file ».",
+            en="The form must contain a 'file' field.",
+        ),
         "payload_too_large": Message(
             fr="Le corps de la requête dépasse la taille maximale autorisée.",
             en="The request body exceeds the maximum allowed size.",

@@ -10,8 +10,6 @@ With no variable set at all the service runs on an embedded SQLite database in
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import json
 import logging
@@ -25,9 +23,12 @@ from typing import Annotated, Literal, Self
 from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from obcore import keywrap
+from obcore.errors import InvalidKeyError
+
 logger = logging.getLogger(__name__)
 
-KEK_BYTES = 32
+KEK_BYTES = keywrap.KEK_BYTES
 """Length of the key-encryption key, in bytes (an AES-256 key)."""
 
 SQLITE_FILENAME = "obhub.sqlite3"
@@ -35,7 +36,6 @@ KEK_FILENAME = "kek"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 _HOSTNAME = re.compile(
     r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
 )
@@ -50,21 +50,15 @@ class KekError(ValueError):
 
 def decode_kek(encoded: str) -> bytes:
     """Decode a key-encryption key written as base64url (RFC 4648 §5), padding optional."""
-    text = encoded.strip().rstrip("=")
-    if not _BASE64URL.fullmatch(text):
-        raise KekError("the key-encryption key must be written in base64url (A-Z a-z 0-9 - _)")
     try:
-        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise KekError("the key-encryption key is not valid base64url") from exc
-    if len(key) != KEK_BYTES:
-        raise KekError(f"the key-encryption key must decode to {KEK_BYTES} bytes, not {len(key)}")
-    return key
+        return keywrap.parse_kek(encoded)
+    except InvalidKeyError as exc:
+        raise KekError(exc.message) from None
 
 
 def encode_kek(key: bytes) -> str:
     """The base64url form (no padding) used in ``OBHUB_KEK`` and in the generated key file."""
-    return base64.urlsafe_b64encode(key).rstrip(b"=").decode("ascii")
+    return keywrap.format_kek(key)
 
 
 class Settings(BaseSettings):

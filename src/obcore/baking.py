@@ -17,7 +17,8 @@ Specifications (summarised in ``OB3-NOTES.md`` §7):
   ``iTXt`` keyword ``openbadges`` (older images: ``tEXt``, usually a hosted
   assertion URL); SVG ``<openbadges:assertion>`` in namespace
   ``http://openbadges.org``, with ``verify="JWS-or-URL"`` or a JSON body.
-* PNG Specification (https://www.w3.org/TR/PNG/): §5.2 signature, §5.3 chunk
+* PNG Specification, Second Edition (https://www.w3.org/TR/2003/REC-PNG-20031110/;
+  the OB 3.0 text links its ``#11iTXt`` anchor): §5.2 signature, §5.3 chunk
   layout (length ≤ 2**31-1, CRC-32 over type and data), §5.6 chunk ordering
   (``IHDR`` first, ``IEND`` last), §11.3.4 textual chunks (``#11tEXt``,
   ``#11iTXt``).
@@ -41,7 +42,13 @@ existing ``openbadges:credential`` / ``openbadges:assertion`` elements are cut
 out, the namespace declaration is added to (or corrected on) the root start
 tag, and the new element is inserted directly after it. Every other byte of
 the SVG is left unchanged, and the result is parsed again before it is
-returned. A JSON payload containing ``]]>`` is split across two CDATA sections.
+returned. Each ``]]>`` in a JSON payload is split across two CDATA sections
+(``]]]]><![CDATA[>``), which XML readers join back together.
+
+SVG input must be UTF-8 (or ASCII): byte offsets are spliced directly, so
+other declared encodings and UTF-16/32 byte-order marks are refused. A
+DOCTYPE is accepted (editors emit the SVG 1.1 one) but an entity declaration
+of any kind, internal or external, is refused before anything is expanded.
 
 Error codes: ``image_too_large``, ``png_too_many_chunks`` and
 ``baked_payload_too_large`` are :class:`~obcore.errors.LimitExceededError`;

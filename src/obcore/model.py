@@ -752,6 +752,8 @@ def _summarise(error: ValidationError) -> str:
     for detail in error.errors(include_url=False, include_input=False, include_context=False):
         parts = [str(part) for part in detail["loc"] if not str(part).startswith("<")]
         pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+        if len(pointer) > 80:
+            pointer = f"{pointer[:38]}…{pointer[-38:]}"
         located = f"{pointer}: {detail['msg']}" if pointer else detail["msg"]
         problems.append(located[:_MAX_ERROR_LENGTH])
     shown = "; ".join(problems[:_MAX_REPORTED_ERRORS])

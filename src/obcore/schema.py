@@ -313,7 +313,8 @@ def validate_credential(doc: Any) -> SchemaResult:
             note="no Open Badges 3.0 schema applies: type names neither "
             "OpenBadgeCredential/AchievementCredential nor EndorsementCredential",
         )
-    converted = detect_vcdm_version(doc) == "1.1"
+    # Checked before the (recursive) 1.1 conversion too, not only in _issues.
+    converted = detect_vcdm_version(doc) == "1.1" and not _deeper_than(doc, MAX_DEPTH)
     subject: Any = vcdm11_schema_view(doc) if converted else doc
     issues, total = _issues(_validator(schema_id), subject)
     note = (

@@ -14,7 +14,8 @@ https://www.w3.org/TR/vc-bitstring-status-list/), summarised in
   carries ``statusPurpose`` and ``encodedList``.
 * §3.1 Generate Algorithm: index 0 is the left-most (most significant) bit of
   byte 0; the bitstring holds at least 131,072 entries (16 KB at one bit per
-  entry); issuers assign indexes randomly (§6.2) and never reuse one.
+  entry). Issuers allocate indexes randomly (§6.5 Decoy Values) and never
+  reuse one.
 * §3.2 Validate Algorithm: purposes must match (``STATUS_VERIFICATION_ERROR``),
   a list shorter than 131,072 entries is a ``STATUS_LIST_LENGTH_ERROR``, an
   index outside the list is a ``RANGE_ERROR``.
@@ -378,8 +379,8 @@ def decode(
 def random_free_index(used: Container[int], size: int, rng: random.Random | None = None) -> int:
     """Pick a uniformly random index in ``[0, size)`` that is not in ``used``.
 
-    §3.1 and §6.2: indexes are assigned randomly so that position does not leak
-    issuance order, and an index is never reused. ``rng`` defaults to
+    §6.5 (Decoy Values) advises allocating indexes randomly, so that position
+    does not leak issuance order; an index is never reused. ``rng`` defaults to
     :class:`secrets.SystemRandom`; pass a seeded :class:`random.Random` only in
     tests.
 

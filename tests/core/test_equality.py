@@ -12,8 +12,8 @@ from obcore.equality import credential_key, newer, normalize_identifier, same_cr
 from obcore.errors import MalformedInputError
 from obcore.model import parse_credential
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared from the project root
-OB3_EXAMPLES = SHARED / "spec" / "examples" / "ob3"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # copies of the shared spec material
+OB3_EXAMPLES = FIXTURES / "spec" / "ob3"
 
 ISSUER_ID = "https://example.edu/issuers/565049"
 CREDENTIAL_ID = "http://example.edu/credentials/3732"

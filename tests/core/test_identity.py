@@ -23,8 +23,8 @@ from obcore.identity import (
 )
 from obcore.schema import validate_achievement_credential
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared from the project root
-EXAMPLES = SHARED / "spec" / "examples"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # copies of the shared spec material
+EXAMPLES = FIXTURES / "spec"
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -33,9 +33,9 @@ from obcore.model import (
     vcdm_version,
 )
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared from the project root
-OB3_EXAMPLES = SHARED / "spec" / "examples" / "ob3"
-VECTORS = SHARED / "vectors"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # copies of the shared spec material
+OB3_EXAMPLES = FIXTURES / "spec" / "ob3"
+VECTORS = FIXTURES / "vectors"
 OB_CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 
 
@@ -227,6 +227,20 @@ def test_error_summary_stays_short_for_huge_bad_input(basic_credential: dict[str
     with pytest.raises(MalformedInputError, match="and 496 more") as raised:
         parse_credential(basic_credential)
     assert len(raised.value.message) < 1200
+
+
+def test_a_pathologically_deep_credential_is_malformed_not_a_crash(
+    basic_credential: dict[str, Any],
+) -> None:
+    profile: dict[str, Any] = {"id": "https://example.com/issuers/0", "type": "Profile"}
+    basic_credential["issuer"] = profile
+    for depth in range(1, 5000):
+        profile["parentOrg"] = {"id": f"https://example.com/issuers/{depth}", "type": "Profile"}
+        profile = profile["parentOrg"]
+    with pytest.raises(MalformedInputError, match="depth exceeded") as raised:
+        parse_credential(basic_credential)
+    assert raised.value.code == "malformed_credential"
+    assert len(raised.value.message) < 300
 
 
 @pytest.mark.parametrize("document", [[], "credential", None], ids=["array", "string", "null"])

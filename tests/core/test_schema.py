@@ -30,10 +30,10 @@ from obcore.schema import (
     vcdm11_schema_view,
 )
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared from the project root
-EXAMPLES = SHARED / "spec" / "examples"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # copies of the shared spec material
+EXAMPLES = FIXTURES / "spec"
 OB3_EXAMPLES = EXAMPLES / "ob3"
-VECTORS = SHARED / "vectors"
+VECTORS = FIXTURES / "vectors"
 OB_CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 
 
@@ -354,9 +354,12 @@ def test_issues_are_capped_and_counted(
     assert [i.path for i in result.issues] == sorted(i.path for i in result.issues)
 
 
+@pytest.mark.parametrize("legacy", [False, True], ids=["vcdm20", "vcdm11"])
 def test_a_pathologically_deep_document_is_an_issue_not_a_crash(
-    basic_credential: dict[str, Any],
+    basic_credential: dict[str, Any], legacy: bool
 ) -> None:
+    if legacy:
+        basic_credential["@context"][0] = VC_V1_CONTEXT
     profile: dict[str, Any] = {"id": "https://example.com/issuers/0", "type": "Profile"}
     basic_credential["issuer"] = profile
     for depth in range(1, 2000):

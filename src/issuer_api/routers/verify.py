@@ -1,0 +1,147 @@
+"""``POST /verify``: verify a badge and return the per-check report.
+
+Accepted bodies: a credential as JSON (``application/json``,
+``application/ld+json``, ``application/vc+ld+json``), a VC-JWT or JSON as text
+(``text/plain``, ``application/jwt``), a baked image (``image/png``,
+``image/svg+xml``), or a ``multipart/form-data`` upload with a ``file`` field.
+The answer is 200 whatever the verdict: ``verified``/``verdict`` say it, each
+check says why. 4xx is only for a request that cannot be used (empty,
+unsupported media type, too large).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from issuer_api.errors import ApiError, error_responses
+from issuer_api.i18n import negotiate_language
+from obcore.resolve import LocalResolver
+from verify.pipeline import VerifyOptions, verify
+
+router = APIRouter(tags=["verification"])
+
+JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
+TEXT_TYPES = ("text/plain", "application/jwt", "application/vc+jwt")
+IMAGE_TYPES = ("image/png", "image/svg+xml")
+
+
+class EmptyBodyError(ApiError):
+    status_code = 400
+    code = "empty_body"
+
+
+class UnsupportedMediaTypeError(ApiError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class MissingFileError(ApiError):
+    status_code = 400
+    code = "missing_file"
+
+
+class CheckOut(BaseModel):
+    id: str = Field(examples=["proof"])
+    status: Literal["valid", "invalid", "indeterminate", "skipped"]
+    code: str = Field(examples=["proof_valid"])
+    message: str = Field(examples=["La signature est valide."])
+    messages: dict[str, str]
+    detail: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class VerifyResponse(BaseModel):
+    verified: bool
+    verdict: Literal["valid", "invalid", "indeterminate"]
+    message: str
+    messages: dict[str, str]
+    format: str = Field(examples=["json"])
+    checks: list[CheckOut]
+    summary: dict[str, Any]
+    notices: list[str] | None = None
+    endorsements: list[dict[str, Any]] | None = None
+    credential: dict[str, Any] | None = None
+
+
+_EXAMPLE_JWT = "eyJhbGciOiJFZERTQSIsImtpZCI6ImRpZDprZXk6ejZNay4uLiJ9.eyJpc3MiOiIuLi4ifQ.c2ln"
+_OPENAPI_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "An OB 3.0 credential (JSON)."},
+                "example": {
+                    "@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiableCredential", "OpenBadgeCredential"],
+                },
+            },
+            "text/plain": {
+                "schema": {"type": "string", "description": "A compact VC-JWT."},
+                "example": _EXAMPLE_JWT,
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                },
+            },
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/svg+xml": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+async def _read_payload(request: Request) -> bytes:
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=4)
+        try:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise MissingFileError()
+            data = await upload.read()
+        finally:
+            await form.close()
+    elif media in JSON_TYPES or media in TEXT_TYPES or media in IMAGE_TYPES or media == "":
+        data = await request.body()
+    else:
+        raise UnsupportedMediaTypeError(details={"content_type": media[:100]})
+    if not data.strip():
+        raise EmptyBodyError()
+    return data
+
+
+@router.post(
+    "/verify",
+    response_model=VerifyResponse,
+    response_model_exclude_none=True,
+    summary="Vérifier un badge / Verify a badge",
+    description=(
+        "Vérifie un badge (JSON, VC-JWT, image PNG/SVG cuite) et renvoie le détail de chaque "
+        "contrôle. / Verifies a badge (JSON, VC-JWT, baked PNG/SVG) and returns each check."
+    ),
+    responses=error_responses(400, 413, 415),
+    openapi_extra=_OPENAPI_BODY,
+)
+async def verify_badge(
+    request: Request,
+    recipient: Annotated[
+        str | None, Query(max_length=320, description="email or DID of the expected recipient")
+    ] = None,
+    lang: Annotated[Literal["fr", "en"] | None, Query()] = None,
+) -> dict[str, Any]:
+    data = await _read_payload(request)
+    settings = request.app.state.settings
+    language = lang or negotiate_language(
+        request.headers.get("accept-language"), settings.default_language
+    )
+    options = VerifyOptions(resolver=LocalResolver(), recipient=recipient)
+    report = await run_in_threadpool(verify, data, options)
+    return report.to_dict(language)
