@@ -17,7 +17,7 @@ LINT_PATHS := src tests bench
 # The database the PostgreSQL pass of the test suite runs against.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run lint test test-sqlite test-postgres bench clean
+.PHONY: install run lint test test-sqlite test-postgres bench openapi clean
 
 # install: create .venv and install obhub with its dev tools (redone when pyproject.toml changes)
 install: $(STAMP)
@@ -68,6 +68,10 @@ bench: install
 	else \
 		echo "bench: bench/__main__.py does not exist yet, nothing to run" >&2; \
 	fi
+
+# openapi: regenerate the committed openapi.yaml from the application
+openapi: install
+	$(BIN)/obhub openapi --out openapi.yaml
 
 # clean: remove the virtualenv, caches and build output (./var, which holds data and the key-encryption key, is kept)
 clean:

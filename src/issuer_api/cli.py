@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import uvicorn
+import yaml
 
 from obcore import baking, did, keywrap
 from obcore.errors import ObcoreError, ResolutionError
@@ -268,6 +269,26 @@ def cmd_unbake(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- openapi -------------------------------------------------------------------
+
+
+def openapi_yaml() -> str:
+    """The OpenAPI document the service serves, as YAML (the committed openapi.yaml)."""
+    from issuer_api.app import create_app  # noqa: PLC0415 - only this command needs the app
+
+    document = create_app().openapi()
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    text = openapi_yaml()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 # ---- serve ---------------------------------------------------------------------
 
 
@@ -351,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     unbake = sub.add_parser("unbake", help="print the credential baked in an image")
     unbake.add_argument("file")
     unbake.set_defaults(func=cmd_unbake)
+
+    openapi = sub.add_parser("openapi", help="print the service's OpenAPI document (YAML)")
+    openapi.add_argument("--out", help="write to this file instead of standard output")
+    openapi.set_defaults(func=cmd_openapi)
 
     serve = sub.add_parser("serve", help="start the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")

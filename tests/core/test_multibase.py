@@ -12,10 +12,10 @@ from obcore.errors import MalformedInputError
 
 def test_multicodec_prefixes_are_the_published_varints() -> None:
     # https://github.com/multiformats/multicodec/blob/master/table.csv
-    assert multibase.ED25519_PUB == bytes.fromhex("ed01")  # ed25519-pub 0xed
-    assert multibase.ED25519_PRIV == bytes.fromhex("8026")  # ed25519-priv 0x1300
-    assert multibase.P256_PUB == bytes.fromhex("8024")  # p256-pub 0x1200
-    assert multibase.P256_PRIV == bytes.fromhex("8626")  # p256-priv 0x1306
+    assert bytes.fromhex("ed01") == multibase.ED25519_PUB  # ed25519-pub 0xed
+    assert bytes.fromhex("8026") == multibase.ED25519_PRIV  # ed25519-priv 0x1300
+    assert bytes.fromhex("8024") == multibase.P256_PUB  # p256-pub 0x1200
+    assert bytes.fromhex("8626") == multibase.P256_PRIV  # p256-priv 0x1306
 
 
 def test_base58btc_keeps_leading_zero_bytes_as_ones() -> None:

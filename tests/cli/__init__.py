@@ -1,0 +1,1 @@
+"""The ``obhub`` command line contract (exit codes, output, files)."""
