@@ -64,10 +64,20 @@ def _read_json(path: str) -> dict[str, Any]:
 def _write_secret_file(path: Path, text: str) -> None:
     """Create ``path`` readable by its owner only (private key material)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    path.chmod(0o600)
+    try:
+        fd = os.open(path, flags, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        path.chmod(0o600)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror}")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror}")
 
 
 # ---- keys -------------------------------------------------------------------
@@ -146,6 +156,13 @@ def _load_key(path: str, kek_file: str | None = None) -> KeyPair:
 def cmd_sign(args: argparse.Namespace) -> int:
 
     credential = _read_json(args.credential)
+    if args.created is not None:
+        if args.format != "di":
+            _fail("--created applies to --format di only (a VC-JWT carries no proof.created)")
+        try:
+            parse_datetime(args.created)
+        except ValueError:
+            _fail(f"--created: {args.created!r} is not an ISO 8601 date-time")
     pair = _load_key(args.key, args.kek_file)
     if not args.keep_issuer:
         issuer = credential.get("issuer")
@@ -187,9 +204,13 @@ def _status_files(pairs: Sequence[str]) -> dict[str, Mapping[str, Any] | str]:
             _fail("--status-list takes URL=FILE")
         raw = _read_input(path).decode("utf-8", errors="replace").strip()
         try:
-            mapping[url] = json.loads(raw)
+            value = json.loads(raw)
         except ValueError:
             mapping[url] = raw  # a VC-JWT status list
+            continue
+        if not isinstance(value, dict):
+            _fail(f"--status-list {path}: a status list credential is a JSON object or a JWT")
+        mapping[url] = value
     return mapping
 
 
@@ -250,12 +271,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_bake(args: argparse.Namespace) -> int:
 
-    payload = _read_input(args.credential).decode("utf-8", errors="strict").strip()
+    try:
+        payload = _read_input(args.credential).decode("utf-8").strip()
+    except UnicodeDecodeError:
+        _fail(f"{args.credential} is not UTF-8 text (a JSON credential or a compact JWS)")
     try:
         baked = baking.bake(_read_input(args.image), payload)
     except ObcoreError as exc:
         _fail(f"cannot bake: {exc.message} ({exc.code})")
-    Path(args.out).write_bytes(baked)
+    _write_file(Path(args.out), baked)
     return EXIT_OK
 
 
@@ -283,7 +307,7 @@ def openapi_yaml() -> str:
 def cmd_openapi(args: argparse.Namespace) -> int:
     text = openapi_yaml()
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        _write_file(Path(args.out), text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -395,6 +419,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"obhub: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `obhub verify --json … | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     return code
 
 

@@ -350,12 +350,19 @@ def _check_validity(
 
 
 def _verify_status_list(
-    list_doc: Mapping[str, Any] | str,
+    list_doc: object,
     issuer: str | None,
     options: VerifyOptions,
     notices: list[str],
 ) -> tuple[dict[str, Any] | None, Check | None]:
     """Verify a status list credential; return its subject, or a failing status check."""
+    if not isinstance(list_doc, (str, Mapping)):
+        return None, Check(
+            "status",
+            "invalid",
+            "status_list_invalid",
+            "the status list is neither a JSON object nor a JWT",
+        )
     sub_options = replace(options, recipient=None, status_source=None, check_schema=False)
     report = verify(list_doc if isinstance(list_doc, str) else dict(list_doc), sub_options)
     failing = [
