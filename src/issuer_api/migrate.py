@@ -1,0 +1,37 @@
+"""Run Alembic migrations programmatically (``obhub migrate``, ``make run``, tests).
+
+The migration scripts live in the top-level ``alembic/`` directory of the
+repository; the wheel ships the same files as ``issuer_api/alembic`` so an
+installed service (the Docker image) can migrate too.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+
+def script_location() -> Path:
+    packaged = Path(str(resources.files("issuer_api"))) / "alembic"
+    if (packaged / "env.py").is_file():
+        return packaged
+    source_tree = Path(__file__).resolve().parents[2] / "alembic"
+    if (source_tree / "env.py").is_file():
+        return source_tree
+    raise FileNotFoundError("the Alembic migration scripts are not installed")
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str | None = None, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (idempotent)."""
+    command.upgrade(alembic_config(database_url), revision)

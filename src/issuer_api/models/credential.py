@@ -1,0 +1,69 @@
+"""Issued credentials and the Bitstring Status Lists that track them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from issuer_api.models.base import Base, TimestampMixin, new_id
+
+
+class StatusList(TimestampMixin, Base):
+    """A Bitstring Status List of one issuer and purpose; ``bits`` is the raw bitstring."""
+
+    __tablename__ = "status_list"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuer.id", ondelete="RESTRICT"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # revocation | suspension
+    size: Mapped[int] = mapped_column()
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(default=1)  # bumped on every change (ETag)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StatusAllocation(Base):
+    """An index handed out in a status list: unique, so an index is never reused."""
+
+    __tablename__ = "status_allocation"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    status_list_id: Mapped[str] = mapped_column(
+        ForeignKey("status_list.id", ondelete="RESTRICT"), index=True
+    )
+    status_index: Mapped[int] = mapped_column()
+    credential_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class IssuedCredential(TimestampMixin, Base):
+    """A credential this service signed. ``id`` is the UUID of its ``urn:uuid:`` id."""
+
+    __tablename__ = "issued_credential"
+    __table_args__ = (UniqueConstraint("client_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    issuer_id: Mapped[str] = mapped_column(ForeignKey("issuer.id", ondelete="RESTRICT"), index=True)
+    achievement_version_id: Mapped[str | None] = mapped_column(
+        ForeignKey("achievement_version.id", ondelete="RESTRICT"), index=True
+    )
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    recipient_type: Mapped[str] = mapped_column(String(16))  # email | did
+    # Salted hash (email) or DID: never the plaintext email.
+    recipient: Mapped[str] = mapped_column(String(300), index=True)
+    format: Mapped[str] = mapped_column(String(8))  # di | jwt
+    document: Mapped[dict[str, Any]] = mapped_column()
+    jwt: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column(default=None)
+    revocation_list_id: Mapped[str | None] = mapped_column(ForeignKey("status_list.id"))
+    revocation_index: Mapped[int | None] = mapped_column()
+    suspension_list_id: Mapped[str | None] = mapped_column(ForeignKey("status_list.id"))
+    suspension_index: Mapped[int | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended: Mapped[bool] = mapped_column(default=False)
