@@ -33,9 +33,11 @@ from typing import Final, TextIO
 
 from fastapi import FastAPI
 from pydantic import SecretBytes
+from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
@@ -43,6 +45,7 @@ from issuer_api.errors import (
     set_request_id,
 )
 from issuer_api.routers import health, verify
+from issuer_api.routers.health import add_readiness_check
 from issuer_api.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -104,6 +107,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging(settings.log_level)
     settings.ensure_data_dir()
     app.state.kek = SecretBytes(settings.load_or_create_kek())
+    engine = create_engine(settings.effective_database_url)
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+
+    async def database_ready() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    add_readiness_check(app, "database", database_ready)
     logger.info(
         "obhub started",
         extra={
@@ -111,8 +123,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             "database_backend": settings.effective_database_url.split(":", 1)[0],
         },
     )
-    yield
-    logger.info("obhub stopped")
+    try:
+        yield
+    finally:
+        await engine.dispose()
+        logger.info("obhub stopped")
 
 
 def _package_version() -> str:

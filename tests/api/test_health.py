@@ -26,11 +26,11 @@ async def test_healthz_says_ok(client: httpx.AsyncClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_is_ready_with_no_checks_registered(client: httpx.AsyncClient) -> None:
+async def test_readyz_checks_that_the_database_answers(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {}}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
 
 
 async def test_readyz_reports_each_check_and_fails_if_one_fails(app: FastAPI) -> None:
