@@ -30,6 +30,7 @@ $(STAMP): pyproject.toml
 
 # run: serve the API on SQLite, data in ./var, no configuration needed
 run: install
+	$(BIN)/obhub migrate
 	$(BIN)/obhub serve
 
 # lint: ruff (lint and format), mypy (strict), import-linter (layer contracts)

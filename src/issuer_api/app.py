@@ -37,6 +37,8 @@ from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuer_api.auth import endpoints as auth_endpoints
+from issuer_api.auth import tokens
 from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
     REQUEST_ID_HEADER,
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(verify.router)
+    app.include_router(auth_endpoints.router)
     return app
 
 
@@ -107,6 +110,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging(settings.log_level)
     settings.ensure_data_dir()
     app.state.kek = SecretBytes(settings.load_or_create_kek())
+    app.state.token_key = tokens.signing_key(app.state.kek.get_secret_value())
     engine = create_engine(settings.effective_database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

@@ -293,6 +293,71 @@ def cmd_unbake(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- database and clients ---------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from issuer_api.migrate import upgrade  # noqa: PLC0415 - database commands only
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    settings.ensure_data_dir()
+    upgrade(settings.effective_database_url)
+    print(f"database ready: {settings.effective_database_url.split('://', 1)[0]}", file=sys.stderr)
+    return EXIT_OK
+
+
+async def _create_client(name: str, scopes: list[str], issuer_slug: str | None) -> Any:
+    from sqlalchemy import select  # noqa: PLC0415 - database commands only
+
+    from issuer_api.auth.service import create_client  # noqa: PLC0415
+    from issuer_api.db import create_engine, session_factory, session_scope  # noqa: PLC0415
+    from issuer_api.models import Issuer  # noqa: PLC0415
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with session_scope(session_factory(engine)) as session:
+            issuer_id = None
+            if issuer_slug:
+                issuer = (
+                    await session.execute(select(Issuer).where(Issuer.slug == issuer_slug))
+                ).scalar_one_or_none()
+                if issuer is None:
+                    _fail(f"no issuer with slug {issuer_slug!r}")
+                issuer_id = issuer.id
+            return await create_client(session, name, scopes, issuer_id)
+    finally:
+        await engine.dispose()
+
+
+def cmd_clients_create(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415 - database commands only
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: PLC0415
+
+    from issuer_api.auth.service import UnknownScopeError  # noqa: PLC0415
+
+    try:
+        created = asyncio.run(_create_client(args.name, args.scope, args.issuer))
+    except UnknownScopeError as exc:
+        _fail(str(exc))
+    except (OperationalError, ProgrammingError):
+        _fail("the database is not ready: run `obhub migrate` first")
+    if args.json:
+        print(json.dumps({"client_id": created.client_id, "client_secret": created.client_secret}))
+    else:
+        print(f"client_id:     {created.client_id}")
+        print(f"client_secret: {created.client_secret}")
+        print(
+            "Le secret n'est affiché qu'une fois : conservez-le. "
+            "/ The secret is shown only once: keep it.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 # ---- openapi -------------------------------------------------------------------
 
 
@@ -397,6 +462,32 @@ def build_parser() -> argparse.ArgumentParser:
     unbake.add_argument("file")
     unbake.set_defaults(func=cmd_unbake)
 
+    _add_service_commands(sub)
+    return parser
+
+
+def _add_service_commands(sub: Any) -> None:
+    """Commands that run or administer the service (database, clients, OpenAPI, server)."""
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.set_defaults(func=cmd_migrate)
+
+    clients = sub.add_parser("clients", help="manage API clients").add_subparsers(
+        dest="clients_command", required=True
+    )
+    create = clients.add_parser("create", help="create an OAuth client (secret printed once)")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        help="admin, issue, status, read, achievements, deliver (repeatable)",
+    )
+    create.add_argument("--issuer", help="slug of the issuer a partner client acts for")
+    create.add_argument(
+        "--json", action="store_true", help='print {"client_id", "client_secret"} as JSON'
+    )
+    create.set_defaults(func=cmd_clients_create)
+
     openapi = sub.add_parser("openapi", help="print the service's OpenAPI document (YAML)")
     openapi.add_argument("--out", help="write to this file instead of standard output")
     openapi.set_defaults(func=cmd_openapi)
@@ -405,7 +496,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

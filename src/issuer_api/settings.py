@@ -106,6 +106,8 @@ class Settings(BaseSettings):
 
     default_language: Literal["fr", "en"] = "fr"
     """Language of error messages when ``Accept-Language`` names none we support."""
+    access_token_ttl_seconds: PositiveInt = 900
+    """Lifetime of OAuth access tokens (short-lived: 15 minutes by default)."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -158,8 +160,8 @@ class Settings(BaseSettings):
         The SQLite file itself is created by the driver on first connection; the
         directory is created by :meth:`ensure_data_dir`.
         """
-        if self.database_url is not None:
-            return self.database_url
+        if self.database_url is not None and self.database_url.strip():
+            return self.database_url.strip()
         return f"sqlite:///{(self.data_dir / SQLITE_FILENAME).absolute()}"
 
     def ensure_data_dir(self) -> Path:

@@ -300,39 +300,140 @@ def canonicalize(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> str:
 
 
 def parse_nquads(text: str) -> list[Quad]:
-    """Parse simple N-Quads (as produced by canonicalizers) back into quads.
+    """Parse an N-Quads document (RDF 1.1 N-Quads grammar) into quads.
 
-    Intended for tests and test vectors: terms are kept as serialised, which
-    is what :func:`canonicalize` consumes.
+    Terms come back in the canonical form :func:`canonicalize` consumes:
+    escapes in IRIs (``UCHAR``) and literals (``ECHAR``, ``UCHAR``) are
+    decoded and the terms re-serialised with :func:`iri_term` and
+    :func:`literal_term`, so ``"\\u0041"`` and ``"A"`` are the same literal and
+    an ``xsd:string`` datatype is dropped. Blank node labels are kept as
+    written (``_:label``). An N-Quads document denotes a dataset, a *set* of
+    quads: repeated statements are returned once, in first-seen order.
+
+    Raises :class:`ValueError` on anything that is not N-Quads, naming the line.
     """
-    quads: list[Quad] = []
-    for raw in _lines(text):
-        terms = list(_terms(raw))
-        if len(terms) not in (3, 4):
-            raise ValueError(f"not an N-Quads statement: {raw!r}")
-        g = terms[3] if len(terms) == 4 else ""
-        quads.append((terms[0], terms[1], terms[2], g))
-    return quads
+    quads: dict[Quad, None] = {}
+    for number, line in _lines(text):
+        try:
+            quad = _statement(line)
+        except ValueError as exc:
+            raise ValueError(f"line {number}: {exc}") from None
+        if quad is not None:
+            quads.setdefault(quad)
+    return list(quads)
 
 
-def _lines(text: str) -> Iterator[str]:
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            yield stripped
+# N-Quads productions (https://www.w3.org/TR/n-quads/#sec-grammar).
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_ECHAR = r"\\[tbnrf\"'\\]"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_:"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_IRIREF = rf"<(?:[^\x00-\x20<>\"{{}}|^`\\]|{_UCHAR})*>"
+_TOKEN = re.compile(
+    r"[ \t]*(?:"
+    rf"(?P<iri>{_IRIREF})"
+    rf"|(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)"
+    rf"|(?P<literal>\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*\")"
+    r"(?:@(?P<lang>[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)"
+    rf"|\^\^(?P<datatype>{_IRIREF}))?"
+    r"|(?P<end>\.)"
+    r"|(?P<comment>#.*)"
+    r"|(?P<blank>$)"
+    r")"
+)
+_ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Which kinds of term each position takes: subject, predicate, object, graph name.
+_POSITIONS = (
+    ("subject", frozenset({"iri", "bnode"})),
+    ("predicate", frozenset({"iri"})),
+    ("object", frozenset({"iri", "bnode", "literal"})),
+    ("graph name", frozenset({"iri", "bnode"})),
+)
 
 
-_TERM = re.compile(r'\s*(<[^>]*>|_:[^\s]+|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?|\.)')
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    # Only CR and LF end a line (EOL ::= [#xD#xA]+): str.splitlines would also
+    # split on raw U+000B, U+000C, U+001C-U+001E, U+0085, U+2028 and U+2029,
+    # which a literal may contain.
+    yield from enumerate(re.split(r"\r\n|\r|\n", text), start=1)
 
 
-def _terms(line: str) -> Iterable[str]:
+def _statement(line: str) -> Quad | None:
+    terms: list[str] = []
+    ended = False
+    for kind, term in _terms(line):
+        if kind == "end":
+            if ended or len(terms) not in (3, 4):
+                raise ValueError("a statement has a subject, predicate, object and graph name")
+            ended = True
+            continue
+        if ended:
+            raise ValueError(f"text after the end of the statement: {term!r}")
+        if len(terms) == len(_POSITIONS):
+            raise ValueError("too many terms in one statement")
+        position, allowed = _POSITIONS[len(terms)]
+        if kind not in allowed:
+            raise ValueError(f"a {kind} cannot be the {position}: {term!r}")
+        terms.append(term)
+    if not terms:
+        return None
+    if not ended:
+        raise ValueError("statement does not end with '.'")
+    return (terms[0], terms[1], terms[2], terms[3] if len(terms) == 4 else "")
+
+
+def _terms(line: str) -> Iterable[tuple[str, str]]:
+    """``(kind, term)`` pairs of one line; terms in canonical N-Quads form."""
     pos = 0
-    while pos < len(line):
-        match = _TERM.match(line, pos)
+    while True:
+        match = _TOKEN.match(line, pos)
         if match is None:
-            raise ValueError(f"cannot parse N-Quads near {line[pos : pos + 20]!r}")
-        token = match.group(1)
-        pos = match.end()
-        if token == ".":  # noqa: S105 - the N-Quads statement terminator
+            raise ValueError(f"not N-Quads near {line[pos : pos + 20]!r}")
+        if match["blank"] is not None or match["comment"] is not None:
             return
-        yield token
+        pos = match.end()
+        if match["end"] is not None:
+            yield "end", "."
+        elif match["iri"] is not None:
+            yield "iri", iri_term(_iri(match["iri"]))
+        elif match["bnode"] is not None:
+            yield "bnode", match["bnode"]
+        else:
+            datatype = match["datatype"]
+            yield (
+                "literal",
+                literal_term(
+                    _unescape(match["literal"][1:-1]),
+                    _iri(datatype) if datatype is not None else None,
+                    match["lang"],
+                ),
+            )
+
+
+def _iri(token: str) -> str:
+    iri = _unescape(token[1:-1])
+    if _SCHEME.match(iri) is None:
+        raise ValueError(f"not an absolute IRI: {token!r}")
+    return iri
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _ESCAPE.sub(_decode_escape, text)
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    escape = match[0]
+    if len(escape) == 2:
+        return _ECHARS[escape[1]]
+    code = int(escape[2:], 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"{escape} is not a Unicode scalar value")
+    return chr(code)

@@ -1,8 +1,8 @@
-"""initial schema: issuers, keys, achievements, credentials, status lists, clients, audit
+"""initial schema
 
-Revision ID: e22696ad1535
+Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:40:21.752659
+Create Date: 2026-11-22 05:44:08.547739
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "e22696ad1535"
+revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
