@@ -46,6 +46,8 @@ from issuer_api.errors import (
     install_error_handlers,
     set_request_id,
 )
+from issuer_api.metrics import Metrics, MetricsMiddleware
+from issuer_api.metrics import router as metrics_router
 from issuer_api.routers import health, verify
 from issuer_api.routers.health import add_readiness_check
 from issuer_api.settings import Settings, get_settings
@@ -97,10 +99,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         default_language=settings.default_language,
     )
+    app.state.metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(verify.router)
     app.include_router(auth_endpoints.router)
+    app.include_router(metrics_router)
     return app
 
 

@@ -139,3 +139,18 @@ async def test_openapi_document_names_the_service_and_its_version(
     assert "Français" in document["info"]["description"]
     assert "English" in document["info"]["description"]
     assert {"/healthz", "/readyz"} <= set(document["paths"])
+
+
+async def test_metrics_count_requests_by_route_template_without_identifiers(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.get("/healthz")
+    await client.get("/no/such/path/with-an-id-123")
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'obhub_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert 'route="unmatched"' in text
+    assert "with-an-id-123" not in text

@@ -144,4 +144,5 @@ async def verify_badge(
     )
     options = VerifyOptions(resolver=LocalResolver(), recipient=recipient)
     report = await run_in_threadpool(verify, data, options)
+    request.app.state.metrics.verifications.labels(report.verdict).inc()
     return report.to_dict(language)
