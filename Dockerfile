@@ -12,6 +12,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY alembic ./alembic
 # The project's own wheel, then a wheel for every dependency it declares.
 RUN pip wheel --no-deps --wheel-dir /dist . \
  && pip wheel --wheel-dir /wheels /dist/*.whl
