@@ -69,6 +69,26 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Cette méthode HTTP n'est pas autorisée sur cette ressource.",
             en="This HTTP method is not allowed on this resource.",
         ),
+        "unauthorized": Message(
+            fr="Authentification requise : présentez un jeton d'accès OAuth 2.0 (Bearer).",
+            en="Authentication required: present an OAuth 2.0 access token (Bearer).",
+        ),
+        "invalid_token": Message(
+            fr="Le jeton d'accès est invalide, expiré ou révoqué.",
+            en="The access token is invalid, expired or revoked.",
+        ),
+        "forbidden": Message(
+            fr="Vous n'avez pas le droit d'effectuer cette action.",
+            en="You are not allowed to perform this action.",
+        ),
+        "insufficient_scope": Message(
+            fr="Le jeton d'accès n'a pas la portée (scope) nécessaire.",
+            en="The access token lacks the required scope.",
+        ),
+        "forbidden_issuer": Message(
+            fr="Ce client ne peut agir que pour son propre émetteur.",
+            en="This client may act only for its own issuer.",
+        ),
         "empty_body": Message(
             fr="Le corps de la requête est vide : envoyez un badge.",
             en="The request body is empty: send a badge.",
