@@ -166,6 +166,15 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         _MEMO.put(key, active_ctx, None, (result,))
         return result
 
+    def _clone_active_context(self, active_ctx: Any) -> Any:
+        # pyld 3.3 copies @language but not @direction into the child context, so
+        # a context-level @direction is lost as soon as a scoped context applies
+        # (W3C toRdf di13): a conformant processor keeps it.
+        child = super()._clone_active_context(active_ctx)
+        if "@direction" in active_ctx:
+            child["@direction"] = active_ctx["@direction"]
+        return child
+
     def expand_document(self, document: dict[str, Any]) -> list[Any]:
         """pyld's ``expand`` minus its defensive deep copy (the input is never returned)."""
         options: dict[str, Any] = {

@@ -278,7 +278,12 @@ class _Canonicalizer:
 
 
 def canonical_quads(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> list[str]:
-    """Canonical N-Quads lines (sorted, each ending in a newline)."""
+    """Canonical N-Quads lines (sorted, each ending in a newline).
+
+    The input is a dataset, hence a set: repeated quads count once (otherwise a
+    duplicate would change first-degree hashes and so the labels).
+    """
+    quads = list(dict.fromkeys(quads))
     if not any(t.startswith("_:") for q in quads for t in (q[0], q[2], q[3])):
         return sorted({serialize_quad(q) for q in quads})
     issued = _Canonicalizer(quads, limits).run()
