@@ -69,26 +69,6 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Cette méthode HTTP n'est pas autorisée sur cette ressource.",
             en="This HTTP method is not allowed on this resource.",
         ),
-        "unauthorized": Message(
-            fr="Authentification requise : présentez un jeton d'accès OAuth 2.0 (Bearer).",
-            en="Authentication required: present an OAuth 2.0 access token (Bearer).",
-        ),
-        "invalid_token": Message(
-            fr="Le jeton d'accès est invalide, expiré ou révoqué.",
-            en="The access token is invalid, expired or revoked.",
-        ),
-        "forbidden": Message(
-            fr="Vous n'avez pas le droit d'effectuer cette action.",
-            en="You are not allowed to perform this action.",
-        ),
-        "insufficient_scope": Message(
-            fr="Le jeton d'accès n'a pas la portée (scope) nécessaire.",
-            en="The access token lacks the required scope.",
-        ),
-        "forbidden_issuer": Message(
-            fr="Ce client ne peut agir que pour son propre émetteur.",
-            en="This client may act only for its own issuer.",
-        ),
         "empty_body": Message(
             fr="Le corps de la requête est vide : envoyez un badge.",
             en="The request body is empty: send a badge.",
@@ -148,6 +128,85 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
         "invalid_signature": Message(
             fr="La signature cryptographique n'est pas valide.",
             en="The cryptographic signature does not verify.",
+        ),
+        # Authentication and authorisation: issuer_api.auth
+        "unauthorized": Message(
+            fr="Authentification requise : envoyez un jeton d'accès (en-tête Authorization: "
+            "Bearer …) obtenu sur /oauth/token.",
+            en="Authentication required: send an access token (Authorization: Bearer …) "
+            "obtained from /oauth/token.",
+        ),
+        "invalid_token": Message(
+            fr="Le jeton d'accès est invalide, expiré ou révoqué : demandez-en un nouveau.",
+            en="The access token is invalid, expired or revoked: request a new one.",
+        ),
+        "forbidden": Message(
+            fr="Vous n'avez pas le droit d'effectuer cette action.",
+            en="You are not allowed to perform this action.",
+        ),
+        "insufficient_scope": Message(
+            fr="Le jeton d'accès n'a pas la portée (scope) nécessaire à cette action.",
+            en="The access token lacks the scope this action requires.",
+        ),
+        "forbidden_issuer": Message(
+            fr="Ce client ne peut agir que pour son propre émetteur.",
+            en="This client may act only for its own issuer.",
+        ),
+        # Issuers, identity and keys: issuer_api.issuers
+        "issuer_not_found": Message(
+            fr="Aucun émetteur ne porte cet identifiant.",
+            en="No issuer has this identifier.",
+        ),
+        "issuer_slug_taken": Message(
+            fr="Un émetteur utilise déjà cet identifiant court (slug).",
+            en="Another issuer already uses this slug.",
+        ),
+        "did_web_not_configured": Message(
+            fr="Aucune adresse publique (OBHUB_PUBLIC_BASE_URL) n'est configurée : les "
+            "émetteurs sont identifiés par un did:key, sans document did:web publié.",
+            en="No public base URL (OBHUB_PUBLIC_BASE_URL) is configured: issuers are "
+            "identified by a did:key and no did:web document is published.",
+        ),
+        "did_web_required": Message(
+            fr="Cette opération demande une identité did:web : configurez OBHUB_PUBLIC_BASE_URL "
+            "(sous did:key, l'identité de l'émetteur est sa première clé Ed25519).",
+            en="This operation needs a did:web identity: set OBHUB_PUBLIC_BASE_URL (under "
+            "did:key, an issuer's identity is its first Ed25519 key).",
+        ),
+        "did_document_not_found": Message(
+            fr="Aucun document DID n'est publié à cette adresse.",
+            en="No DID document is published at this address.",
+        ),
+        "issuer_has_no_key": Message(
+            fr="Cet émetteur n'a pas de clé de signature.",
+            en="This issuer has no signing key.",
+        ),
+        "signing_key_unavailable": Message(
+            fr="La clé de signature de l'émetteur est inutilisable (clé de chiffrement des "
+            "clés différente ou données altérées) : contactez l'administrateur.",
+            en="The issuer's signing key cannot be used (a different key-encryption key or "
+            "altered data): contact the administrator.",
+        ),
+        "unsupported_key_type": Message(
+            fr="Type de clé inconnu : ed25519, p256 ou rsa.",
+            en="Unknown key type: ed25519, p256 or rsa.",
+        ),
+        "concurrent_update": Message(
+            fr="Une autre requête a modifié cette ressource au même moment : réessayez.",
+            en="Another request changed this resource at the same time: try again.",
+        ),
+        # Messages of the achievements domain (issuer_api.achievements)
+        "achievement_not_found": Message(
+            fr="Aucun badge (achievement) ne porte cet identifiant.",
+            en="No achievement has this identifier.",
+        ),
+        "achievement_version_not_found": Message(
+            fr="Cette version du badge (achievement) n'existe pas.",
+            en="This version of the achievement does not exist.",
+        ),
+        "achievement_slug_taken": Message(
+            fr="Cet émetteur a déjà un badge (achievement) avec cet identifiant court (slug).",
+            en="This issuer already has an achievement with this slug.",
         ),
     }
 )

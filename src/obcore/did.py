@@ -98,6 +98,9 @@ def resolve_did_jwk(did: str) -> dict[str, Any]:
     encoded = did[len("did:jwk:") :]
     if len(encoded) > _MAX_DID_JWK_CHARS:
         raise ResolutionError("did:jwk is too long", code="invalid_did")
+    if "=" in encoded:
+        # One key, one spelling: the method uses unpadded base64url.
+        raise ResolutionError("did:jwk must be unpadded base64url", code="invalid_did")
     try:
         jwk = json.loads(multibase.b64url_decode(encoded))
         PublicKey.from_jwk(jwk)

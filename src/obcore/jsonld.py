@@ -269,7 +269,9 @@ def expand(document: Mapping[str, Any], *, safe: bool = True) -> list[Any]:
     processor = _Processor()
     try:
         expanded = processor.expand_document(dict(document))
-    except pyld_jsonld.JsonLdError as exc:
+    except (pyld_jsonld.JsonLdError, ValueError, TypeError, RecursionError) as exc:
+        # pyld signals some input errors as plain ValueError (a relative context
+        # IRI with no base, an @import of one, …): untrusted input, never a crash.
         raise _translate(exc) from exc
     if safe:
         if processor.dropped:
@@ -289,7 +291,12 @@ def _translate(exc: Exception) -> Exception:
             return cause
         cause = cause.__cause__ or cause.__context__
     code = getattr(exc, "code", None) or "invalid_jsonld"
-    message = str(exc).splitlines()[0] if str(exc) else "invalid JSON-LD"
+    message = str(exc).splitlines()[0][:300] if str(exc) else "invalid JSON-LD"
+    if "relative IRI" in message or "relative" in str(code):
+        return ContextError(
+            f"relative context references cannot be resolved here: {message}",
+            code="unknown_context",
+        )
     if code in ("loading remote context failed", "loading document failed"):
         return ContextError(message, code="unknown_context")
     if "protected term" in message or code == "protected term redefinition":
@@ -339,7 +346,9 @@ def expanded_to_quads(expanded: list[Any]) -> list[Quad]:
                         g,
                     )
                 )
-    except pyld_jsonld.JsonLdError as exc:
+    except (pyld_jsonld.JsonLdError, ValueError, TypeError, RecursionError) as exc:
+        # pyld signals some input errors as plain ValueError (a relative context
+        # IRI with no base, an @import of one, …): untrusted input, never a crash.
         raise _translate(exc) from exc
     return quads
 

@@ -307,7 +307,33 @@ class KeyPair:
 
     @classmethod
     def from_export(cls, data: Mapping[str, Any]) -> KeyPair:
-        """Read a key file written by :meth:`export` or by Digital Bazaar tools."""
+        """Read a key file written by :meth:`export` or by Digital Bazaar tools.
+
+        Every public form the file states (``publicKeyMultibase``,
+        ``publicKeyJwk``) must match the secret key: a mismatched file is refused.
+        """
+        pair = cls._secret_from_export(data)
+        stated_mb = data.get("publicKeyMultibase")
+        if stated_mb is not None and (
+            not isinstance(stated_mb, str) or stated_mb != pair.public.to_multibase()
+        ):
+            raise InvalidKeyError(
+                "publicKeyMultibase does not match the secret key", code="invalid_key_file"
+            )
+        stated_jwk = data.get("publicKeyJwk")
+        if stated_jwk is not None:
+            try:
+                matches = PublicKey.from_jwk(stated_jwk).to_jwk() == pair.public.to_jwk()
+            except InvalidKeyError:
+                matches = False
+            if not matches:
+                raise InvalidKeyError(
+                    "publicKeyJwk does not match the secret key", code="invalid_key_file"
+                )
+        return pair
+
+    @classmethod
+    def _secret_from_export(cls, data: Mapping[str, Any]) -> KeyPair:
         if not isinstance(data, Mapping):
             raise InvalidKeyError("a key file must hold a JSON object", code="invalid_key_file")
         vm = data.get("id") or data.get("verificationMethod")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 import base58
 
@@ -47,11 +48,24 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
 def b64url_decode(text: str) -> bytes:
-    padded = text + "=" * (-len(text) % 4)
+    """Strict base64url (RFC 4648 §5): only ``A-Z a-z 0-9 - _``, optional final padding.
+
+    Characters outside the alphabet (including ``+`` and ``/`` of standard
+    base64) are refused rather than skipped, so a value has one spelling.
+    """
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
+        raise MalformedInputError("value is not valid base64url", code="malformed_base64url")
+    stripped = text.rstrip("=")
+    if len(stripped) % 4 == 1:
+        raise MalformedInputError("value is not valid base64url", code="malformed_base64url")
+    padded = stripped + "=" * (-len(stripped) % 4)
     try:
         return base64.urlsafe_b64decode(padded.encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+    except (binascii.Error, ValueError) as exc:
         raise MalformedInputError(
             "value is not valid base64url", code="malformed_base64url"
         ) from exc

@@ -279,6 +279,322 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
         "fr": "Le badge n'appartient pas à cette personne.",
         "en": "The badge does not belong to this person.",
     },
+    "baked_payload_invalid": {
+        "fr": "Le badge contenu dans l'image est invalide.",
+        "en": "The badge carried by the image is invalid.",
+    },
+    "baked_payload_malformed": {
+        "fr": "Le badge contenu dans l'image est mal formé.",
+        "en": "The badge carried by the image is malformed.",
+    },
+    "baked_payload_too_large": {
+        "fr": "Le badge contenu dans l'image est trop volumineux.",
+        "en": "The badge carried by the image is too large.",
+    },
+    "baked_payload_unrecognized": {
+        "fr": "Le contenu de l'image n'est ni un badge JSON ni un JWT.",
+        "en": "The image content is neither a JSON badge nor a JWT.",
+    },
+    "bare_did_key_method": {
+        "fr": "La clé est désignée par un did:key sans fragment.",
+        "en": "The key is named by a did:key without a fragment.",
+    },
+    "canonicalization_timeout": {
+        "fr": "Le badge est trop complexe à canoniser (délai dépassé).",
+        "en": "The badge is too complex to canonicalize (time limit).",
+    },
+    "canonicalization_too_complex": {
+        "fr": "Le badge est trop complexe à canoniser.",
+        "en": "The badge is too complex to canonicalize.",
+    },
+    "error": {
+        "fr": "Une erreur est survenue pendant la vérification.",
+        "en": "An error occurred during verification.",
+    },
+    "image_too_large": {
+        "fr": "L'image est trop volumineuse.",
+        "en": "The image is too large.",
+    },
+    "invalid_credential": {
+        "fr": "L'attestation est invalide.",
+        "en": "The credential is invalid.",
+    },
+    "invalid_date_time": {
+        "fr": "Une date n'est pas au format ISO 8601 avec fuseau horaire.",
+        "en": "A date is not ISO 8601 with a time zone.",
+    },
+    "invalid_did": {
+        "fr": "L'identifiant décentralisé (DID) est invalide.",
+        "en": "The decentralized identifier (DID) is invalid.",
+    },
+    "invalid_email": {
+        "fr": "L'adresse électronique est invalide.",
+        "en": "The email address is invalid.",
+    },
+    "invalid_identity_type": {
+        "fr": "Le type d'identifiant du titulaire est invalide.",
+        "en": "The recipient identifier type is invalid.",
+    },
+    "invalid_jwk": {
+        "fr": "La clé publique (JWK) est invalide.",
+        "en": "The public key (JWK) is invalid.",
+    },
+    "invalid_kek": {
+        "fr": "La clé de chiffrement des clés est invalide.",
+        "en": "The key-encryption key is invalid.",
+    },
+    "invalid_key": {
+        "fr": "La clé est invalide.",
+        "en": "The key is invalid.",
+    },
+    "invalid_key_file": {
+        "fr": "Le fichier de clé est invalide.",
+        "en": "The key file is invalid.",
+    },
+    "invalid_kid": {
+        "fr": "L'identifiant de clé (kid) est invalide.",
+        "en": "The key identifier (kid) is invalid.",
+    },
+    "invalid_multikey": {
+        "fr": "La clé publique (Multikey) est invalide.",
+        "en": "The public key (Multikey) is invalid.",
+    },
+    "invalid_proof": {
+        "fr": "La preuve est invalide.",
+        "en": "The proof is invalid.",
+    },
+    "invalid_sealed_key": {
+        "fr": "La clé chiffrée est invalide.",
+        "en": "The sealed key is invalid.",
+    },
+    "invalid_url": {
+        "fr": "L'adresse (URL) est invalide.",
+        "en": "The URL is invalid.",
+    },
+    "invalid_verification_method": {
+        "fr": "La méthode de vérification est invalide.",
+        "en": "The verification method is invalid.",
+    },
+    "jwt_alg_key_mismatch": {
+        "fr": "L'algorithme du JWT ne correspond pas au type de clé.",
+        "en": "The JWT algorithm does not match the key type.",
+    },
+    "jwt_ambiguous_payload": {
+        "fr": "Le JWT contient deux attestations (ambiguïté).",
+        "en": "The JWT carries two credentials (ambiguous).",
+    },
+    "jwt_key_mismatch": {
+        "fr": "La clé jointe au JWT n'est pas celle qu'il désigne.",
+        "en": "The key attached to the JWT is not the one it names.",
+    },
+    "jwt_missing_issuer": {
+        "fr": "Le JWT n'indique pas d'émetteur.",
+        "en": "The JWT names no issuer.",
+    },
+    "jwt_no_credential": {
+        "fr": "Le JWT ne contient aucune attestation.",
+        "en": "The JWT carries no credential.",
+    },
+    "jwt_reserved_claim": {
+        "fr": "L'attestation utilise un nom réservé aux JWT.",
+        "en": "The credential uses a name reserved by JWT.",
+    },
+    "jwt_typ_not_allowed": {
+        "fr": "Le type (typ) du JWT n'est pas autorisé.",
+        "en": "The JWT type (typ) is not allowed.",
+    },
+    "key_decryption_failed": {
+        "fr": "La clé chiffrée n'a pas pu être déchiffrée.",
+        "en": "The sealed key could not be decrypted.",
+    },
+    "malformed_base64url": {
+        "fr": "Une valeur n'est pas en base64url valide.",
+        "en": "A value is not valid base64url.",
+    },
+    "malformed_credential": {
+        "fr": "L'attestation est mal formée.",
+        "en": "The credential is malformed.",
+    },
+    "malformed_input": {
+        "fr": "Le document est mal formé.",
+        "en": "The document is malformed.",
+    },
+    "malformed_multibase": {
+        "fr": "Une valeur multibase est invalide.",
+        "en": "A multibase value is invalid.",
+    },
+    "malformed_profile": {
+        "fr": "Le profil de l'émetteur est mal formé.",
+        "en": "The issuer profile is malformed.",
+    },
+    "malformed_status": {
+        "fr": "Le statut déclaré par le badge est mal formé.",
+        "en": "The status the badge declares is malformed.",
+    },
+    "missing_context": {
+        "fr": "Le document n'a pas de @context.",
+        "en": "The document has no @context.",
+    },
+    "missing_credential_id": {
+        "fr": "L'attestation n'a pas d'identifiant.",
+        "en": "The credential has no identifier.",
+    },
+    "missing_issuer_id": {
+        "fr": "L'émetteur n'a pas d'identifiant.",
+        "en": "The issuer has no identifier.",
+    },
+    "missing_key_reference": {
+        "fr": "Aucune clé n'est désignée (ni kid ni jwk).",
+        "en": "No key is named (neither kid nor jwk).",
+    },
+    "not_single_subject": {
+        "fr": "Le badge doit avoir un seul titulaire.",
+        "en": "The badge must have exactly one subject.",
+    },
+    "png_crc_mismatch": {
+        "fr": "L'image PNG est corrompue (somme de contrôle).",
+        "en": "The PNG image is corrupt (checksum).",
+    },
+    "png_malformed": {
+        "fr": "L'image PNG est mal formée.",
+        "en": "The PNG image is malformed.",
+    },
+    "png_too_many_chunks": {
+        "fr": "L'image PNG contient trop de blocs.",
+        "en": "The PNG image has too many chunks.",
+    },
+    "safe_mode_violation": {
+        "fr": "Le badge contient des données non définies par ses contextes.",
+        "en": "The badge contains data its contexts do not define.",
+    },
+    "schema_unavailable": {
+        "fr": "Le schéma de référence n'est pas disponible.",
+        "en": "The reference schema is not available.",
+    },
+    "status_entry_malformed": {
+        "fr": "L'entrée de statut du badge est mal formée.",
+        "en": "The badge's status entry is malformed.",
+    },
+    "status_index_invalid": {
+        "fr": "L'index de statut est invalide.",
+        "en": "The status index is invalid.",
+    },
+    "status_index_out_of_range": {
+        "fr": "L'index de statut dépasse la taille de la liste.",
+        "en": "The status index is beyond the list.",
+    },
+    "status_list_full": {
+        "fr": "La liste de statuts est pleine.",
+        "en": "The status list is full.",
+    },
+    "status_list_malformed": {
+        "fr": "La liste de statuts est mal formée.",
+        "en": "The status list is malformed.",
+    },
+    "status_list_too_large": {
+        "fr": "La liste de statuts est trop volumineuse une fois décompressée.",
+        "en": "The status list is too large once decompressed.",
+    },
+    "status_list_too_small": {
+        "fr": "La liste de statuts est trop courte.",
+        "en": "The status list is too short.",
+    },
+    "status_list_type_mismatch": {
+        "fr": "La liste de statuts n'est pas du type attendu.",
+        "en": "The status list is not of the expected type.",
+    },
+    "status_purpose_mismatch": {
+        "fr": "La liste de statuts n'a pas la finalité attendue.",
+        "en": "The status list does not have the expected purpose.",
+    },
+    "status_size_invalid": {
+        "fr": "La taille des entrées de statut est invalide.",
+        "en": "The status entry size is invalid.",
+    },
+    "status_size_mismatch": {
+        "fr": "La taille des entrées ne correspond pas à la liste.",
+        "en": "The entry size does not match the list.",
+    },
+    "status_type_unsupported": {
+        "fr": "Ce type de statut n'est pas pris en charge.",
+        "en": "This status type is not supported.",
+    },
+    "status_value_out_of_range": {
+        "fr": "La valeur de statut est hors limites.",
+        "en": "The status value is out of range.",
+    },
+    "svg_encoding_unsupported": {
+        "fr": "L'encodage de l'image SVG n'est pas pris en charge.",
+        "en": "The SVG encoding is not supported.",
+    },
+    "svg_forbidden_xml": {
+        "fr": "L'image SVG contient des constructions XML interdites.",
+        "en": "The SVG image contains forbidden XML constructs.",
+    },
+    "svg_malformed": {
+        "fr": "L'image SVG est mal formée.",
+        "en": "The SVG image is malformed.",
+    },
+    "svg_namespace_conflict": {
+        "fr": "L'image SVG déclare un espace de noms en conflit.",
+        "en": "The SVG image declares a conflicting namespace.",
+    },
+    "too_many_blank_nodes": {
+        "fr": "Le badge contient trop de nœuds anonymes.",
+        "en": "The badge contains too many blank nodes.",
+    },
+    "unknown_vc_context": {
+        "fr": "Le premier contexte n'est pas celui des attestations vérifiables.",
+        "en": "The first context is not the Verifiable Credentials context.",
+    },
+    "unresolvable": {
+        "fr": "Une référence n'a pas pu être résolue.",
+        "en": "A reference could not be resolved.",
+    },
+    "unsupported_key": {
+        "fr": "Ce type de clé n'est pas pris en charge.",
+        "en": "This key type is not supported.",
+    },
+    "unsupported_verification_method": {
+        "fr": "Ce type de méthode de vérification n'est pas pris en charge.",
+        "en": "This verification method type is not supported.",
+    },
+    "verification_method_not_found": {
+        "fr": "La clé désignée est absente du document de l'émetteur.",
+        "en": "The named key is not in the issuer's document.",
+    },
+    "weak_key": {
+        "fr": "La clé est trop faible.",
+        "en": "The key is too weak.",
+    },
+    "wrong_kek": {
+        "fr": "La clé a été chiffrée avec une autre clé de chiffrement.",
+        "en": "The key was sealed with another key-encryption key.",
+    },
+    "wrong_key_type": {
+        "fr": "Le type de clé ne convient pas à cette preuve.",
+        "en": "The key type does not suit this proof.",
+    },
+    "proof_context_mismatch": {
+        "fr": "Le contexte de la preuve ne correspond pas à celui du badge.",
+        "en": "The proof's context does not match the badge's.",
+    },
+    "status_list_issuer_differs": {
+        "fr": "La liste de statuts est publiée par une autre clé que l'émetteur.",
+        "en": "The status list is published by another key than the issuer.",
+    },
+    "status_list_id_differs": {
+        "fr": "La liste de statuts porte un autre identifiant que son adresse.",
+        "en": "The status list's id differs from its address.",
+    },
+    "status_list_below_minimum_length": {
+        "fr": "La liste de statuts est plus courte que le minimum recommandé.",
+        "en": "The status list is shorter than the recommended minimum.",
+    },
+    "legacy_cryptosuite_name": {
+        "fr": "La preuve utilise l'ancien nom de suite eddsa-2022.",
+        "en": "The proof uses the legacy suite name eddsa-2022.",
+    },
 }
 
 

@@ -222,14 +222,6 @@ def test_resolving_a_did_key_as_a_did_jwk_is_refused() -> None:
     assert exc.value.code == "unsupported_did_method"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: resolve_did_jwk decodes with the lenient multibase.b64url_decode, so "
-        "non-canonical spellings (junk characters, '=' padding) resolve to a document "
-        "whose id is the non-canonical string: one key, many did:jwk issuers"
-    ),
-)
 @pytest.mark.parametrize("spoil", ["junk", "padding"])
 def test_a_did_jwk_that_is_not_canonical_base64url_is_refused(spoil: str) -> None:
     encoded = did_jwk_for(KeyPair.from_ed25519_seed(bytes(32)).public).removeprefix("did:jwk:")

@@ -415,13 +415,6 @@ def test_a_key_file_whose_secret_embeds_another_public_key_is_refused() -> None:
     assert exc.value.code == "invalid_key_file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: KeyPair.from_export ignores the file's publicKeyMultibase: a secret key "
-        "of another key pair is loaded silently"
-    ),
-)
 @pytest.mark.parametrize("secret_form", ["seed", "seed+public"])
 def test_a_key_file_whose_public_key_multibase_is_not_the_secrets_is_refused(
     secret_form: str,
@@ -438,13 +431,6 @@ def test_a_key_file_whose_public_key_multibase_is_not_the_secrets_is_refused(
     assert exc.value.code == "invalid_key_file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: KeyPair.from_export ignores the file's publicKeyJwk: a privateKeyJwk of "
-        "another key pair is loaded silently"
-    ),
-)
 def test_a_key_file_whose_public_jwk_is_not_the_private_jwks_is_refused() -> None:
     key, other = KeyPair.generate("p256"), KeyPair.generate("p256")
     exported = {**key.export(), "publicKeyJwk": other.public.to_jwk()}

@@ -256,20 +256,22 @@ def verify_proof(
     if ptype == DATA_INTEGRITY_PROOF:
         if suite not in SUPPORTED_CRYPTOSUITES:
             return result(
-                "unsupported", "unsupported_cryptosuite", f"cryptosuite {suite!r} is not supported"
+                "unsupported",
+                "unsupported_cryptosuite",
+                f"cryptosuite {_shown(suite)} is not supported",
             )
         if suite == EDDSA_2022:
             notices.append("legacy_cryptosuite_name")
     elif ptype != ED25519_SIGNATURE_2020:
         return result(
-            "unsupported", "unsupported_proof_type", f"proof type {ptype!r} is not supported"
+            "unsupported", "unsupported_proof_type", f"proof type {_shown(ptype)} is not supported"
         )
     purpose = proof.get("proofPurpose")
     if purpose != expected_purpose:
         return result(
             "invalid",
             "proof_purpose_mismatch",
-            f"proofPurpose is {purpose!r}, expected {expected_purpose!r}",
+            f"proofPurpose is {_shown(purpose)}, expected {expected_purpose!r}",
         )
     created = proof.get("created")
     if created is not None and not _is_datetime(created):
@@ -364,6 +366,11 @@ def overall(checks: Sequence[ProofCheck]) -> ProofStatus:
     if any(c.status == "indeterminate" for c in recognised):
         return "indeterminate"
     return "unsupported"
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: quoted, or "missing" (never the word None)."""
+    return "missing" if value is None else repr(value)[:80]
 
 
 def _is_datetime(value: Any) -> bool:
