@@ -1,0 +1,38 @@
+"""The contract between the verification pipeline and the outside world.
+
+The pipeline never performs I/O. What it needs from the network it asks a
+:class:`DocumentSource`, injected by the caller (the HTTP service, the CLI,
+tests). :mod:`verify.fetch` provides the real, SSRF-safe implementation;
+tests use in-memory sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A document obtained from a URL (after redirects)."""
+
+    url: str  # the URL asked for
+    final_url: str  # where it was finally served from
+    status: int
+    content_type: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class DocumentSource(Protocol):
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+        """GET ``url``.
+
+        Raises :class:`obcore.errors.ResolutionError` (code ``fetch_forbidden``,
+        ``fetch_timeout``, ``fetch_too_large``, ``fetch_failed``, ``fetch_status``,
+        ``fetch_content_type``, ``fetch_too_many_redirects``) when it cannot be
+        obtained. A 4xx/5xx answer is returned (``status``) only for 404 and 410,
+        which verification needs to tell apart (OB 2.0 hosted: 410 = revoked).
+        """
+        ...
