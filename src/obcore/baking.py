@@ -73,6 +73,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from obcore.errors import LimitExceededError, MalformedInputError
+from obcore.inflate import InflateError, TooLargeError, inflate_one
 
 if TYPE_CHECKING:
     from pyexpat import XMLParserType
@@ -114,7 +115,6 @@ _MAX_CHUNK_LENGTH: Final = 0x7FFFFFFF  # PNG §5.3
 _MAX_KEYWORD_LENGTH: Final = 79  # PNG §11.3.4.2
 
 # Inflate in slices this size, so the peak stays near the cap, not twice it.
-_INFLATE_SLICE: Final = 256 * 1024
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _XML_WHITESPACE: Final = b" \t\r\n"
@@ -216,34 +216,23 @@ def _finish(version: Version, text: str, image_format: ImageFormat) -> Unbaked:
 
 def _inflate_bounded(data: bytes, max_bytes: int) -> bytes:
     """Inflate one zlib stream (RFC 1950) to at most ``max_bytes``, never holding more."""
-    inflater = zlib.decompressobj()
-    parts: list[bytes] = []
-    total = 0
-    pending = data
-    while not inflater.eof:
-        try:
-            chunk = inflater.decompress(pending, min(_INFLATE_SLICE, max_bytes + 1 - total))
-        except zlib.error as exc:
-            raise MalformedInputError(
-                f"the compressed iTXt text is corrupt: {exc}", code="baked_payload_malformed"
-            ) from exc
-        parts.append(chunk)
-        total += len(chunk)
-        if total > max_bytes:
-            raise LimitExceededError(
-                f"the compressed iTXt text expands beyond {max_bytes} bytes",
-                code="baked_payload_too_large",
-            )
-        pending = inflater.unconsumed_tail
-        if not chunk and not pending and not inflater.eof:
-            raise MalformedInputError(
-                "the compressed iTXt text is truncated", code="baked_payload_malformed"
-            )
-    if inflater.unused_data:
+    try:
+        output, unused = inflate_one(data, wbits=zlib.MAX_WBITS, max_bytes=max_bytes)
+    except TooLargeError as exc:
+        raise LimitExceededError(
+            f"the compressed iTXt text expands beyond {max_bytes} bytes",
+            code="baked_payload_too_large",
+        ) from exc
+    except InflateError as exc:
+        what = "truncated" if exc.kind == "truncated" else f"corrupt: {exc}"
+        raise MalformedInputError(
+            f"the compressed iTXt text is {what}", code="baked_payload_malformed"
+        ) from exc
+    if unused:
         raise MalformedInputError(
             "the compressed iTXt text has trailing data", code="baked_payload_malformed"
         )
-    return b"".join(parts)
+    return output
 
 
 def _image_too_large(size: int, limit: int) -> LimitExceededError:

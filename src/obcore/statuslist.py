@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
 from obcore.errors import LimitExceededError, MalformedInputError
+from obcore.inflate import InflateError, TooLargeError, inflate_one
 
 if TYPE_CHECKING:
     import random
@@ -101,7 +102,6 @@ _GZIP_MAGIC: Final = b"\x1f\x8b"
 _GZIP_HEADER: Final = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 _MULTIBASE_BASE64URL: Final = "u"
 # Inflate in slices this size, so the peak stays near the cap, not twice it.
-_INFLATE_SLICE: Final = 256 * 1024
 # Base64 (either alphabet), padding optional. Whitespace is not tolerated.
 _BASE64_RE: Final = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
 # A base-10 non-negative integer, ASCII digits only (str.isdigit accepts other scripts).
@@ -303,28 +303,20 @@ def _gunzip_bounded(data: bytes, max_bytes: int) -> bytes:
                 else "encodedList has trailing data after its GZIP stream",
                 code="status_list_malformed",
             )
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip wrapper only
-        pending = rest
-        while not inflater.eof:
-            try:
-                chunk = inflater.decompress(pending, min(_INFLATE_SLICE, max_bytes + 1 - total))
-            except zlib.error as exc:
-                raise MalformedInputError(
-                    f"encodedList is corrupt GZIP: {exc}", code="status_list_malformed"
-                ) from exc
-            parts.append(chunk)
-            total += len(chunk)
-            if total > max_bytes:
-                raise LimitExceededError(
-                    f"status list expands beyond {max_bytes} bytes; refusing to inflate it",
-                    code="status_list_too_large",
-                )
-            pending = inflater.unconsumed_tail
-            if not chunk and not pending and not inflater.eof:
-                raise MalformedInputError(
-                    "encodedList is truncated GZIP data", code="status_list_malformed"
-                )
-        rest = inflater.unused_data
+        try:  # gzip wrapper only
+            output, rest = inflate_one(rest, wbits=16 + zlib.MAX_WBITS, max_bytes=max_bytes - total)
+        except TooLargeError as exc:
+            raise LimitExceededError(
+                f"status list expands beyond {max_bytes} bytes; refusing to inflate it",
+                code="status_list_too_large",
+            ) from exc
+        except InflateError as exc:
+            what = "truncated GZIP data" if exc.kind == "truncated" else f"corrupt GZIP: {exc}"
+            raise MalformedInputError(
+                f"encodedList is {what}", code="status_list_malformed"
+            ) from exc
+        parts.append(output)
+        total += len(output)
         if not rest:
             return b"".join(parts)
 
