@@ -6,15 +6,17 @@ status → validity window → endorsements → recipient.
 
 Everything with an outside dependency is injected through
 :class:`VerifyOptions`: the verification-method resolver, the source of status
-list documents, and the current time. The pipeline itself does no I/O, so it
-is deterministic and fast to test; :mod:`verify.resolvers` builds the
-network-backed collaborators. Policy decisions are documented in
-``docs/verification-policy.md``.
+list documents, the source of other network documents (OB 2.0 hosted
+Assertions, BadgeClasses, Profiles, keys, revocation lists), and the current
+time. The pipeline itself does no I/O, so it is deterministic and fast to
+test; :mod:`verify.resolvers` builds the network-backed collaborators.
+Policy decisions are documented in ``docs/verification-policy.md``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -41,7 +43,9 @@ from obcore.proofs import vcjwt
 from obcore.resolve import LocalResolver, MethodResolver, ResolvedMethod
 from obcore.schema import validate_credential
 from obcore.statuslist import status_of
+from verify import ob2, presentation
 from verify.report import Check, CheckStatus, Report
+from verify.sources import DocumentSource
 
 StatusSource = Callable[[str], Mapping[str, Any] | str]
 """Returns the status list credential (JSON object or VC-JWT) published at a URL.
@@ -66,6 +70,9 @@ class VerifyOptions:
     trust_fragment_keys: bool = False
     check_schema: bool = True
     limits: rdfc.Limits = rdfc.DEFAULT_LIMITS
+    # Network documents for OB 2.0 verification (hosted Assertions, BadgeClasses,
+    # issuer Profiles, keys, revocation lists); None = offline (indeterminate).
+    documents: DocumentSource | None = None
 
     def current_time(self) -> datetime:
         return self.now if self.now is not None else datetime.now(UTC)
@@ -81,11 +88,26 @@ class _Parsed:
     format: str
     document: dict[str, Any] | None = None
     token: str | None = None
+    url: str | None = None  # an OB 2.0 hosted Assertion given by its URL
+
+
+_URL_RE = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 
 
 def _looks_like_jwt(text: str) -> bool:
     parts = text.strip().split(".")
     return len(parts) == 3 and all(parts) and not text.lstrip().startswith("{")
+
+
+def _jws_format(token: str) -> str:
+    """``vc-jwt``, ``vp-jwt`` (a ``vp`` claim) or ``ob2-signed`` (an OB 2.0 Assertion)."""
+    payload = ob2.peek_jws_payload(token)
+    if payload is not None and "vc" not in payload:
+        if isinstance(payload.get("vp"), Mapping):
+            return "vp-jwt"
+        if ob2.is_assertion(payload):
+            return "ob2-signed"
+    return "vc-jwt"
 
 
 def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
@@ -101,8 +123,6 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
             or (data.lstrip().startswith(b"<") and b"<svg" in data[:4096])
         ):
             unbaked = baking.unbake(data)
-            if unbaked.version == "ob2" or unbaked.kind == "url":
-                return _Parsed("ob2")
             inner = _parse(unbaked.payload)
             inner.format = f"baked-{unbaked.image_format}+{inner.format}"
             return inner
@@ -115,8 +135,10 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
     text = data.strip().lstrip("\ufeff")
     if len(text) > MAX_INPUT_BYTES:
         raise LimitExceededError("input is too large", code="document_too_large")
+    if _URL_RE.fullmatch(text):
+        return _Parsed("ob2-hosted", url=text)
     if _looks_like_jwt(text):
-        return _Parsed("vc-jwt", token=text)
+        return _Parsed(_jws_format(text), token=text)
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -602,11 +624,6 @@ def _fail_parse(fmt: str, exc: ObcoreError) -> Report:
     return Report(fmt, [Check("parse", "invalid", exc.code, exc.message)])
 
 
-def _unsupported(fmt: str, detail: str, document: dict[str, Any] | None = None) -> Report:
-    check = Check("parse", "indeterminate", "unsupported_format", detail)
-    return Report(fmt, [check], credential=document)
-
-
 @dataclass
 class _Subject:
     """What the proof stage works on: the credential and how it was secured."""
@@ -624,8 +641,8 @@ class _Subject:
 def _open(parsed: _Parsed, options: VerifyOptions) -> _Subject | Report:
     """Obtain the credential: JSON as given, or a VC-JWT verified (or decoded for display)."""
     if parsed.token is None:
-        if parsed.document is None:
-            return _unsupported(parsed.format, "Open Badges 2.0 verification is not available yet")
+        if parsed.document is None:  # pragma: no cover - _parse always sets one of them
+            return _fail_parse(parsed.format, MalformedInputError("nothing to verify"))
         return _Subject(parsed.format, parsed.document)
     try:
         result = vcjwt.verify_vc_jwt(parsed.token, options.resolver)
@@ -639,8 +656,15 @@ def _open(parsed: _Parsed, options: VerifyOptions) -> _Subject | Report:
     return _Subject(parsed.format, result.credential, jwt=result)
 
 
-def _classify(subject: _Subject) -> Report | None:
-    """Refuse what is not a verifiable credential (OB 2.0 and presentations: later stages)."""
+def _format_prefix(fmt: str) -> str:
+    """``baked-png+`` for a baked input, else ``""``."""
+    return fmt.rsplit("+", 1)[0] + "+" if fmt.startswith("baked-") and "+" in fmt else ""
+
+
+def _classify(
+    subject: _Subject, options: VerifyOptions, *, allow_presentation: bool
+) -> Report | None:
+    """Route OB 2.0 Assertions and presentations; refuse what is not a credential."""
     document = subject.document
     try:
         jsonld.check_bounds(document)
@@ -649,11 +673,21 @@ def _classify(subject: _Subject) -> Report | None:
     types = _types(document.get("type"))
     if "VerifiableCredential" in types:
         return None
-    contexts = json.dumps(document.get("@context", ""))[:2000]
-    if "Assertion" in types or ctx_mod.OB_V2 in contexts:
-        return _unsupported("ob2", "Open Badges 2.0 verification is not available yet", document)
+    prefix = _format_prefix(subject.format)
     if "VerifiablePresentation" in types:
-        return _unsupported("vp", "presentations are not supported yet", document)
+        if not allow_presentation:
+            check = Check(
+                "parse",
+                "invalid",
+                "presentation_nested",
+                "a presentation cannot carry a presentation",
+            )
+            return Report(f"{prefix}vp", [check], credential=document)
+        return presentation.verify_presentation(
+            document, options, _stages(options), fmt=f"{prefix}vp"
+        )
+    if ob2.is_assertion(document):
+        return ob2.verify_assertion(document, options, prefix=prefix)
     return Report(
         subject.format,
         [Check("parse", "invalid", "not_a_credential", "type lacks VerifiableCredential")],
@@ -712,33 +746,89 @@ def _endorsement_stage(
     return Check("endorsements", "valid", "endorsements_valid", None, data), reports
 
 
+def _document_checks(
+    document: Mapping[str, Any], options: VerifyOptions, cache: dict[str, str], signed_as_json: bool
+) -> list[Check]:
+    """The ``contexts`` and ``safe_mode`` checks of a JSON-LD document."""
+    contexts_check = _check_contexts(document)
+    if contexts_check.status != "valid":
+        return [contexts_check, Check("safe_mode", "skipped", contexts_check.code)]
+    safe = _check_safe_mode(document, options.limits, cache, signed_as_json=signed_as_json)
+    return [contexts_check, safe]
+
+
+def _stages(options: VerifyOptions) -> presentation.Stages:
+    """The pipeline as a presentation needs it: each credential alone, no nested presentation."""
+
+    def verify_one(item: Mapping[str, Any] | str) -> Report:
+        return verify(item, options, _allow_presentation=False)
+
+    def document_checks(
+        document: Mapping[str, Any], cache: dict[str, str], signed_as_json: bool
+    ) -> list[Check]:
+        return _document_checks(document, options, cache, signed_as_json)
+
+    return presentation.Stages(verify_one, document_checks)
+
+
+def _route_token(
+    parsed: _Parsed, options: VerifyOptions, allow_presentation: bool
+) -> Report | None:
+    """OB 2.0 hosted URLs and signed JWS, and VP-JWTs, have their own verifiers."""
+    fmt = parsed.format
+    prefix = _format_prefix(fmt)
+    if parsed.url is not None:
+        return ob2.verify_hosted(None, options, url=parsed.url, fmt=fmt)
+    if parsed.token is None:
+        return None
+    if fmt.endswith("ob2-signed"):
+        return ob2.verify_signed(parsed.token, options, fmt=fmt)
+    if fmt.endswith("vp-jwt"):
+        if not allow_presentation:
+            check = Check(
+                "parse",
+                "invalid",
+                "presentation_nested",
+                "a presentation cannot carry a presentation",
+            )
+            return Report(f"{prefix}vp-jwt", [check])
+        return presentation.verify_presentation_jwt(
+            parsed.token, options, _stages(options), fmt=fmt
+        )
+    return None
+
+
 def verify(
-    data: Mapping[str, Any] | str | bytes, options: VerifyOptions | None = None, *, _depth: int = 0
+    data: Mapping[str, Any] | str | bytes,
+    options: VerifyOptions | None = None,
+    *,
+    _depth: int = 0,
+    _allow_presentation: bool = True,
 ) -> Report:
-    """Verify a credential given as JSON (object or text), a compact JWS, or a baked image."""
+    """Verify a credential, an OB 2.0 Assertion or a presentation.
+
+    Input: JSON (object or text), a compact JWS, an OB 2.0 hosted Assertion URL,
+    or a baked PNG/SVG image carrying any of these.
+    """
     options = options or VerifyOptions()
     try:
         parsed = _parse(data)
     except ObcoreError as exc:
         return _fail_parse("unknown", exc)
+    routed = _route_token(parsed, options, _allow_presentation)
+    if routed is not None:
+        return routed
     opened = _open(parsed, options)
     if isinstance(opened, Report):
         return opened
-    refused = _classify(opened)
+    refused = _classify(opened, options, allow_presentation=_allow_presentation)
     if refused is not None:
         return refused
     document = opened.document
     notices: list[str] = []
     cache: dict[str, str] = {}
     checks = [Check("parse", "valid", "parsed", None, {"format": opened.format})]
-    contexts_check = _check_contexts(document)
-    checks.append(contexts_check)
-    if contexts_check.status == "valid":
-        checks.append(
-            _check_safe_mode(document, options.limits, cache, signed_as_json=not opened.is_jwt)
-        )
-    else:
-        checks.append(Check("safe_mode", "skipped", contexts_check.code))
+    checks.extend(_document_checks(document, options, cache, not opened.is_jwt))
     if options.check_schema:
         checks.append(_check_schema(document))
     checks.extend(_proof_stage(opened, checks, options, cache, notices))

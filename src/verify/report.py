@@ -11,6 +11,11 @@ is indeterminate, otherwise ``valid``. The ``endorsements`` check is reported
 but does not decide the verdict: an endorsement is a third party's statement
 about the issuer or the achievement, and a failed one is shown as such without
 making the badge itself invalid (each endorsement has its own report).
+
+A presentation's report (:mod:`verify.presentation`) uses the same ids for its
+own proof (``issuer`` then holds the holder binding), adds a ``credentials``
+check that summarises the verdicts of the credentials it carries, and lists a
+full report per credential in :attr:`Report.credentials`.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Report:
     summary: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     endorsements: list[Report] = field(default_factory=list)
+    credentials: list[Report] = field(default_factory=list)  # presentations only
 
     @property
     def verdict(self) -> Verdict:
@@ -115,6 +121,10 @@ class Report:
         if self.endorsements:
             out["endorsements"] = [
                 e.to_dict(lang, include_credential=False) for e in self.endorsements
+            ]
+        if self.credentials:
+            out["credentials"] = [
+                c.to_dict(lang, include_credential=include_credential) for c in self.credentials
             ]
         if include_credential and self.credential is not None:
             out["credential"] = self.credential

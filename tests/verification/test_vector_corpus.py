@@ -6,9 +6,12 @@ the test derives the same inputs from it, so obhub and the independent
 verifier are judged on identical material. The expected verdicts below follow
 the manifest's ``expected`` column; the rows it marks AMBIGUOUS follow the
 policy in docs/verification-policy.md. Rows that need the network for their
-verdict (OB 2.0 hosted and signed, did:web that no longer exists, did:velocity)
-are pinned to "indeterminate" here: without the network obhub must say it
-could not check them, never that they are valid.
+verdict (did:web that no longer exists, did:velocity) are pinned to
+"indeterminate" here: without the network obhub must say it could not check
+them, never that they are valid. The OB 2.0 rows are judged through an
+in-memory document source serving the 1EdTech aux files (and the hosted
+Assertion itself) under the example.org URLs they name, as the 1EdTech Java
+tests map example.org to local assets.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pytest
 from obcore.errors import ResolutionError
 from obcore.resolve import LocalResolver
 from verify.pipeline import VerifyOptions, verify
+from verify.sources import Fetched
 
 VECTORS = Path(__file__).parent.parent / "fixtures" / "vectors"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -132,11 +136,35 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
         {"contexts": "unknown_context", "proof": "unsupported_did_method"},
     ),
     "dcc-v2-ed2020-badDidWeb.json": ("indeterminate", {"proof": "unsupported_did_method"}),
-    "1edtech-ob20-hosted-basic-assertion.json": ("indeterminate", {"parse": "unsupported_format"}),
-    "1edtech-ob20-signed.jwt": ("indeterminate", {}),
-    "1edtech-ob20-signed-revoked.jwt": ("indeterminate", {}),
-    "derived-1edtech-ob20-signed-TAMPERED.jwt": ("indeterminate", {}),
+    # --- OB 2.0, with the example.org documents served from aux/ (see the module docstring)
+    "1edtech-ob20-hosted-basic-assertion.json": (
+        "valid",
+        {"proof": "ob2_hosted_verified", "issuer": "ob2_issuer_verified"},
+    ),
+    "1edtech-ob20-signed.jwt": ("valid", {"proof": "proof_valid", "issuer": "issuer_bound"}),
+    "1edtech-ob20-signed-revoked.jwt": (
+        "invalid",
+        {"proof": "proof_valid", "issuer": "issuer_bound", "status": "revoked"},
+    ),
+    "derived-1edtech-ob20-signed-TAMPERED.jwt": ("invalid", {"proof": "invalid_signature"}),
 }
+
+
+class Ob2Documents:
+    """The OB 2.0 example.org documents of the 1EdTech validator, from aux/ (no network)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, bytes] = {}
+        paths = [*sorted((VECTORS / "aux").glob("1edtech-ob20-*.json"))]
+        paths.append(VECTORS / "1edtech-ob20-hosted-basic-assertion.json")
+        for path in paths:
+            body = path.read_bytes()
+            self.documents[json.loads(body)["id"]] = body
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+        if url not in self.documents:
+            raise ResolutionError(f"no offline copy of {url}", code="fetch_failed")
+        return Fetched(url, url, 200, "application/ld+json", self.documents[url])
 
 
 def _manifest() -> list[dict[str, str]]:
@@ -173,6 +201,7 @@ def _options(row: dict[str, str]) -> VerifyOptions:
         status_source=status_source,
         trust_fragment_keys=fragment,
         now=NOW,
+        documents=Ob2Documents() if row["format"].startswith("ob2-") else None,
     )
 
 
@@ -208,6 +237,14 @@ def test_legacy_cryptosuite_name_is_reported_as_a_notice() -> None:
     row = ROWS["1edtech-ob30-eddsa-2022-legacy.json"]
     report = verify((VECTORS / row["file"]).read_bytes(), _options(row))
     assert "legacy_cryptosuite_name" in report.notices
+
+
+@pytest.mark.parametrize("filename", sorted(f for f in EXPECTED if "-ob20-" in f))
+def test_without_the_network_an_ob2_vector_is_never_valid(filename: str) -> None:
+    report = verify((VECTORS / filename).read_bytes(), VerifyOptions(now=NOW))
+    assert report.verdict != "valid"
+    if "TAMPERED" not in filename:
+        assert report.verdict == "indeterminate"
 
 
 def test_a_revoked_credential_without_its_status_list_cannot_be_called_valid() -> None:
