@@ -166,6 +166,59 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
         "fr": "La clé de signature n'a pas pu être obtenue.",
         "en": "The signing key could not be obtained.",
     },
+    # --- network resolution (verify.fetch, verify.resolvers)
+    "fetch_forbidden": {
+        "fr": "Cette adresse n'est pas consultée (adresse privée ou non https).",
+        "en": "This address is not fetched (private address or not https).",
+    },
+    "fetch_timeout": {
+        "fr": "Le serveur n'a pas répondu à temps.",
+        "en": "The server did not answer in time.",
+    },
+    "fetch_too_large": {
+        "fr": "Le document téléchargé est trop volumineux.",
+        "en": "The downloaded document is too large.",
+    },
+    "fetch_failed": {
+        "fr": "Le document n'a pas pu être téléchargé.",
+        "en": "The document could not be downloaded.",
+    },
+    "fetch_status": {
+        "fr": "Le serveur a répondu par une erreur.",
+        "en": "The server answered with an error.",
+    },
+    "fetch_content_type": {
+        "fr": "Le serveur a renvoyé un type de contenu inattendu.",
+        "en": "The server returned an unexpected content type.",
+    },
+    "fetch_too_many_redirects": {
+        "fr": "Trop de redirections.",
+        "en": "Too many redirects.",
+    },
+    "document_not_found": {
+        "fr": "Le document qui publie la clé est introuvable.",
+        "en": "The document publishing the key was not found.",
+    },
+    "invalid_document": {
+        "fr": "Le document qui publie la clé est mal formé.",
+        "en": "The document publishing the key is malformed.",
+    },
+    "did_document_id_mismatch": {
+        "fr": "Le document DID ne porte pas l'identifiant demandé.",
+        "en": "The DID document does not carry the requested identifier.",
+    },
+    "controller_document_id_mismatch": {
+        "fr": "Le document de l'émetteur ne porte pas son adresse comme identifiant.",
+        "en": "The controller document's id is not its URL.",
+    },
+    "verification_method_controller_mismatch": {
+        "fr": "La clé est attribuée à un autre contrôleur que le document qui la publie.",
+        "en": "The key names another controller than the document publishing it.",
+    },
+    "status_list_unavailable": {
+        "fr": "La liste de statuts est introuvable.",
+        "en": "The status list was not found.",
+    },
     "jwt_no_key_reference": {
         "fr": "Le JWT n'indique pas de clé (ni kid ni jwk).",
         "en": "The JWT names no key (neither kid nor jwk).",
@@ -594,6 +647,143 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
     "legacy_cryptosuite_name": {
         "fr": "La preuve utilise l'ancien nom de suite eddsa-2022.",
         "en": "The proof uses the legacy suite name eddsa-2022.",
+    },
+    # Open Badges 2.0 (verify.ob2) and presentations (verify.presentation)
+    "ob2_documents_unavailable": {
+        "fr": "Un badge Open Badges 2.0 se vérifie en ligne, ce qui n'est pas possible ici.",
+        "en": "An Open Badges 2.0 badge is verified online, which is not possible here.",
+    },
+    "ob2_document_unavailable": {
+        "fr": "Un document lié au badge (classe, émetteur, clé) n'a pas pu être obtenu.",
+        "en": "A document the badge links to (class, issuer, key) could not be obtained.",
+    },
+    "ob2_hosted_verified": {
+        "fr": "Le badge est bien publié par son émetteur, à l'identique.",
+        "en": "The badge is published by its issuer, unchanged.",
+    },
+    "ob2_hosted_mismatch": {
+        "fr": "Le badge fourni diffère de celui que publie son émetteur.",
+        "en": "The badge given differs from the one its issuer publishes.",
+    },
+    "ob2_hosted_not_found": {
+        "fr": "L'émetteur ne publie pas ce badge à son adresse.",
+        "en": "The issuer does not publish this badge at its address.",
+    },
+    "ob2_hosted_gone": {
+        "fr": "L'émetteur a retiré ce badge (410 Gone).",
+        "en": "The issuer has withdrawn this badge (410 Gone).",
+    },
+    "ob2_hosted_unreachable": {
+        "fr": "Le badge publié par l'émetteur n'a pas pu être obtenu.",
+        "en": "The badge its issuer publishes could not be obtained.",
+    },
+    "ob2_hosted_id_not_url": {
+        "fr": "Un badge hébergé doit avoir pour identifiant son adresse web.",
+        "en": "A hosted badge's id must be its web address.",
+    },
+    "ob2_issuer_verified": {
+        "fr": "Le badge est publié dans le périmètre déclaré par l'émetteur.",
+        "en": "The badge is published within the scope the issuer declares.",
+    },
+    "ob2_origin_mismatch": {
+        "fr": "Le badge est publié hors du domaine autorisé par l'émetteur.",
+        "en": "The badge is published outside the domain its issuer allows.",
+    },
+    "ob2_badge_missing": {
+        "fr": "Le badge ne désigne aucune classe de badge.",
+        "en": "The badge names no badge class.",
+    },
+    "ob2_badge_mismatch": {
+        "fr": "La classe de badge obtenue porte un autre identifiant.",
+        "en": "The badge class obtained has another id.",
+    },
+    "ob2_issuer_missing": {
+        "fr": "La classe de badge ne désigne aucun émetteur.",
+        "en": "The badge class names no issuer.",
+    },
+    "ob2_issuer_mismatch": {
+        "fr": "Le profil d'émetteur obtenu porte un autre identifiant.",
+        "en": "The issuer profile obtained has another id.",
+    },
+    "ob2_key_mismatch": {
+        "fr": "Le document de clé obtenu porte un autre identifiant.",
+        "en": "The key document obtained has another id.",
+    },
+    "ob2_key_not_listed": {
+        "fr": "La clé de signature n'est pas déclarée par l'émetteur.",
+        "en": "The signing key is not declared by the issuer.",
+    },
+    "ob2_key_owner_mismatch": {
+        "fr": "La clé de signature appartient à un autre propriétaire que l'émetteur.",
+        "en": "The signing key belongs to another owner than the issuer.",
+    },
+    "ob2_no_key": {
+        "fr": "L'émetteur ne publie aucune clé de signature.",
+        "en": "The issuer publishes no signing key.",
+    },
+    "ob2_signature_missing": {
+        "fr": "Ce badge signé est fourni sans sa signature (JWS).",
+        "en": "This signed badge is given without its signature (JWS).",
+    },
+    "ob2_missing_context": {
+        "fr": "Un badge Open Badges 2.0 doit déclarer le contexte Open Badges 2.0.",
+        "en": "An Open Badges 2.0 badge must declare the Open Badges 2.0 context.",
+    },
+    "ob2_unknown_context": {
+        "fr": "Le badge déclare des contextes d'extension inconnus (non consultés).",
+        "en": "The badge declares unknown extension contexts (not fetched).",
+    },
+    "ob2_not_applicable": {
+        "fr": "Ce contrôle ne s'applique pas aux badges Open Badges 2.0.",
+        "en": "This check does not apply to Open Badges 2.0 badges.",
+    },
+    "ob2_unknown_verification": {
+        "fr": "Le badge n'indique pas comment le vérifier (hébergé ou signé).",
+        "en": "The badge does not say how to verify it (hosted or signed).",
+    },
+    "presentation_unsigned": {
+        "fr": "La présentation n'est pas signée : seuls les badges qu'elle contient sont vérifiés.",
+        "en": "The presentation is not signed: only the badges it carries are verified.",
+    },
+    "presentation_nested": {
+        "fr": "Une présentation ne peut pas contenir une autre présentation.",
+        "en": "A presentation cannot carry another presentation.",
+    },
+    "presentation_empty": {
+        "fr": "La présentation ne contient aucun badge.",
+        "en": "The presentation carries no badge.",
+    },
+    "presentation_too_large": {
+        "fr": "La présentation contient trop de badges.",
+        "en": "The presentation carries too many badges.",
+    },
+    "credentials_valid": {
+        "fr": "Tous les badges de la présentation sont valides.",
+        "en": "Every badge in the presentation is valid.",
+    },
+    "credential_invalid": {
+        "fr": "Au moins un badge de la présentation n'est pas valide.",
+        "en": "At least one badge in the presentation is not valid.",
+    },
+    "credential_unchecked": {
+        "fr": "Au moins un badge de la présentation n'a pas pu être vérifié.",
+        "en": "At least one badge in the presentation could not be verified.",
+    },
+    "holder_bound": {
+        "fr": "La présentation est signée par son détenteur.",
+        "en": "The presentation is signed by its holder.",
+    },
+    "holder_key_mismatch": {
+        "fr": "La présentation est signée par une clé qui n'est pas celle du détenteur.",
+        "en": "The presentation is signed by a key that is not the holder's.",
+    },
+    "no_holder": {
+        "fr": "La présentation ne nomme pas son détenteur.",
+        "en": "The presentation does not name its holder.",
+    },
+    "no_validity_period": {
+        "fr": "Aucune période de validité.",
+        "en": "No validity period.",
     },
 }
 
