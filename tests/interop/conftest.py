@@ -13,11 +13,8 @@ concurrently.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,12 +24,11 @@ from typing import Any
 
 import pytest
 
+import node_harness
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HARNESS_SOURCE = REPO_ROOT / "interop" / "xverify"
 HARNESS_CACHE = REPO_ROOT / ".cache" / "xverify"
-STAMP_NAME = ".package-lock.sha256"
-NPM_CI = ("ci", "--no-audit", "--no-fund", "--ignore-scripts")
-NPM_TIMEOUT_S = 300
 NODE_TIMEOUT_S = 60
 # verify.mjs evaluates validity dates at this instant (every fixture is valid then).
 VERIFY_NOW = "2025-06-01T00:00:00Z"
@@ -179,92 +175,10 @@ def _verdict(run: NodeRun) -> Verdict:
 # ---- installation -----------------------------------------------------------------
 
 
-def _require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.fail(
-            f"`{tool}` is not on PATH: the interop tests need Node.js >= 20 and npm "
-            "(they are part of CI and are never skipped; see interop/README.md)",
-            pytrace=False,
-        )
-    return path
-
-
-def _require_node_20(node: str) -> None:
-    proc = subprocess.run(  # noqa: S603 - node from PATH with a fixed argument
-        [node, "--version"], capture_output=True, text=True, timeout=NODE_TIMEOUT_S, check=False
-    )
-    version = proc.stdout.strip()
-    try:
-        major = int(version.lstrip("v").split(".", 1)[0])
-    except ValueError:
-        major = 0
-    if proc.returncode != 0 or major < 20:
-        pytest.fail(
-            f"the interop tests need Node.js >= 20, found {version or proc.stderr!r}", pytrace=False
-        )
-
-
-def _sync_sources(source: Path, target: Path) -> None:
-    """Copy the harness files (never node_modules) over the cached copy.
-
-    Contents only, no permission bits: the cached copy stays writable even when
-    the source checkout is read-only.
-    """
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if "node_modules" in relative.parts or not path.is_file():
-            continue
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        data = path.read_bytes()
-        if not destination.is_file() or destination.read_bytes() != data:
-            destination.write_bytes(data)
-
-
-def _install(target: Path, npm: str) -> None:
-    lock_digest = hashlib.sha256((target / "package-lock.json").read_bytes()).hexdigest()
-    stamp = target / STAMP_NAME
-    modules = target / "node_modules"
-    if modules.is_dir() and stamp.is_file() and stamp.read_text().strip() == lock_digest:
-        return
-    stamp.unlink(missing_ok=True)
-    try:
-        proc = subprocess.run(  # noqa: S603 - npm from PATH with fixed arguments
-            [npm, *NPM_CI],
-            cwd=target,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`npm ci` in {target} timed out after {NPM_TIMEOUT_S}s", pytrace=False)
-    if proc.returncode != 0:
-        pytest.fail(
-            f"`npm {' '.join(NPM_CI)}` failed in {target} (exit {proc.returncode}); the "
-            f"interop tests need the npm registry for this first install.\n"
-            f"{proc.stdout}\n{proc.stderr}",
-            pytrace=False,
-        )
-    stamp.write_text(lock_digest + "\n")
-
-
 @pytest.fixture(scope="session")
 def xverify() -> Xverify:
     """The harness, installed and ready (``node`` and ``npm`` are required)."""
-    node = _require("node")
-    npm = _require("npm")
-    HARNESS_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = HARNESS_CACHE.parent / "xverify.lock"
-    with lock_path.open("w") as lock:  # parallel sessions (xdist) install once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            _sync_sources(HARNESS_SOURCE, HARNESS_CACHE)
-            _install(HARNESS_CACHE, npm)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    _require_node_20(node)
+    node = node_harness.install(HARNESS_SOURCE, HARNESS_CACHE, "the interop tests")
     harness = Xverify(HARNESS_CACHE, node)
     smoke = harness.run("verify.mjs")  # usage error (exit 2) once every import has loaded
     if smoke.returncode != 2:

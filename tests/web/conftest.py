@@ -1,0 +1,316 @@
+"""Fixtures of the ``/verifier`` page tests: badges, and for the ``e2e`` tests a real
+server (``obhub serve`` in a subprocess) driven by headless Chromium.
+
+The browser is Debian's ``chromium`` (``/usr/bin/chromium``), driven by
+``playwright-core`` from ``tests/web/e2e`` (copied to ``.cache/web-e2e`` and installed
+there with ``npm ci``, as the interop harness is). When Chromium is missing the setup
+installs it with ``apt-get install -y chromium`` if it runs as root with apt-get
+available (CI does); otherwise the e2e tests FAIL with the reason. They never skip.
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import node_harness
+from obcore import baking
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VECTORS = REPO_ROOT / "tests" / "fixtures" / "vectors"
+VALID = VECTORS / "dcc-v2-di-didkey-basicOBv3.json"
+TAMPERED = VECTORS / "derived-dcc-v2-di-basicOBv3-TAMPERED-achievement-name.json"
+
+HARNESS_SOURCE = Path(__file__).parent / "e2e"
+HARNESS_CACHE = REPO_ROOT / ".cache" / "web-e2e"
+APT_TIMEOUT_S = 900
+BROWSER_TIMEOUT_S = 180
+SERVER_START_TIMEOUT_S = 30
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+XSS = {
+    "name": "<script>window.__pwned='name'</script>Badge <b>gras</b>",
+    "description": "<img src=x onerror=\"window.__pwned='description'\">",
+    "narrative": '"><svg onload="window.__pwned=\'narrative\'"></svg>',
+    "issuer": "</dd><script>window.__pwned='issuer'</script>Émetteur & Cie",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "e2e: drives the /verifier page in headless Chromium against a real server "
+        "(needs node, npm and Debian's chromium, installed by the test setup)",
+    )
+
+
+# --------------------------------------------------------------------------- badges
+
+
+def tiny_png(size: int = 64) -> bytes:
+    """A ``size``x``size`` RGB PNG (a blue disc with a white ring), built here."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = bytearray()
+    centre = (size - 1) / 2
+    for y in range(size):
+        rows.append(0)
+        for x in range(size):
+            distance = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5 / (size / 2)
+            if distance < 0.72:
+                rows += bytes((11, 79, 138))
+            elif distance < 0.86:
+                rows += bytes((255, 255, 255))
+            elif distance < 1.0:
+                rows += bytes((194, 65, 12))
+            else:
+                rows += bytes((244, 246, 249))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows)))
+        + chunk(b"IEND", b"")
+    )
+
+
+def hostile_badge() -> dict[str, Any]:
+    """The valid vector with markup and script addresses everywhere a person reads.
+
+    The signature no longer matches (the verdict is invalid) but the summary, which
+    the page shows, is built from all of it.
+    """
+    badge: dict[str, Any] = copy.deepcopy(json.loads(VALID.read_text(encoding="utf-8")))
+    badge["name"] = XSS["name"]
+    badge["description"] = XSS["description"]
+    badge["image"] = {"id": "javascript:window.__pwned='image'", "type": "Image"}
+    issuer = badge["issuer"] if isinstance(badge["issuer"], dict) else {"id": badge["issuer"]}
+    issuer["name"] = XSS["issuer"]
+    issuer["url"] = "javascript:window.__pwned='url'"
+    issuer["image"] = {"id": "data:text/html,<script>window.__pwned='logo'</script>"}
+    badge["issuer"] = issuer
+    subject = badge["credentialSubject"]
+    subject["achievement"]["criteria"] = {"narrative": XSS["narrative"]}
+    subject["identifier"] = [
+        {
+            "type": "IdentityObject",
+            "identityHash": "sha256$" + "0" * 64,
+            "identityType": "emailAddress",
+            "hashed": True,
+            "salt": "pepper",
+        }
+    ]
+    return badge
+
+
+@pytest.fixture(scope="session")
+def baked_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("web-badges") / "badge.png"
+    path.write_bytes(baking.bake(tiny_png(), VALID.read_text(encoding="utf-8")))
+    return path
+
+
+# --------------------------------------------------------------------------- chromium
+
+
+def _chromium_path() -> str | None:
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("chromium")
+
+
+def _apt_get(apt: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        return subprocess.run(  # noqa: S603 - apt-get from PATH with fixed arguments
+            [apt, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=APT_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`apt-get {' '.join(args)}` timed out after {APT_TIMEOUT_S}s", pytrace=False)
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium, installed with apt-get when missing (root only), else FAIL."""
+    found = _chromium_path()
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        pytest.fail(
+            "the /verifier end-to-end tests need Debian's Chromium (/usr/bin/chromium): "
+            "install it with `apt-get install -y chromium` (the test setup does it itself "
+            "only when running as root with apt-get available). These tests are part of CI "
+            "and are never skipped.",
+            pytrace=False,
+        )
+    lock_path = REPO_ROOT / ".cache" / "chromium-install.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if _chromium_path() is None:
+                proc = _apt_get(apt, "install", "-y", "-q", "chromium")
+                if proc.returncode != 0:  # stale or empty package lists: refresh once
+                    _apt_get(apt, "update", "-q")
+                    proc = _apt_get(apt, "install", "-y", "-q", "chromium")
+                if proc.returncode != 0:
+                    pytest.fail(
+                        f"`apt-get install -y chromium` failed (exit {proc.returncode}):\n"
+                        f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}",
+                        pytrace=False,
+                    )
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    found = _chromium_path()
+    if found is None:
+        pytest.fail("apt-get installed chromium but /usr/bin/chromium is missing", pytrace=False)
+    return found
+
+
+# --------------------------------------------------------------------------- playwright-core
+
+
+@pytest.fixture(scope="session")
+def e2e_harness() -> Path:
+    """``tests/web/e2e`` installed in ``.cache/web-e2e`` (``npm ci``), ready to run."""
+    node_harness.install(HARNESS_SOURCE, HARNESS_CACHE, "the /verifier end-to-end tests")
+    return HARNESS_CACHE
+
+
+# --------------------------------------------------------------------------- live server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _obhub_command() -> list[str]:
+    script = Path(sys.executable).with_name("obhub")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from issuer_api.cli import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``obhub serve`` on a free port with its own data directory; yields the base URL."""
+    workdir = tmp_path_factory.mktemp("web-server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBHUB_")}
+    env["OBHUB_DATA_DIR"] = str(workdir / "data")
+    log_path = workdir / "server.log"
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
+            [*_obhub_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=workdir,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"obhub serve exited with {proc.returncode}:\n{log_path.read_text()}",
+                    pytrace=False,
+                )
+            try:
+                if httpx.get(f"{base_url}/verifier", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"obhub serve did not answer within {SERVER_START_TIMEOUT_S}s:\n"
+                    f"{log_path.read_text()}",
+                    pytrace=False,
+                )
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- browser run
+
+
+@pytest.fixture(scope="session")
+def browser_run(
+    e2e_harness: Path,
+    live_server: str,
+    baked_png: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """Every scenario of ``e2e/run.mjs`` in one Chromium; ``{scenario: observations}``.
+
+    Screenshots are written to ``out_dir`` (``browser_run["out_dir"]``).
+    """
+    chromium = ensure_chromium()
+    node = node_harness.require("node", "the /verifier end-to-end tests")
+    out_dir = tmp_path_factory.mktemp("web-e2e")
+    xss_path = out_dir / "hostile-badge.json"
+    xss_path.write_text(json.dumps(hostile_badge(), ensure_ascii=False), encoding="utf-8")
+    config = {
+        "baseUrl": live_server,
+        "chromium": chromium,
+        "outDir": str(out_dir),
+        "valid": str(VALID),
+        "baked": str(baked_png),
+        "xss": str(xss_path),
+    }
+    config_path = out_dir / "config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    try:
+        proc = subprocess.run(  # noqa: S603 - node from PATH, our script
+            [node, str(e2e_harness / "run.mjs"), str(config_path)],
+            cwd=e2e_harness,
+            capture_output=True,
+            text=True,
+            timeout=BROWSER_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the browser run timed out after {BROWSER_TIMEOUT_S}s", pytrace=False)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"e2e/run.mjs failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
+            pytrace=False,
+        )
+    results: dict[str, Any] = json.loads(proc.stdout)
+    results["out_dir"] = str(out_dir)
+    return results
