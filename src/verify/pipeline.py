@@ -282,6 +282,16 @@ def _binding(
             "the key was read from the URL fragment without dereferencing the URL",
             {"verificationMethod": resolved.id},
         )
+    if resolved.source in ("jwk", "jwks") and resolved.controller != issuer:
+        # A bare JWK names no controller: the URL it was published at is not
+        # proof that the issuer owns it.
+        return Check(
+            "issuer",
+            "indeterminate",
+            "issuer_key_unbound",
+            "the key was published as a bare JWK that names no controller",
+            {"verificationMethod": resolved.id},
+        )
     if resolved.controller == issuer:
         return Check(
             "issuer",
