@@ -1,0 +1,1 @@
+"""Achievements (badge classes): versioned OB 3.0 Achievement documents."""

@@ -1,0 +1,84 @@
+"""Every query on achievements and their versions. No rules here: see service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.models import Achievement, AchievementVersion
+
+
+async def get(session: AsyncSession, achievement_id: str) -> Achievement | None:
+    return await session.get(Achievement, achievement_id)
+
+
+async def get_by_slug(session: AsyncSession, issuer_id: str, slug: str) -> Achievement | None:
+    result = await session.execute(
+        select(Achievement).where(Achievement.issuer_id == issuer_id, Achievement.slug == slug)
+    )
+    return result.scalar_one_or_none()
+
+
+async def lock(session: AsyncSession, achievement_id: str) -> Achievement | None:
+    """The achievement as committed now, its row locked until the end of the transaction
+    (``SELECT … FOR UPDATE``; SQLite serialises writers and ignores the clause)."""
+    result = await session.execute(
+        select(Achievement)
+        .where(Achievement.id == achievement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_version(
+    session: AsyncSession, achievement_id: str, version: int
+) -> AchievementVersion | None:
+    result = await session.execute(
+        select(AchievementVersion).where(
+            AchievementVersion.achievement_id == achievement_id,
+            AchievementVersion.version == version,
+        )
+    )
+    return result.unique().scalar_one_or_none()
+
+
+async def versions(session: AsyncSession, achievement_id: str) -> Sequence[AchievementVersion]:
+    result = await session.execute(
+        select(AchievementVersion)
+        .where(AchievementVersion.achievement_id == achievement_id)
+        .order_by(AchievementVersion.version)
+    )
+    return result.unique().scalars().all()
+
+
+async def page(
+    session: AsyncSession, issuer_id: str, *, limit: int, offset: int
+) -> tuple[list[tuple[Achievement, AchievementVersion]], int]:
+    """The issuer's achievements with their current version, by slug; and the total."""
+    total = (
+        await session.execute(
+            select(func.count()).select_from(Achievement).where(Achievement.issuer_id == issuer_id)
+        )
+    ).scalar_one()
+    rows = await session.execute(
+        select(Achievement, AchievementVersion)
+        .join(
+            AchievementVersion,
+            and_(
+                AchievementVersion.achievement_id == Achievement.id,
+                AchievementVersion.version == Achievement.current_version,
+            ),
+        )
+        .where(Achievement.issuer_id == issuer_id)
+        .order_by(Achievement.slug)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(row[0], row[1]) for row in rows.unique()], total
+
+
+def add(session: AsyncSession, item: Achievement | AchievementVersion) -> None:
+    session.add(item)

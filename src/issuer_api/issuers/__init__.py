@@ -1,0 +1,1 @@
+"""Issuers: the Region and partner organisations, their identity (DIDs) and signing keys."""

@@ -1,0 +1,87 @@
+"""Every query on issuers, signing keys and their audit trail. No rules here: see service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.models import AuditEvent, Issuer, SigningKey
+
+
+async def get_by_id(session: AsyncSession, issuer_id: str) -> Issuer | None:
+    return await session.get(Issuer, issuer_id)
+
+
+async def get_by_slug(session: AsyncSession, slug: str) -> Issuer | None:
+    result = await session.execute(select(Issuer).where(Issuer.slug == slug))
+    return result.scalar_one_or_none()
+
+
+async def get_region(session: AsyncSession) -> Issuer | None:
+    result = await session.execute(select(Issuer).where(Issuer.is_region.is_(True)))
+    return result.scalar_one_or_none()
+
+
+async def slug_exists(session: AsyncSession, slug: str) -> bool:
+    result = await session.execute(select(Issuer.id).where(Issuer.slug == slug))
+    return result.first() is not None
+
+
+async def page(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[Issuer], int]:
+    """Issuers, the Region first, then by slug; and how many there are in all."""
+    total = (await session.execute(select(func.count()).select_from(Issuer))).scalar_one()
+    rows = await session.execute(
+        select(Issuer).order_by(Issuer.is_region.desc(), Issuer.slug).limit(limit).offset(offset)
+    )
+    return list(rows.scalars()), total
+
+
+async def all_issuers(session: AsyncSession) -> list[Issuer]:
+    """Every issuer with its keys (the JWKS). Small: one row per partner organisation."""
+    rows = await session.execute(select(Issuer).order_by(Issuer.is_region.desc(), Issuer.slug))
+    return list(rows.scalars())
+
+
+def add(session: AsyncSession, issuer: Issuer) -> None:
+    session.add(issuer)
+
+
+async def lock(session: AsyncSession, issuer_id: str) -> None:
+    """Serialise key changes of one issuer (``SELECT … FOR UPDATE``; SQLite serialises
+    writers anyway and ignores the clause)."""
+    await session.execute(select(Issuer.id).where(Issuer.id == issuer_id).with_for_update())
+
+
+async def keys_of(session: AsyncSession, issuer_id: str) -> list[SigningKey]:
+    """The issuer's keys as committed now (after :func:`lock`: including concurrent ones)."""
+    rows = await session.execute(
+        select(SigningKey)
+        .where(SigningKey.issuer_id == issuer_id)
+        .order_by(SigningKey.number)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars())
+
+
+def add_audit_event(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            data=data or {},
+        )
+    )
