@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import core
+from bench import core, issuance
 
 if __name__ == "__main__":
-    sys.exit(core.main())
+    sys.exit(max(core.main(), issuance.main()))

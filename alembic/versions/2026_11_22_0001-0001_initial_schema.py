@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:44:08.547739
+Create Date: 2026-11-22 06:13:32.033255
 """
 
 from __future__ import annotations
@@ -50,16 +50,27 @@ def upgrade() -> None:
         sa.Column(
             "extra", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
         ),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issuer")),
         sa.UniqueConstraint("slug", name=op.f("uq_issuer_slug")),
     )
+    with op.batch_alter_table("issuer", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_issuer_is_region",
+            ["is_region"],
+            unique=True,
+            sqlite_where=sa.text("is_region"),
+            postgresql_where=sa.text("is_region"),
+        )
+
     op.create_table(
         "achievement",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("issuer_id", sa.String(length=36), nullable=False),
         sa.Column("slug", sa.String(length=100), nullable=False),
         sa.Column("current_version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["issuer_id"],
@@ -96,6 +107,7 @@ def upgrade() -> None:
         "signing_key",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("issuer_id", sa.String(length=36), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("fragment", sa.String(length=100), nullable=False),
         sa.Column("key_type", sa.String(length=16), nullable=False),
         sa.Column(
@@ -122,16 +134,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("signing_key", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_signing_key_issuer_id"), ["issuer_id"], unique=False)
+        batch_op.create_index(
+            "uq_signing_key_active_type",
+            ["issuer_id", "key_type"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
 
     op.create_table(
         "status_list",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("issuer_id", sa.String(length=36), nullable=False),
         sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("bits", sa.LargeBinary(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["issuer_id"],
@@ -140,6 +162,12 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_list")),
+        sa.UniqueConstraint(
+            "issuer_id",
+            "purpose",
+            "sequence",
+            name=op.f("uq_status_list_issuer_id_purpose_sequence"),
+        ),
     )
     with op.batch_alter_table("status_list", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_status_list_issuer_id"), ["issuer_id"], unique=False)
@@ -152,6 +180,7 @@ def upgrade() -> None:
         sa.Column(
             "document", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
         ),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["achievement_id"],
@@ -201,17 +230,18 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("issuer_id", sa.String(length=36), nullable=False),
         sa.Column("achievement_version_id", sa.String(length=36), nullable=True),
+        sa.Column("credential_uri", sa.String(length=500), nullable=True),
         sa.Column("client_id", sa.String(length=64), nullable=True),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("request_digest", sa.String(length=64), nullable=True),
         sa.Column("recipient_type", sa.String(length=16), nullable=False),
-        sa.Column("recipient", sa.String(length=300), nullable=False),
+        sa.Column("recipient", sa.String(length=300), nullable=True),
         sa.Column("format", sa.String(length=8), nullable=False),
         sa.Column(
             "document", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
         ),
         sa.Column("jwt", sa.Text(), nullable=True),
-        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revocation_list_id", sa.String(length=36), nullable=True),
         sa.Column("revocation_index", sa.Integer(), nullable=True),
@@ -259,7 +289,10 @@ def upgrade() -> None:
             batch_op.f("ix_issued_credential_client_id"), ["client_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_issued_credential_issuer_id"), ["issuer_id"], unique=False
+            batch_op.f("ix_issued_credential_credential_uri"), ["credential_uri"], unique=False
+        )
+        batch_op.create_index(
+            "ix_issued_credential_issuer_id_created_at", ["issuer_id", "created_at"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_issued_credential_recipient"), ["recipient"], unique=False
@@ -272,7 +305,8 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("issued_credential", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_issued_credential_recipient"))
-        batch_op.drop_index(batch_op.f("ix_issued_credential_issuer_id"))
+        batch_op.drop_index("ix_issued_credential_issuer_id_created_at")
+        batch_op.drop_index(batch_op.f("ix_issued_credential_credential_uri"))
         batch_op.drop_index(batch_op.f("ix_issued_credential_client_id"))
         batch_op.drop_index(batch_op.f("ix_issued_credential_achievement_version_id"))
 
@@ -291,6 +325,11 @@ def downgrade() -> None:
 
     op.drop_table("status_list")
     with op.batch_alter_table("signing_key", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_signing_key_active_type",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
         batch_op.drop_index(batch_op.f("ix_signing_key_issuer_id"))
 
     op.drop_table("signing_key")
@@ -299,6 +338,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_achievement_issuer_id"))
 
     op.drop_table("achievement")
+    with op.batch_alter_table("issuer", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_issuer_is_region",
+            sqlite_where=sa.text("is_region"),
+            postgresql_where=sa.text("is_region"),
+        )
+
     op.drop_table("issuer")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_target_id"))

@@ -1,0 +1,1 @@
+"""Credentials: issuance, retrieval, revocation and suspension."""

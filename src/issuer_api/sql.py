@@ -1,0 +1,48 @@
+"""SQL helpers shared by repositories: dialect-aware ``INSERT … ON CONFLICT DO NOTHING``.
+
+A unique constraint is how the service resolves races between concurrent requests
+(status list indexes, idempotency keys, list numbering). Inserting with ``ON CONFLICT DO
+NOTHING`` turns the race into an empty ``RETURNING`` instead of an exception, which would
+abort the whole PostgreSQL transaction; both SQLite (3.35+) and PostgreSQL support it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def insert_or_ignore(
+    session: AsyncSession,
+    table: Table,
+    values: Mapping[str, Any],
+    conflict_columns: Sequence[str],
+) -> bool:
+    """Insert one row unless it would violate the unique index on ``conflict_columns``.
+
+    Returns whether the row was inserted. On PostgreSQL a conflicting row written by a
+    concurrent, not yet committed transaction makes this wait for that transaction's
+    outcome, so the answer is always final.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = (
+            postgresql.insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        )
+    elif dialect == "sqlite":
+        statement = (
+            sqlite.insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        )
+    else:  # pragma: no cover - db.py accepts only these two backends
+        raise ValueError(f"unsupported database backend {dialect!r}")
+    # RETURNING, not rowcount: psycopg's async cursor reports -1 for this statement.
+    result = await session.execute(statement.returning(*table.primary_key.columns))
+    return result.first() is not None

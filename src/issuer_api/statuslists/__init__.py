@@ -1,0 +1,1 @@
+"""Bitstring Status Lists: index allocation, status bits, the published list credentials."""

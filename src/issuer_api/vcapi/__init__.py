@@ -1,0 +1,1 @@
+"""W3C VC-API endpoints (issue, verify, update status), for standard tooling and test suites."""

@@ -1,0 +1,314 @@
+"""Status lists (``GET /status/{id}``) and revocation (``POST /credentials/{id}/revoke``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from issuance.helpers import EMAIL, Api, error_code
+from issuer_api.models import AuditEvent, StatusAllocation, StatusList
+from issuer_api.statuslists import repository, service
+from obcore.proofs import dataintegrity
+from obcore.statuslist import MIN_ENTRIES, decode
+
+pytestmark = pytest.mark.anyio
+
+
+async def _setup(api: Api) -> tuple[dict[str, str], str]:
+    await api.region()
+    admin = await api.headers("admin")
+    return admin, await api.achievement("region", admin)
+
+
+async def _issue(api: Api, admin: dict[str, str], achievement: str) -> dict[str, Any]:
+    response = await api.issue(
+        "region", admin, {"achievement_id": achievement, "recipient": {"email": EMAIL}}
+    )
+    assert response.status_code == 201, response.text
+    record: dict[str, Any] = response.json()
+    return record
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+async def _revoke(api: Api, headers: dict[str, str], credential_id: str) -> Any:
+    return await api.http.post(
+        f"/credentials/{credential_id}/revoke",
+        json={"reason": "Délivré par erreur."},
+        headers=headers,
+    )
+
+
+async def test_the_credential_points_to_a_random_index_of_the_issuers_list(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    records = [await _issue(api, admin, achievement) for _ in range(12)]
+    entries = [r["credential"]["credentialStatus"] for r in records]
+    lists = {e["statusListCredential"] for e in entries}
+    assert len(lists) == 1
+    (url,) = lists
+    indexes = [int(e["statusListIndex"]) for e in entries]
+    assert len(set(indexes)) == len(indexes)  # never reused
+    assert all(0 <= i < MIN_ENTRIES for i in indexes)
+    assert indexes != sorted(indexes)  # random, not sequential (1 chance in 12! to fail)
+    for entry in entries:
+        assert entry["type"] == "BitstringStatusListEntry"
+        assert entry["statusPurpose"] == "revocation"
+        assert isinstance(entry["statusListIndex"], str)
+        assert entry["id"] == f"{url}#{entry['statusListIndex']}"
+    async with api.sessions() as session:
+        allocations = (await session.execute(select(StatusAllocation))).scalars().all()
+    assert sorted(a.status_index for a in allocations) == sorted(indexes)
+
+
+async def test_the_status_list_is_a_signed_bitstring_status_list_credential(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    url = record["credential"]["credentialStatus"]["statusListCredential"]
+    response = await api.http.get(_path(url))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vc+ld+json"
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert response.headers["etag"] == 'W/"1"'
+    document = response.json()
+    assert document["id"] == url
+    assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert document["issuer"] == record["credential"]["issuer"]["id"]
+    subject = document["credentialSubject"]
+    assert subject["id"] == f"{url}#list"
+    assert subject["type"] == "BitstringStatusList"
+    assert subject["statusPurpose"] == "revocation"
+    bits = decode(subject["encodedList"])
+    assert bits.entries == MIN_ENTRIES
+    assert not any(bits.to_bytes())
+    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert document["proof"]["created"] == document["validFrom"]
+    report = await api.verify(document)
+    assert {c.id: c.status for c in report.checks}["proof"] == "valid"
+    assert {c.id: c.status for c in report.checks}["issuer"] == "valid"
+    again = await api.http.get(_path(url))
+    assert again.content == response.content
+
+
+async def test_if_none_match_and_versions(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    path = _path(record["credential"]["credentialStatus"]["statusListCredential"])
+    for tag in ('W/"1"', '"1"', "*", 'W/"7", W/"1"'):
+        response = await api.http.get(path, headers={"If-None-Match": tag})
+        assert response.status_code == 304, tag
+        assert response.headers["etag"] == 'W/"1"'
+        assert response.content == b""
+    assert (await api.http.get(path, headers={"If-None-Match": 'W/"2"'})).status_code == 200
+    assert (await _revoke(api, admin, record["id"])).status_code == 200
+    refreshed = await api.http.get(path, headers={"If-None-Match": 'W/"1"'})
+    assert refreshed.status_code == 200
+    assert refreshed.headers["etag"] == 'W/"2"'
+
+
+async def test_repeated_reads_are_served_without_signing_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    path = _path(record["credential"]["credentialStatus"]["statusListCredential"])
+    signed: list[str] = []
+    original = dataintegrity.add_proof
+
+    def counting(document: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        signed.append(str(document.get("type")))
+        return original(document, *args, **kwargs)
+
+    monkeypatch.setattr(dataintegrity, "add_proof", counting)
+    bodies = {(await api.http.get(path)).content for _ in range(5)}
+    assert len(bodies) == 1
+    assert len(signed) == 1
+    await _revoke(api, admin, record["id"])
+    await api.http.get(path)
+    await api.http.get(path)
+    assert len(signed) == 2
+
+
+async def test_revocation_sets_the_bit_and_is_final(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    entry = record["credential"]["credentialStatus"]
+    revoker = await api.headers("status")
+    response = await _revoke(api, revoker, record["id"])
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "revoked"
+    assert response.json()["revoked_at"] is not None
+    listed = (await api.http.get(_path(entry["statusListCredential"]))).json()
+    bits = decode(listed["credentialSubject"]["encodedList"])
+    assert bits.get(int(entry["statusListIndex"])) == 1
+    assert sum(bin(b).count("1") for b in bits.to_bytes()) == 1
+    report = await api.verify(record["credential"])
+    status = next(c for c in report.checks if c.id == "status")
+    assert (status.status, status.code) == ("invalid", "revoked")
+    again = await _revoke(api, revoker, record["id"])
+    assert again.status_code == 409
+    assert error_code(again) == "already_revoked"
+    async with api.sessions() as session:
+        events = (await session.execute(select(AuditEvent))).scalars().all()
+    revocations = [e for e in events if e.action == "credential.revoke"]
+    assert len(revocations) == 1
+    assert revocations[0].target_id == record["id"]
+    assert revocations[0].reason == "Délivré par erreur."
+    assert revocations[0].actor.startswith("obc_")
+    assert revocations[0].data["index"] == int(entry["statusListIndex"])
+
+
+async def test_open_badges_cannot_be_suspended(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    assert record["suspendable"] is False
+    for action in ("suspend", "unsuspend"):
+        response = await api.http.post(
+            f"/credentials/{record['id']}/{action}", json={"reason": "contrôle"}, headers=admin
+        )
+        assert response.status_code == 409
+        assert error_code(response) == "suspension_not_available"
+
+
+async def test_status_changes_need_the_status_scope_and_the_issuer(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    partner = await api.partner(admin)
+    assert (await _revoke(api, await api.headers("issue", "read"), record["id"])).status_code == 403
+    outsider = await api.headers("status", issuer_id=partner["id"])
+    refused = await _revoke(api, outsider, record["id"])
+    assert refused.status_code == 403
+    assert error_code(refused) == "forbidden_issuer"
+    empty = await api.http.post(
+        f"/credentials/{record['id']}/revoke", json={"reason": "  "}, headers=admin
+    )
+    assert empty.status_code == 422
+    missing = await _revoke(api, admin, "00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404
+
+
+async def test_concurrent_revocations_lose_no_update(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    records = [await _issue(api, admin, achievement) for _ in range(6)]
+    responses = await asyncio.gather(*(_revoke(api, admin, r["id"]) for r in records))
+    assert [r.status_code for r in responses] == [200] * 6
+    url = records[0]["credential"]["credentialStatus"]["statusListCredential"]
+    listed = (await api.http.get(_path(url))).json()
+    assert listed["credentialSubject"]["statusPurpose"] == "revocation"
+    bits = decode(listed["credentialSubject"]["encodedList"])
+    for record in records:
+        assert bits.get(int(record["credential"]["credentialStatus"]["statusListIndex"])) == 1
+    assert (await api.http.get(_path(url))).headers["etag"] == 'W/"7"'
+
+
+async def test_concurrent_revocations_of_one_credential_succeed_once(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    responses = await asyncio.gather(*(_revoke(api, admin, record["id"]) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409, 409]
+    async with api.sessions() as session:
+        events = (await session.execute(select(AuditEvent))).scalars().all()
+    assert len([e for e in events if e.action == "credential.revoke"]) == 1
+
+
+async def test_a_full_list_is_closed_and_the_next_one_opened(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    region = await api.region()
+    async with api.sessions() as session:
+        # A (test-only) list of 16 entries, every one of them taken.
+        await repository.insert_list(
+            session,
+            list_id="00000000-0000-4000-8000-0000000000aa",
+            issuer_id=region.id,
+            purpose="revocation",
+            sequence=1,
+            url="https://old.example/status/full",
+            size=16,
+            now=service.now_utc(),
+        )
+        for index in range(16):
+            await repository.claim(session, "00000000-0000-4000-8000-0000000000aa", index, "x")
+        await session.commit()
+    record = await _issue(api, admin, achievement)
+    entry = record["credential"]["credentialStatus"]
+    assert "old.example" not in entry["statusListCredential"]
+    async with api.sessions() as session:
+        lists = (await session.execute(select(StatusList).order_by(StatusList.sequence))).scalars()
+        found = [(item.sequence, item.size, item.closed_at is not None) for item in lists]
+    assert found == [(1, 16, True), (2, MIN_ENTRIES, False)]
+
+
+async def test_an_unknown_list_is_404(api: Api) -> None:
+    response = await api.http.get("/status/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 404
+    assert error_code(response) == "status_list_not_found"
+
+
+async def _open_list_at(api: Api, url: str) -> None:
+    region = await api.region()
+    async with api.sessions() as session:
+        await repository.insert_list(
+            session,
+            list_id="00000000-0000-4000-8000-0000000000bb",
+            issuer_id=region.id,
+            purpose="revocation",
+            sequence=1,
+            url=url,
+            size=MIN_ENTRIES,
+            now=service.now_utc(),
+        )
+        await session.commit()
+
+
+async def test_a_list_published_under_another_base_is_closed_once_a_base_is_configured(
+    web_api: Api,
+) -> None:
+    await _open_list_at(web_api, "http://localhost/status/00000000-0000-4000-8000-0000000000bb")
+    admin, achievement = await _setup(web_api)
+    record = await _issue(web_api, admin, achievement)
+    url = record["credential"]["credentialStatus"]["statusListCredential"]
+    assert url.startswith("https://badges.example.fr/status/")
+    async with web_api.sessions() as session:
+        old = await session.get(StatusList, "00000000-0000-4000-8000-0000000000bb")
+    assert old is not None
+    assert old.closed_at is not None
+    # Still published (its credentials keep their status), under any host.
+    assert (await web_api.http.get(f"/status/{old.id}")).status_code == 200
+
+
+async def test_without_a_configured_base_an_open_list_is_kept_whatever_its_host(
+    api: Api,
+) -> None:
+    url = "http://127.0.0.1:8000/status/00000000-0000-4000-8000-0000000000bb"
+    await _open_list_at(api, url)
+    admin, achievement = await _setup(api)
+    record = await _issue(api, admin, achievement)
+    assert record["credential"]["credentialStatus"]["statusListCredential"] == url
+
+
+async def test_an_index_claimed_concurrently_is_drawn_again_and_signed_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, achievement = await _setup(api)
+    first = await _issue(api, admin, achievement)
+    taken = int(first["credential"]["credentialStatus"]["statusListIndex"])
+    original = service.choose_slot
+    calls: list[int] = []
+
+    async def stale(*args: Any, **kwargs: Any) -> service.Slot:
+        slot = await original(*args, **kwargs)
+        calls.append(slot.index)
+        if len(calls) == 1:  # as if another request claimed it after we chose it
+            return service.Slot(slot.list_id, slot.list_url, slot.purpose, taken)
+        return slot
+
+    monkeypatch.setattr(service, "choose_slot", stale)
+    second = await _issue(api, admin, achievement)
+    index = int(second["credential"]["credentialStatus"]["statusListIndex"])
+    assert len(calls) == 2
+    assert index != taken
+    assert (await api.verify(second["credential"])).verified
