@@ -1,0 +1,241 @@
+// Drives the /verifier page in headless Chromium for tests/web/test_e2e.py.
+//
+//   node run.mjs CONFIG.json
+//
+// CONFIG: {baseUrl, chromium, outDir, valid, baked, xss, scenarios?: [names]}
+// (valid: a valid credential JSON file, baked: a PNG with a badge baked in,
+// xss: a credential full of hostile markup). One browser, one fresh context per
+// scenario; prints {scenario: observations} as JSON. The Python tests assert.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const TIMEOUT = 15000;
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
+function watch(page) {
+  const seen = { console: [], pageErrors: [], dialogs: [], requests: [] };
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warning") {
+      seen.console.push(`${msg.type()}: ${msg.text()}`);
+    }
+  });
+  page.on("pageerror", (err) => seen.pageErrors.push(String(err)));
+  page.on("dialog", async (dialog) => {
+    seen.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  page.on("request", (req) => seen.requests.push(`${req.method()} ${req.url().slice(0, 200)}`));
+  return seen;
+}
+
+async function resultOf(page) {
+  return page.evaluate(() => {
+    const q = (sel) => document.querySelector(sel);
+    const texts = (sel) => Array.from(document.querySelectorAll(sel), (n) => n.textContent.trim());
+    return {
+      htmlLang: document.documentElement.lang,
+      title: document.title,
+      h1: texts("h1"),
+      status: q("#status")?.textContent.trim() ?? null,
+      statusRole: q("#status")?.getAttribute("role") ?? null,
+      statusLive: q("#status")?.getAttribute("aria-live") ?? null,
+      resultHidden: q("#result")?.hidden ?? null,
+      verdict: q("#result .verdict")?.getAttribute("data-verdict") ?? null,
+      verdictText: q("#result .verdict")?.textContent.trim() ?? null,
+      badgeName: q("#badge-name")?.textContent ?? null,
+      description: q(".badge__description")?.textContent ?? null,
+      facts: Array.from(document.querySelectorAll("#result .facts dt"), (dt) => [
+        dt.textContent.trim(),
+        dt.nextElementSibling ? dt.nextElementSibling.textContent.trim() : "",
+      ]),
+      checks: Array.from(document.querySelectorAll("#result .checks li"), (li) => ({
+        id: li.getAttribute("data-check"),
+        status: li.getAttribute("data-status"),
+        text: li.textContent.replace(/\s+/g, " ").trim(),
+      })),
+      images: Array.from(document.querySelectorAll("#result img"), (img) => ({
+        src: img.getAttribute("src").slice(0, 100),
+        alt: img.getAttribute("alt"),
+      })),
+      links: Array.from(document.querySelectorAll("#result a"), (a) => a.getAttribute("href")),
+      scripts: Array.from(document.querySelectorAll("script"), (s) => s.getAttribute("src") ?? s.type),
+      onAttributes: Array.from(document.querySelectorAll("*")).flatMap((n) =>
+        Array.from(n.attributes)
+          .filter((a) => a.name.startsWith("on"))
+          .map((a) => `${n.tagName}.${a.name}`)
+      ),
+      resultElements: Array.from(document.querySelectorAll("#result *"), (n) => n.tagName.toLowerCase()),
+      formError: q("#form-error")?.textContent.trim() ?? null,
+      textareaInvalid: q("#badge-text")?.getAttribute("aria-invalid") ?? null,
+      activeId: document.activeElement ? document.activeElement.id : null,
+      pwned: window.__pwned ?? null,
+    };
+  });
+}
+
+async function waitForResult(page) {
+  await page.waitForSelector("#result .verdict", { timeout: TIMEOUT });
+  await page.waitForFunction(
+    () => {
+      const status = document.querySelector("#status");
+      return status && status.textContent.trim() && !status.textContent.includes("…");
+    },
+    null,
+    { timeout: TIMEOUT }
+  );
+}
+
+const scenarios = {
+  async paste_valid(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.fill("#badge-text", readFileSync(config.valid, "utf8"));
+    await page.click("#verify-button");
+    await waitForResult(page);
+    await page.screenshot({ path: join(config.outDir, "verifier-result-fr.png"), fullPage: true });
+    return resultOf(page);
+  },
+
+  async upload_png(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.setInputFiles("#badge-file", config.baked);
+    await page.click("#verify-button");
+    await waitForResult(page);
+    return resultOf(page);
+  },
+
+  async garbage(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.fill("#badge-text", "ceci n'est pas un badge {");
+    await page.click("#verify-button");
+    await waitForResult(page);
+    return resultOf(page);
+  },
+
+  async empty(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.click("#verify-button");
+    await page.waitForFunction(() => document.querySelector("#form-error").textContent.trim());
+    return resultOf(page);
+  },
+
+  async keyboard(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    const visited = [];
+    const focusOf = () =>
+      page.evaluate(() => {
+        const n = document.activeElement;
+        const style = n ? getComputedStyle(n) : null;
+        return {
+          id: n ? n.id || n.tagName.toLowerCase() : null,
+          outline: style ? `${style.outlineStyle} ${style.outlineWidth}` : null,
+        };
+      });
+    let focus = { id: null };
+    for (let i = 0; i < 12 && focus.id !== "badge-text"; i++) {
+      await page.keyboard.press("Tab");
+      focus = await focusOf();
+      visited.push(focus);
+    }
+    const badge = JSON.stringify(JSON.parse(readFileSync(config.valid, "utf8")));
+    await page.keyboard.type(badge);
+    for (let i = 0; i < 12 && focus.id !== "verify-button"; i++) {
+      await page.keyboard.press("Tab");
+      focus = await focusOf();
+      visited.push(focus);
+    }
+    await page.keyboard.press("Enter");
+    await waitForResult(page);
+    return { ...(await resultOf(page)), visited };
+  },
+
+  async english(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.click("a.lang-switch");
+    await page.waitForURL(/lang=en/);
+    await page.fill("#badge-text", readFileSync(config.valid, "utf8"));
+    await page.click("#verify-button");
+    await waitForResult(page);
+    await page.screenshot({ path: join(config.outDir, "verifier-result-en.png"), fullPage: false });
+    return resultOf(page);
+  },
+
+  async xss(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.fill("#badge-text", readFileSync(config.xss, "utf8"));
+    await page.click("#verify-button");
+    await waitForResult(page);
+    await page.waitForTimeout(300); // let any injected handler fire
+    await page.screenshot({ path: join(config.outDir, "verifier-hostile.png"), fullPage: true });
+    return resultOf(page);
+  },
+
+  async url(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.fill("#badge-url", "https://example.org/badges/1.json");
+    await page.click("#verify-button");
+    await waitForResult(page);
+    const notice = await page.evaluate(() => document.querySelector(".url-notice")?.textContent ?? null);
+    return { ...(await resultOf(page)), notice };
+  },
+
+  async no_javascript(page) {
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.fill("#badge-text", readFileSync(config.valid, "utf8"));
+    await Promise.all([page.waitForNavigation(), page.click("#verify-button")]);
+    return { ...(await resultOf(page)), url: page.url() };
+  },
+
+  async narrow(page) {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`${config.baseUrl}/verifier`);
+    await page.fill("#badge-text", readFileSync(config.valid, "utf8"));
+    await page.click("#verify-button");
+    await waitForResult(page);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+    );
+    return { ...(await resultOf(page)), overflow };
+  },
+};
+
+const browser = await chromium.launch({
+  executablePath: config.chromium,
+  headless: true,
+  args: CHROMIUM_ARGS,
+  timeout: 30000,
+});
+const out = {};
+try {
+  for (const name of config.scenarios ?? Object.keys(scenarios)) {
+    const context = await browser.newContext({
+      javaScriptEnabled: name !== "no_javascript",
+      locale: "fr-FR",
+      viewport: { width: 1100, height: 900 },
+      reducedMotion: "reduce",
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    const seen = watch(page);
+    try {
+      out[name] = { ok: true, ...(await scenarios[name](page)), seen };
+    } catch (err) {
+      out[name] = { ok: false, error: String(err && err.stack ? err.stack : err), seen };
+    } finally {
+      await context.close();
+    }
+  }
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(out));
