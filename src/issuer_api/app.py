@@ -5,8 +5,9 @@ its lifespan (run by the ASGI server at start-up) configures logging, creates th
 directory and loads — or, on first start, generates — the key-encryption key.
 
 What the application keeps on ``app.state``: ``settings`` (:class:`Settings`), ``kek``
-(the key-encryption key as :class:`pydantic.SecretBytes`, set by the lifespan) and the
-readiness checks of :mod:`issuer_api.routers.health`.
+(the key-encryption key as :class:`pydantic.SecretBytes`, set by the lifespan), the
+readiness checks of :mod:`issuer_api.routers.health` and ``status_list_cache`` (signed
+status list credentials, :class:`issuer_api.statuslists.service.StatusListCache`).
 
 Middleware, outermost first::
 
@@ -37,8 +38,10 @@ from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuer_api.achievements import endpoints as achievement_endpoints
 from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
+from issuer_api.credentials import endpoints as credential_endpoints
 from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
     REQUEST_ID_HEADER,
@@ -46,11 +49,16 @@ from issuer_api.errors import (
     install_error_handlers,
     set_request_id,
 )
+from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.routers import health, verify
 from issuer_api.routers.health import add_readiness_check
 from issuer_api.settings import Settings, get_settings
+from issuer_api.statuslists import endpoints as statuslist_endpoints
+from issuer_api.statuslists.service import StatusListCache
+from issuer_api.vcapi import endpoints as vcapi_endpoints
+from issuer_api.web import router as web_router
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("issuer_api.access")
@@ -78,6 +86,35 @@ Every response carries an `X-Request-ID` header.
 
 OPENAPI_TAGS: Final = [
     {"name": "health", "description": "Sondes de vie et de disponibilité / Liveness, readiness."},
+    {
+        "name": "issuers",
+        "description": "Administration des émetteurs et de leurs clés (portée `admin`) / "
+        "Issuer and key administration (scope `admin`).",
+    },
+    {
+        "name": "identity",
+        "description": "Profils, documents DID et clés publiques, sans jeton / Profiles, "
+        "DID documents and public keys, no token needed.",
+    },
+    {
+        "name": "achievements",
+        "description": "Badges (achievements) versionnés / Versioned achievements.",
+    },
+    {
+        "name": "credentials",
+        "description": "Émission, consultation, révocation et suspension des badges / "
+        "Issuing, reading, revoking and suspending credentials.",
+    },
+    {
+        "name": "status",
+        "description": "Listes de statuts publiées (Bitstring Status List), sans jeton / "
+        "Published status lists (Bitstring Status List), no token needed.",
+    },
+    {
+        "name": "vc-api",
+        "description": "API W3C VC-API (émettre, vérifier, changer un statut) / W3C VC-API "
+        "(issue, verify, update status).",
+    },
 ]
 
 
@@ -105,6 +142,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(verify.router)
     app.include_router(auth_endpoints.router)
+    app.include_router(issuer_endpoints.router)
+    app.include_router(achievement_endpoints.router)
+    app.state.status_list_cache = StatusListCache()
+    app.include_router(credential_endpoints.router)
+    app.include_router(statuslist_endpoints.router)
+    app.include_router(vcapi_endpoints.router)
+    app.include_router(web_router)
     app.include_router(metrics_router)
     return app
 

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +27,12 @@ from obcore.keys import KeyPair
 from obcore.model import parse_datetime
 from obcore.proofs import dataintegrity, vcjwt
 from obcore.resolve import LocalResolver
+from verify.cache import CachingSource, HttpCache
+from verify.fetch import HttpFetcher
 from verify.pipeline import VerifyOptions, verify
+from verify.report import Check, Report
+from verify.resolvers import network_options
+from verify.sources import ACCEPT_BADGE
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -228,11 +234,36 @@ def _print_human(report: Any, lang: str) -> None:
             print(f"      {check['detail']}")
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def _fetch_input(url: str, fetcher: HttpFetcher) -> bytes | Report:
+    """The badge at ``url`` (JSON, JWT or baked image), through the SSRF-safe fetcher.
 
+    A badge that cannot be downloaded could not be checked: an indeterminate
+    report (exit code 2), not a usage error.
+    """
+    try:
+        fetched = fetcher.get(url, accept=ACCEPT_BADGE)
+    except ResolutionError as exc:
+        detail = f"cannot fetch {url}: {exc.message}"
+        return Report("url", [Check("parse", "indeterminate", exc.code, detail, {"url": url})])
+    if fetched.status != 200:
+        detail = f"cannot fetch {url}: the server answered {fetched.status}"
+        return Report(
+            "url", [Check("parse", "indeterminate", "fetch_status", detail, {"url": url})]
+        )
+    return fetched.body
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    fetcher = HttpFetcher(allowlist=args.allow_host or [])
     if args.input.startswith(("http://", "https://")):
-        _fail("verifying a URL is not available in this version; download the badge first")
-    data = _read_input(args.input)
+        if args.offline:
+            _fail("--offline cannot verify a URL; download the badge first")
+        fetched = _fetch_input(args.input, fetcher)
+        if isinstance(fetched, Report):
+            return _emit(fetched, args)
+        data = fetched
+    else:
+        data = _read_input(args.input)
     now: datetime | None = None
     if args.now:
         try:
@@ -240,23 +271,39 @@ def cmd_verify(args: argparse.Namespace) -> int:
         except ValueError:
             _fail(f"--now: {args.now!r} is not an ISO 8601 date-time")
     lists = _status_files(args.status_list or [])
+    if args.offline:
+        options = VerifyOptions(
+            resolver=LocalResolver(allow_fragment_multikey=args.trust_fragment_keys),
+            now=now,
+            recipient=args.recipient,
+            trust_fragment_keys=args.trust_fragment_keys,
+        )
+    else:
+        options = network_options(
+            source=CachingSource(fetcher, HttpCache()),
+            trust_fragment_keys=args.trust_fragment_keys,
+            recipient=args.recipient,
+            now=now,
+        )
+    network_status = options.status_source
 
     def status_source(url: str) -> Mapping[str, Any] | str:
         if url in lists:
             return lists[url]
+        if network_status is not None:
+            return network_status(url)
         raise ResolutionError(
             f"no status list given for {url} (use --status-list URL=FILE)",
             code="status_not_checked",
         )
 
-    options = VerifyOptions(
-        resolver=LocalResolver(allow_fragment_multikey=args.trust_fragment_keys),
-        status_source=status_source if lists else None,
-        now=now,
-        recipient=args.recipient,
-        trust_fragment_keys=args.trust_fragment_keys,
-    )
-    report = verify(data, options)
+    if lists or network_status is not None:
+        options = replace(options, status_source=status_source)
+    return _emit(verify(data, options), args)
+
+
+def _emit(report: Report, args: argparse.Namespace) -> int:
+    """Print a report (JSON or plain words) and return the exit code of its verdict."""
     if args.json:
         print(json.dumps(report.to_dict(args.lang), indent=2, ensure_ascii=False))
     else:
@@ -297,13 +344,46 @@ def cmd_unbake(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from issuer_api.migrate import upgrade  # noqa: PLC0415 - database commands only
-    from issuer_api.settings import get_settings  # noqa: PLC0415
+    """Upgrade the schema, then create the Region issuer (first start; idempotent)."""
+    import asyncio  # noqa: PLC0415 - database commands only
+
+    from issuer_api.bootstrap import first_start  # noqa: PLC0415
+    from issuer_api.migrate import upgrade  # noqa: PLC0415
+    from issuer_api.settings import KekError, get_settings  # noqa: PLC0415
 
     settings = get_settings()
     settings.ensure_data_dir()
     upgrade(settings.effective_database_url)
     print(f"database ready: {settings.effective_database_url.split('://', 1)[0]}", file=sys.stderr)
+    try:
+        report = asyncio.run(first_start(settings, demo=args.demo))
+    except KekError as exc:
+        _fail(str(exc))
+    identity = (
+        "did:web" if report.did_web else "did:key (OBHUB_PUBLIC_BASE_URL non défini / not set)"
+    )
+    local = f"http://127.0.0.1:8000/issuers/{report.region_slug}  (obhub serve)"
+    lines = [
+        f"Région Normandie : {report.region_did}",
+        f"  identité / identity : {identity}",
+        f"  profil / profile    : {report.region_profile_url if report.did_web else local}",
+    ]
+    if report.demo_issuers:
+        lines.append(
+            f"Démonstration / demo : émetteurs {', '.join(report.demo_issuers)}, "
+            f"{report.demo_achievements} badge(s) créé(s) / achievement(s) created"
+        )
+    base = str(settings.public_base_url).rstrip("/") if settings.public_base_url else None
+    lines += [
+        "",
+        "Démarrer le service / start the service :",
+        "  obhub serve            (http://127.0.0.1:8000 par défaut / by default"
+        + (f", public : {base})" if base else ")"),
+        "Créer un client d'administration / create an administration client :",
+        '  obhub clients create --name "Région - administration" --scope admin',
+        "puis / then : POST /oauth/token (HTTP Basic client_id:client_secret)",
+    ]
+    print("\n".join(lines), file=sys.stderr)
     return EXIT_OK
 
 
@@ -434,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.set_defaults(func=cmd_sign)
 
     ver = sub.add_parser("verify", help="verify a credential (JSON, JWT, baked PNG/SVG)")
-    ver.add_argument("input", help="FILE or - for standard input")
+    ver.add_argument("input", help="FILE, - for standard input, or an https URL")
     ver.add_argument("--json", action="store_true", help="print the per-check report as JSON")
     ver.add_argument("--now", help="verify as of this ISO 8601 date-time")
     ver.add_argument("--recipient", help="check the badge belongs to this email or DID")
@@ -448,6 +528,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-fragment-keys",
         action="store_true",
         help="accept keys named in an https URL fragment (1EdTech convention)",
+    )
+    ver.add_argument(
+        "--offline",
+        action="store_true",
+        help="fetch nothing: did:key/did:jwk keys and --status-list files only",
+    )
+    ver.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="HOST",
+        help="let the fetcher reach this private host or network, http allowed (repeatable)",
     )
     ver.add_argument("--lang", choices=["fr", "en"], default="fr")
     ver.set_defaults(func=cmd_verify)
@@ -468,7 +559,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_service_commands(sub: Any) -> None:
     """Commands that run or administer the service (database, clients, OpenAPI, server)."""
-    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate = sub.add_parser(
+        "migrate", help="create or upgrade the database schema, create the Region issuer"
+    )
+    migrate.add_argument(
+        "--demo",
+        action="store_true",
+        help="also add two sample partner issuers and a few achievements",
+    )
     migrate.set_defaults(func=cmd_migrate)
 
     clients = sub.add_parser("clients", help="manage API clients").add_subparsers(

@@ -208,6 +208,86 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Cet émetteur a déjà un badge (achievement) avec cet identifiant court (slug).",
             en="This issuer already has an achievement with this slug.",
         ),
+        # Credentials, status lists and the VC-API (issuer_api.credentials, .statuslists,
+        # .vcapi)
+        "credential_not_found": Message(
+            fr="Aucun badge émis par ce service ne porte cet identifiant.",
+            en="No credential issued by this service has this identifier.",
+        ),
+        "invalid_idempotency_key": Message(
+            fr="L'en-tête Idempotency-Key doit compter de 1 à 200 caractères ASCII imprimables.",
+            en="The Idempotency-Key header must hold 1 to 200 printable ASCII characters.",
+        ),
+        "idempotency_key_reused": Message(
+            fr="Cette clé d'idempotence a déjà servi pour une autre requête : utilisez-en une "
+            "nouvelle.",
+            en="This idempotency key was already used for a different request: use a new one.",
+        ),
+        "invalid_validity_window": Message(
+            fr="La date de fin de validité (validUntil) doit être postérieure au début "
+            "(validFrom).",
+            en="The end of validity (validUntil) must be later than its start (validFrom).",
+        ),
+        "achievement_of_another_issuer": Message(
+            fr="Ce badge (achievement) appartient à un autre émetteur.",
+            en="This achievement belongs to another issuer.",
+        ),
+        "already_revoked": Message(
+            fr="Ce badge est révoqué ; une révocation est définitive.",
+            en="This credential is revoked; a revocation is final.",
+        ),
+        "already_suspended": Message(
+            fr="Ce badge est déjà suspendu.",
+            en="This credential is already suspended.",
+        ),
+        "not_suspended": Message(
+            fr="Ce badge n'est pas suspendu.",
+            en="This credential is not suspended.",
+        ),
+        "suspension_not_available": Message(
+            fr="Ce badge ne peut pas être suspendu : il ne porte pas d'entrée de suspension "
+            "(un Open Badge n'admet qu'une entrée de statut, la révocation).",
+            en="This credential cannot be suspended: it carries no suspension entry (an Open "
+            "Badge allows a single status entry, revocation).",
+        ),
+        "not_acceptable": Message(
+            fr="Aucune représentation de cette ressource ne correspond à l'en-tête Accept.",
+            en="No representation of this resource matches the Accept header.",
+        ),
+        "status_list_not_found": Message(
+            fr="Aucune liste de statuts ne porte cet identifiant.",
+            en="No status list has this identifier.",
+        ),
+        "status_list_unavailable": Message(
+            fr="Aucune liste de statuts n'a pu être attribuée : réessayez.",
+            en="No status list could be allocated: try again.",
+        ),
+        "invalid_credential": Message(
+            fr="Ce badge ne peut pas être émis tel quel : voir le détail.",
+            en="This credential cannot be issued as it is: see the details.",
+        ),
+        "schema_invalid": Message(
+            fr="Ce badge ne respecte pas le schéma Open Badges 3.0 : voir le détail.",
+            en="This credential does not conform to the Open Badges 3.0 schema: see the details.",
+        ),
+        "issuer_mismatch": Message(
+            fr="L'émetteur indiqué dans le badge n'est pas un émetteur de ce service pour "
+            "lequel ce client peut agir.",
+            en="The credential's issuer is not an issuer of this service that this client may "
+            "act for.",
+        ),
+        "invalid_presentation": Message(
+            fr="La présentation est mal formée : voir le détail.",
+            en="The presentation is malformed: see the details.",
+        ),
+        "unsupported_envelope": Message(
+            fr="Seules les enveloppes data:application/vc+jwt sont prises en charge.",
+            en="Only data:application/vc+jwt envelopes are supported.",
+        ),
+        "unsupported_status_type": Message(
+            fr="Ce type de statut n'est pas pris en charge (BitstringStatusListEntry).",
+            en="This status type is not supported (BitstringStatusListEntry).",
+        ),
     }
 )
 

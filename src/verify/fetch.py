@@ -92,10 +92,6 @@ ACCEPT_KEYS: Final = (
     "application/did+json, application/ld+json, application/json, "
     "application/jwk+json, application/jwk-set+json"
 )
-ACCEPT_BADGE: Final = (
-    "application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, "
-    "application/jwt, text/plain;q=0.8, image/png;q=0.7, image/svg+xml;q=0.7"
-)
 
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _PASSTHROUGH: Final = frozenset({404, 410})

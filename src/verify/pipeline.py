@@ -45,7 +45,7 @@ from obcore.schema import validate_credential
 from obcore.statuslist import status_of
 from verify import ob2, presentation
 from verify.report import Check, CheckStatus, Report
-from verify.sources import DocumentSource
+from verify.sources import ACCEPT_BADGE, DocumentSource
 
 StatusSource = Callable[[str], Mapping[str, Any] | str]
 """Returns the status list credential (JSON object or VC-JWT) published at a URL.
@@ -145,6 +145,11 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
         raise MalformedInputError("input is not valid JSON", code="malformed_json") from exc
     if not isinstance(document, dict):
         raise MalformedInputError("a credential is a JSON object", code="not_a_credential")
+    if set(document) == {"url"} and isinstance(document["url"], str):
+        url = document["url"].strip()
+        if not _URL_RE.fullmatch(url):
+            raise MalformedInputError("url must be an http(s) URL", code="invalid_url")
+        return _Parsed("ob2-hosted", url=url)
     return _Parsed("json", document=document)
 
 
@@ -781,6 +786,41 @@ def _stages(options: VerifyOptions) -> presentation.Stages:
     return presentation.Stages(verify_one, document_checks)
 
 
+def _verify_url(url: str, options: VerifyOptions, allow_presentation: bool, fmt: str) -> Report:
+    """A badge given by URL (directly or baked in an image): fetch it, verify what is there.
+
+    An OB 2.0 Assertion goes to hosted verification, where the fetched copy is
+    the authority; so does a URL that cannot be fetched (no network, an error,
+    404, 410 Gone), which is what a badge URL has always meant (OB 2.0 hosted).
+    Anything else served there (OB 3.0 JSON, VC-JWT, baked image) is verified
+    like a badge given directly.
+    """
+    hosted_format = f"{_format_prefix(fmt)}ob2-hosted"
+    if options.documents is None:
+        return ob2.verify_hosted(None, options, url=url, fmt=hosted_format)
+    try:
+        fetched = options.documents.get(url, accept=ACCEPT_BADGE)
+    except ResolutionError:
+        return ob2.verify_hosted(None, options, url=url, fmt=hosted_format)
+    if fetched.status != 200:
+        return ob2.verify_hosted(None, options, url=url, fmt=hosted_format)
+    try:
+        document = json.loads(fetched.body)
+    except (ValueError, RecursionError):
+        document = None
+    if isinstance(document, dict) and (
+        "Assertion" in _types(document.get("type"))
+        or ctx_mod.OB_V2 in json.dumps(document.get("@context", ""))[:2000]
+    ):
+        return ob2.verify_hosted(None, options, url=url, fmt=hosted_format)
+    if isinstance(document, dict) and set(document) == {"url"}:
+        check = Check("parse", "invalid", "not_a_credential", "a URL may not point at a URL")
+        return Report("url", [check])
+    report = verify(fetched.body, options, _allow_presentation=allow_presentation)
+    report.format = f"url+{report.format}"
+    return report
+
+
 def _route_token(
     parsed: _Parsed, options: VerifyOptions, allow_presentation: bool
 ) -> Report | None:
@@ -788,7 +828,7 @@ def _route_token(
     fmt = parsed.format
     prefix = _format_prefix(fmt)
     if parsed.url is not None:
-        return ob2.verify_hosted(None, options, url=parsed.url, fmt=fmt)
+        return _verify_url(parsed.url, options, allow_presentation, fmt)
     if parsed.token is None:
         return None
     if fmt.endswith("ob2-signed"):

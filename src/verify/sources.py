@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Final, Protocol
+
+ACCEPT_BADGE: Final = (
+    "application/vc+ld+json, application/ld+json, application/json, application/vc+jwt, "
+    "application/jwt, text/plain;q=0.8, image/png;q=0.7, image/svg+xml;q=0.7"
+)
+"""What to ask for when fetching a badge itself (JSON, VC-JWT or baked image)."""
 
 
 @dataclass(frozen=True)

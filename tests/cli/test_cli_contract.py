@@ -700,11 +700,14 @@ def test_verify_invalid_now_is_a_usage_error(
     assert "--now" in result.err
 
 
-def test_verify_a_url_is_a_usage_error_not_a_download(cli: Cli) -> None:
-    result = cli("verify", "https://issuer.example/badges/1.json")
+def test_a_badge_url_that_cannot_be_downloaded_could_not_be_checked(cli: Cli) -> None:
+    result = cli("verify", "https://issuer.example/badges/1.json", "--json")
 
-    assert result.code == EXIT_USAGE
-    assert "download" in result.err
+    assert result.code == EXIT_INDETERMINATE
+    report = json.loads(result.out)
+    assert report["verdict"] == "indeterminate"
+    assert report["checks"][0]["id"] == "parse"
+    assert report["checks"][0]["code"].startswith("fetch_")
 
 
 @pytest.mark.parametrize(

@@ -321,6 +321,7 @@ def test_the_cli_verifies_a_badge_given_by_url(server: LocalServer) -> None:
     assert json.loads(out)["checks"][0]["code"] == "fetch_forbidden"
     code, _, err = _cli("verify", url, "--offline")
     assert code == 64
+    assert "--offline" in err
 
 
 def test_the_cli_keeps_did_web_on_https(server: LocalServer, tmp_path: Path) -> None:

@@ -20,8 +20,10 @@ from starlette.datastructures import UploadFile
 
 from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import negotiate_language
-from obcore.resolve import LocalResolver
-from verify.pipeline import VerifyOptions, verify
+from verify.cache import HttpCache
+from verify.pipeline import verify
+from verify.report import Report
+from verify.resolvers import network_options
 
 router = APIRouter(tags=["verification"])
 
@@ -98,6 +100,16 @@ _OPENAPI_BODY: dict[str, Any] = {
 }
 
 
+def _shared_cache(request: Request) -> HttpCache:
+    """The process-wide cache of DID documents, key documents and status lists."""
+    state = request.app.state
+    cache = getattr(state, "verify_http_cache", None)
+    if not isinstance(cache, HttpCache):
+        cache = HttpCache()
+        state.verify_http_cache = cache
+    return cache
+
+
 async def _read_payload(request: Request) -> bytes:
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media == "multipart/form-data":
@@ -142,7 +154,20 @@ async def verify_badge(
     language = lang or negotiate_language(
         request.headers.get("accept-language"), settings.default_language
     )
-    options = VerifyOptions(resolver=LocalResolver(), recipient=recipient)
+    report = await run_verification(request, data, recipient)
+    return report.to_dict(language)
+
+
+async def run_verification(request: Request, data: bytes, recipient: str | None) -> Report:
+    """Verify ``data`` as ``POST /verify`` does (same options, same metrics).
+
+    Shared with the ``/verifier`` web page, whose no-JavaScript form posts here.
+    """
+    options = network_options(
+        allowlist=request.app.state.settings.fetch_allowlist,
+        cache=_shared_cache(request),
+        recipient=recipient,
+    )
     report = await run_in_threadpool(verify, data, options)
     request.app.state.metrics.verifications.labels(report.verdict).inc()
-    return report.to_dict(language)
+    return report
