@@ -162,7 +162,7 @@ async def test_revocation_sets_the_bit_and_is_final(api: Api) -> None:
     assert revocations[0].data["index"] == int(entry["statusListIndex"])
 
 
-async def test_open_badges_cannot_be_suspended(api: Api) -> None:
+async def test_a_badge_issued_for_revocation_cannot_be_suspended(api: Api) -> None:
     admin, achievement = await _setup(api)
     record = await _issue(api, admin, achievement)
     assert record["suspendable"] is False
@@ -312,3 +312,64 @@ async def test_an_index_claimed_concurrently_is_drawn_again_and_signed_again(
     assert len(calls) == 2
     assert index != taken
     assert (await api.verify(second["credential"])).verified
+
+
+async def _issue_suspendable(api: Api, admin: dict[str, str], achievement: str) -> dict[str, Any]:
+    response = await api.issue(
+        "region",
+        admin,
+        {
+            "achievement_id": achievement,
+            "recipient": {"email": EMAIL},
+            "status_purpose": "suspension",
+        },
+    )
+    assert response.status_code == 201, response.text
+    record: dict[str, Any] = response.json()
+    return record
+
+
+async def _status_check(api: Api, credential: dict[str, Any]) -> tuple[str, str]:
+    report = await api.verify(credential)
+    status = next(c for c in report.checks if c.id == "status")
+    return status.status, status.code
+
+
+async def test_a_badge_issued_for_suspension_is_suspended_and_restored(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue_suspendable(api, admin, achievement)
+    entry = record["credential"]["credentialStatus"]
+    assert entry["statusPurpose"] == "suspension"
+    assert record["suspendable"] is True
+    credential = record["credential"]
+    assert await _status_check(api, credential) == ("valid", "status_active")
+
+    suspended = await api.http.post(
+        f"/credentials/{record['id']}/suspend",
+        json={"reason": "Badge partenaire révoqué."},
+        headers=admin,
+    )
+    assert suspended.status_code == 200, suspended.text
+    assert suspended.json()["status"] == "suspended"
+    assert await _status_check(api, credential) == ("invalid", "suspended")
+
+    restored = await api.http.post(
+        f"/credentials/{record['id']}/unsuspend", json={"reason": "Soutien rétabli."}, headers=admin
+    )
+    assert restored.status_code == 200, restored.text
+    assert await _status_check(api, credential) == ("valid", "status_active")
+
+
+async def test_revoking_a_suspendable_badge_suspends_it_for_good(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    record = await _issue_suspendable(api, admin, achievement)
+    revoked = await _revoke(api, admin, record["id"])
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["status"] == "revoked"
+    assert await _status_check(api, record["credential"]) == ("invalid", "suspended")
+    again = await api.http.post(
+        f"/credentials/{record['id']}/unsuspend", json={"reason": "essai"}, headers=admin
+    )
+    assert again.status_code == 409
+    assert error_code(again) == "already_revoked"
+    assert await _status_check(api, record["credential"]) == ("invalid", "suspended")

@@ -202,7 +202,7 @@ async def issue_open_badge(
         credential_id=credential_id,
         base_url=base_url,
         base_is_configured=settings.public_base_url is not None,
-        purposes=("revocation",),
+        purposes=(request.status_purpose,),
         build=build,
         key=signing_key,
         fmt=request.format,

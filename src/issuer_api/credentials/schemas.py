@@ -143,6 +143,15 @@ class IssueCredentialRequest(_Input):
         default=None,
         description="Algorithme VC-JWT (EdDSA par défaut) / VC-JWT algorithm (default EdDSA)",
     )
+    status_purpose: Literal["revocation", "suspension"] = Field(
+        default="revocation",
+        description=(
+            "Finalité de l'unique entrée de statut (le schéma OB 3.0 n'en permet qu'une) : "
+            "`revocation` (définitive, vérifiée par tous) ou `suspension` (réversible) / "
+            "purpose of the single status entry the OB 3.0 schema allows: `revocation` "
+            "(final, checked by every verifier) or `suspension` (reversible)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

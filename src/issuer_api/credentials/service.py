@@ -12,13 +12,15 @@ Credentials built here (``POST /issuers/{issuer}/credentials``)::
     credentialSubject {type: AchievementSubject, achievement: the pinned version's JSON,
                        identifier: [salted, hashed IdentityObject] | id: DID}
     evidence          [Evidence …] when given
-    credentialStatus  BitstringStatusListEntry, statusPurpose revocation
+    credentialStatus  BitstringStatusListEntry, statusPurpose revocation (or suspension)
 
-**One status entry, for revocation.** The OB 3.0 JSON Schema (which the 1EdTech validator
-and obhub's own verifier apply) defines ``credentialStatus`` as a single object, so an
-Open Badge carries exactly one entry: revocation. A suspension entry would need a second
-one, i.e. an array, which makes the badge schema-invalid; credentials that are not Open
-Badges (issued through the VC-API) carry both entries and can be suspended.
+**One status entry.** The OB 3.0 JSON Schema (which the 1EdTech validator and obhub's own
+verifier apply) defines ``credentialStatus`` as a single object, so an Open Badge carries
+exactly one entry, whose purpose the issuer chooses (``status_purpose``): ``revocation``
+(default: final, and what every verifier checks) or ``suspension`` (reversible: suspend and
+unsuspend; revoking such a badge sets its suspension bit for good and it can never be
+unsuspended again). Credentials that are not Open Badges (issued through the VC-API) carry
+both entries.
 
 The unsigned credential is validated against the OB 3.0 schema before it is signed: a
 failure there is a bug of this module, reported as 500 (it never reaches a client as a
@@ -341,11 +343,17 @@ async def change_status(
     """
     now = statuslists.now_utc()
     if action == "revoke":
-        if credential.revocation_list_id is None or credential.revocation_index is None:
-            raise InternalError()  # every credential issued here has a revocation entry
         if not await repository.mark_revoked(session, credential.id, now):
             raise AlreadyRevokedError()
-        list_id, index, value = credential.revocation_list_id, credential.revocation_index, 1
+        if credential.revocation_list_id is not None and credential.revocation_index is not None:
+            list_id, index = credential.revocation_list_id, credential.revocation_index
+        elif credential.suspension_list_id is not None and credential.suspension_index is not None:
+            # A badge issued with its one entry for suspension: the revocation is final
+            # here (it can never be unsuspended) and verifiers see it as suspended.
+            list_id, index = credential.suspension_list_id, credential.suspension_index
+        else:  # pragma: no cover - every credential issued here has a status entry
+            raise InternalError()
+        value = 1
     else:
         if credential.suspension_list_id is None or credential.suspension_index is None:
             raise NotSuspendableError()
