@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from issuance.helpers import Api, web_settings
 from issuer_api.app import create_app
 from issuer_api.db import create_engine as create_async_engine
 from issuer_api.db import session_factory, sync_url
@@ -30,7 +31,7 @@ from issuer_api.migrate import upgrade
 from issuer_api.models import Base
 from issuer_api.settings import Settings
 
-DB_FIXTURES = {"database_url", "db_settings", "db_app", "db_client", "sessions"}
+DB_FIXTURES = {"database_url", "db_settings", "db_app", "db_client", "sessions", "api", "web_api"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -145,3 +146,31 @@ async def sessions(
     engine = create_async_engine(db_settings.effective_database_url)
     yield session_factory(engine)
     await engine.dispose()
+
+
+# --------------------------------------------------------------------------- service API
+
+
+@pytest.fixture
+def api(
+    db_app: FastAPI,
+    db_client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+) -> Api:
+    """The service under test (did:key issuers: no public base URL), with real tokens."""
+    return Api(db_app, db_client, sessions)
+
+
+@pytest.fixture
+async def web_api(
+    db_settings: Settings, sessions: async_sessionmaker[AsyncSession], anyio_backend: str
+) -> AsyncIterator[Api]:
+    """The same database served with a public base URL: issuers are did:web."""
+    app = create_app(web_settings(db_settings))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as http,
+    ):
+        yield Api(app, http, sessions)

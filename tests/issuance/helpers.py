@@ -6,80 +6,32 @@ gets one (``create_client``, then ``POST /oauth/token`` with HTTP Basic).
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from issuer_api.auth.service import create_client
-from issuer_api.issuers.service import bootstrap_region
-from issuer_api.models import Issuer
-from issuer_api.settings import Settings
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import service as vcapi
+from issuers.helpers import Api as IssuerApi
+from issuers.helpers import error_code, web_settings
 from verify.report import Report
 
-PUBLIC_BASE_URL = "https://badges.example.fr"
 EMAIL = "Camille.Martin@Example.fr"
 
-
-def web_settings(db_settings: Settings) -> Settings:
-    """The test database settings with a public base URL: issuers are did:web."""
-    return Settings(
-        data_dir=Path(db_settings.data_dir),
-        database_url=db_settings.database_url,
-        public_base_url=PUBLIC_BASE_URL,  # type: ignore[arg-type]
-    )
+__all__ = ["EMAIL", "Api", "dump", "error_code", "web_settings"]
 
 
 @dataclass
-class Api:
-    """The app under test, its HTTP client and its database."""
-
-    app: FastAPI
-    http: httpx.AsyncClient
-    sessions: async_sessionmaker[AsyncSession]
-
-    @property
-    def settings(self) -> Settings:
-        settings: Settings = self.app.state.settings
-        return settings
-
-    @property
-    def kek(self) -> bytes:
-        kek: bytes = self.app.state.kek.get_secret_value()
-        return kek
+class Api(IssuerApi):
+    """The issuer test API, plus what credential tests need: achievements, issuance, verify."""
 
     @property
     def base(self) -> str:
         if self.settings.public_base_url is not None:
             return str(self.settings.public_base_url).rstrip("/")
         return str(self.http.base_url).rstrip("/")
-
-    async def headers(self, *scopes: str, issuer_id: str | None = None) -> dict[str, str]:
-        """``Authorization: Bearer …`` for a new client holding ``scopes``."""
-        async with self.sessions() as session:
-            created = await create_client(session, "Test client", scopes, issuer_id)
-            await session.commit()
-        basic = base64.b64encode(f"{created.client_id}:{created.client_secret}".encode()).decode()
-        response = await self.http.post(
-            "/oauth/token",
-            data={"grant_type": "client_credentials"},
-            headers={"Authorization": f"Basic {basic}"},
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    async def region(self) -> Issuer:
-        async with self.sessions() as session:
-            region = await bootstrap_region(session, self.settings, self.kek)
-            await session.commit()
-        return region
 
     async def partner(self, admin: dict[str, str], slug: str = "campus-caen") -> dict[str, Any]:
         body = {"slug": slug, "name": f"Partenaire {slug}"}
@@ -116,11 +68,6 @@ class Api:
             world = await vcapi.local_world(session, self.settings, self.kek, cache, [data])
             await session.commit()
         return await vcapi.run_pipeline(data, world)
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
 
 
 def dump(value: Any) -> str:
