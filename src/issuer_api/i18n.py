@@ -245,10 +245,10 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             en="This credential is not suspended.",
         ),
         "suspension_not_available": Message(
-            fr="Ce badge ne peut pas être suspendu : il ne porte pas d'entrée de suspension "
-            "(un Open Badge n'admet qu'une entrée de statut, la révocation).",
-            en="This credential cannot be suspended: it carries no suspension entry (an Open "
-            "Badge allows a single status entry, revocation).",
+            fr="Ce badge ne peut pas être suspendu : son unique entrée de statut sert à la "
+            "révocation (émettez avec status_purpose « suspension » pour pouvoir suspendre).",
+            en="This credential cannot be suspended: its single status entry is for "
+            "revocation (issue with status_purpose 'suspension' to be able to suspend).",
         ),
         "not_acceptable": Message(
             fr="Aucune représentation de cette ressource ne correspond à l'en-tête Accept.",

@@ -340,9 +340,10 @@ async def revoke(
     response_model=CredentialRecord,
     summary="Suspendre un badge / Suspend a credential",
     description=(
-        "Réversible ; seulement pour les badges porteurs d'une entrée de suspension (pas les "
-        "Open Badges, dont le schéma n'admet qu'une entrée de statut). Portée `status`. / "
-        "Reversible; only for credentials carrying a suspension entry (not Open Badges, whose "
+        "Réversible ; seulement pour les badges porteurs d'une entrée de suspension (Open "
+        "Badges émis avec `status_purpose: suspension`, le schéma OB 3.0 n'admettant qu'une "
+        "entrée de statut). Portée `status`. / Reversible; only for credentials carrying a "
+        "suspension entry (Open Badges issued with `status_purpose: suspension`: the OB 3.0 "
         "schema allows a single status entry). Scope `status`."
     ),
     dependencies=[RequireScopes(scopes.STATUS)],

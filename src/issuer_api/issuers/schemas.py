@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from obcore.identity import IDENTITY_TYPES
 from obcore.keys import KeyType
 
 # --------------------------------------------------------------------------- field types
@@ -90,29 +91,7 @@ Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
-IDENTIFIER_TYPES: Final = frozenset(
-    {
-        "name",
-        "sourcedId",
-        "systemId",
-        "productId",
-        "userName",
-        "accountId",
-        "emailAddress",
-        "nationalIdentityNumber",
-        "isbn",
-        "issn",
-        "lisSourcedId",
-        "oneRosterSourcedId",
-        "sisSourcedId",
-        "ltiContextId",
-        "ltiDeploymentId",
-        "ltiToolId",
-        "ltiPlatformId",
-        "ltiUserId",
-        "identifier",
-    }
-)
+IDENTIFIER_TYPES: Final = IDENTITY_TYPES  # OB 3.0 IdentifierTypeEnum, one list for both
 
 
 class _Input(BaseModel):
