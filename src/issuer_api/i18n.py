@@ -161,12 +161,6 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Un émetteur utilise déjà cet identifiant court (slug).",
             en="Another issuer already uses this slug.",
         ),
-        "did_web_not_configured": Message(
-            fr="Aucune adresse publique (OBHUB_PUBLIC_BASE_URL) n'est configurée : les "
-            "émetteurs sont identifiés par un did:key, sans document did:web publié.",
-            en="No public base URL (OBHUB_PUBLIC_BASE_URL) is configured: issuers are "
-            "identified by a did:key and no did:web document is published.",
-        ),
         "did_web_required": Message(
             fr="Cette opération demande une identité did:web : configurez OBHUB_PUBLIC_BASE_URL "
             "(sous did:key, l'identité de l'émetteur est sa première clé Ed25519).",

@@ -24,6 +24,7 @@ from issuer_api.issuers.service import (
 from issuer_api.models import AuditEvent, Issuer, SigningKey
 from issuers.helpers import Api, error_code, minimal_credential
 from obcore import did, keywrap, multibase
+from obcore.did import resolve_did_key
 from obcore.keys import KeyPair, PublicKey
 from obcore.proofs import dataintegrity, vcjwt
 from obcore.resolve import LocalResolver
@@ -95,7 +96,7 @@ async def test_without_a_public_base_url_an_issuer_is_the_did_key_of_its_first_k
     _verify(credential)  # did:key resolves itself
 
 
-async def test_without_a_public_base_url_no_did_web_document_is_served(api: Api) -> None:
+async def test_without_a_public_base_url_the_did_key_documents_are_served(api: Api) -> None:
     region = await api.region()
     admin = await api.headers("admin")
     await api.create_issuer(admin)
@@ -103,10 +104,12 @@ async def test_without_a_public_base_url_no_did_web_document_is_served(api: Api)
     root = await api.http.get("/.well-known/did.json")
     partner = await api.http.get("/issuers/campus-caen/did.json")
 
-    assert root.status_code == partner.status_code == 404
-    assert error_code(root) == error_code(partner) == "did_web_not_configured"
-    assert root.json()["error"]["details"] == {"did": issuer_did(region, api.settings)}
-    assert "OBHUB_PUBLIC_BASE_URL" in root.json()["error"]["messages"]["en"]
+    assert root.status_code == partner.status_code == 200
+    region_did = issuer_did(region, api.settings)
+    assert region_did.startswith("did:key:z6Mk")
+    assert root.json() == resolve_did_key(region_did)
+    assert partner.json()["id"].startswith("did:key:z6Mk")
+    assert partner.json()["id"] != region_did
 
 
 async def test_without_a_public_base_url_rotation_and_other_key_types_are_refused(

@@ -204,12 +204,12 @@ async def public_profile(issuer: IssuerRef, session: Session, settings: AppSetti
     "/issuers/{issuer}/did.json",
     response_model=DidDocument,
     tags=["identity"],
-    summary="Document DID d'un émetteur (did:web) / Issuer DID document (did:web)",
+    summary="Document DID d'un émetteur / Issuer DID document",
     description=(
-        "Document de `did:web:<hôte>:issuers:<slug>` : toutes les clés, y compris retirées. "
-        "404 `did_web_not_configured` sans OBHUB_PUBLIC_BASE_URL (did:key). / Document of "
-        "`did:web:<host>:issuers:<slug>`: every key, retired ones included. 404 "
-        "`did_web_not_configured` without OBHUB_PUBLIC_BASE_URL (did:key)."
+        "Document de `did:web:<hôte>:issuers:<slug>` : toutes les clés, y compris retirées ; "
+        "sans OBHUB_PUBLIC_BASE_URL, le document did:key de l'émetteur. / Document of "
+        "`did:web:<host>:issuers:<slug>`: every key, retired ones included; without "
+        "OBHUB_PUBLIC_BASE_URL, the issuer's did:key document."
     ),
     responses=error_responses(404),
 )
@@ -220,9 +220,9 @@ async def issuer_did_document(
 
 
 _REGION_DID_DESCRIPTION: Final = (
-    "Document `did:web` de la Région. Sans OBHUB_PUBLIC_BASE_URL, les émetteurs sont des "
-    "did:key : 404 `did_web_not_configured`. / The Region's `did:web` document. Without "
-    "OBHUB_PUBLIC_BASE_URL issuers are did:key: 404 `did_web_not_configured`."
+    "Document DID de la Région : `did:web` de OBHUB_PUBLIC_BASE_URL, ou, sans URL publique, "
+    "son document `did:key`. / The Region's DID document: the `did:web` of "
+    "OBHUB_PUBLIC_BASE_URL or, with no public base URL, its `did:key` document."
 )
 
 

@@ -84,13 +84,6 @@ class IssuerSlugTakenError(ApiError):
     code = "issuer_slug_taken"
 
 
-class DidWebNotConfiguredError(ApiError):
-    """No public base URL: issuers are did:key, no did:web document exists."""
-
-    status_code = 404
-    code = "did_web_not_configured"
-
-
 class DidWebRequiredError(ApiError):
     """The operation (rotation, P-256/RSA keys) needs a did:web identity."""
 
@@ -249,9 +242,14 @@ def _verification_method(vm_id: str, controller: str, key: SigningKey) -> dict[s
 
 
 def did_document(issuer: Issuer, settings: Settings) -> dict[str, Any]:
-    """The issuer's did:web document: every key, active or retired, may assert."""
+    """The issuer's DID document.
+
+    did:web (a public base URL is set): every key, active or retired, may assert.
+    did:key (none set): the document the did:key method derives from the issuer's
+    first key, served so tools can fetch it like any other.
+    """
     if not uses_did_web(settings):
-        raise DidWebNotConfiguredError(details={"did": issuer_did(issuer, settings)})
+        return did.resolve_did_key(issuer_did(issuer, settings))
     subject = issuer_did(issuer, settings)
     methods = [
         _verification_method(f"{subject}#{key.fragment}", subject, key)
@@ -269,13 +267,9 @@ def did_document(issuer: Issuer, settings: Settings) -> dict[str, Any]:
 
 
 async def region_did_document(session: AsyncSession, settings: Settings) -> dict[str, Any]:
-    """``/.well-known/did.json``: the Region's document (did:web only)."""
+    """``/.well-known/did.json``: the Region's document (did:web, or its did:key document)."""
     region = await repository.get_region(session)
-    if not uses_did_web(settings):
-        if region is not None and region.keys:
-            raise DidWebNotConfiguredError(details={"did": issuer_did(region, settings)})
-        raise DidWebNotConfiguredError()
-    if region is None:
+    if region is None or not region.keys:
         raise DidDocumentNotFoundError()
     return did_document(region, settings)
 
