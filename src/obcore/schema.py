@@ -34,6 +34,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
+import jsonschema_rs
 from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
@@ -164,6 +165,33 @@ def _validator(schema_id: str) -> Validator:
     return cls(schema, registry=_registry())
 
 
+def _refuse_retrieval(uri: str) -> Any:
+    raise _unavailable(f"schema reference {uri!r} cannot be resolved offline")
+
+
+@cache
+def _fast_validator(schema_id: str) -> Any:
+    """The compiled (Rust) validator: answers valid/invalid ~400x faster.
+
+    The bundled schemas are self-contained (internal ``$ref`` only); any other
+    reference is refused, never fetched. Formats are annotations in 2019-09, as
+    in the pure-Python validator that reports issues.
+    """
+    schema = _bundled_schemas().get(schema_id)
+    if schema is None:
+        raise _unavailable(f"no bundled JSON Schema with id {schema_id!r}")
+    return jsonschema_rs.validator_for(
+        schema, validate_formats=False, retriever=_refuse_retrieval
+    )
+
+
+def _check(schema_id: str, doc: Any) -> tuple[list[SchemaIssue], int]:
+    """Valid documents take the fast path; the detailed (slow) pass runs only on failure."""
+    if not _deeper_than(doc, MAX_DEPTH) and _fast_validator(schema_id).is_valid(doc):
+        return [], 0
+    return _issues(_validator(schema_id), doc)
+
+
 def known_schema_ids() -> frozenset[str]:
     """The ``$id`` of every bundled schema (usable with :func:`validate_against`)."""
     return frozenset(_bundled_schemas())
@@ -224,7 +252,7 @@ def validate_against(doc: Any, schema_id: str) -> list[SchemaIssue]:
     Raises :class:`~obcore.errors.ObcoreError` (``schema_unavailable``) if no such
     schema is bundled; invalid data never raises.
     """
-    return _issues(_validator(schema_id), doc)[0]
+    return _check(schema_id, doc)[0]
 
 
 def validate_achievement_credential(doc: Any) -> list[SchemaIssue]:
@@ -316,7 +344,7 @@ def validate_credential(doc: Any) -> SchemaResult:
     # Checked before the (recursive) 1.1 conversion too, not only in _issues.
     converted = detect_vcdm_version(doc) == "1.1" and not _deeper_than(doc, MAX_DEPTH)
     subject: Any = vcdm11_schema_view(doc) if converted else doc
-    issues, total = _issues(_validator(schema_id), subject)
+    issues, total = _check(schema_id, subject)
     note = (
         f"VCDM 1.1 credential validated as its VCDM 2.0 view ({VC_V1_CONTEXT} -> "
         f"{VC_V2_CONTEXT}, issuanceDate -> validFrom, expirationDate -> validUntil)"

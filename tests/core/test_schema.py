@@ -431,3 +431,41 @@ def test_validation_works_with_the_network_unreachable(
         cached.cache_clear()
     assert validate_credential(basic_credential).valid
     assert validate_profile(load(OB3_EXAMPLES / "spec-profile-putprofile.json")) == []
+
+
+def _all_fixture_credentials() -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted([*VECTORS.glob("*.json"), *EXAMPLES.rglob("*.json")]):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if isinstance(document, dict):
+            found.append((path.name, document))
+    return found
+
+
+def test_the_fast_validator_agrees_with_the_detailed_one_on_every_fixture() -> None:
+    """The compiled validator answers valid/invalid; the pure-Python one explains failures.
+    They must never disagree, on real credentials and on broken variants of them."""
+    from obcore.schema import (  # noqa: PLC0415 - internals under test
+        ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
+        ENDORSEMENT_CREDENTIAL_SCHEMA_ID,
+        _fast_validator,
+        _issues,
+        _validator,
+    )
+
+    compared = 0
+    for name, document in _all_fixture_credentials():
+        variants = [document]
+        for key in ("issuer", "credentialSubject", "validFrom", "type"):
+            if key in document:
+                variants.append({k: v for k, v in document.items() if k != key})
+        for schema_id in (ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, ENDORSEMENT_CREDENTIAL_SCHEMA_ID):
+            for variant in variants:
+                fast = _fast_validator(schema_id).is_valid(variant)
+                slow = _issues(_validator(schema_id), variant)[1] == 0
+                assert fast == slow, (name, schema_id)
+                compared += 1
+    assert compared > 300
