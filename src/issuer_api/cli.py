@@ -463,12 +463,14 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
 
+    print(f"obhub : http://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
     uvicorn.run(
         "issuer_api.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_config=None,  # the app configures JSON logging; no second log format
+        access_log=False,  # the app logs one JSON line per request itself
         proxy_headers=True,
     )
     return EXIT_OK
