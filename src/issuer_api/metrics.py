@@ -81,7 +81,17 @@ router = APIRouter(tags=["operations"])
     "/metrics",
     summary="Métriques Prometheus / Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    responses={
+        200: {
+            "description": "Prometheus text format",
+            "content": {
+                "text/plain": {
+                    "example": "# TYPE obhub_http_requests_total counter\n"
+                    'obhub_http_requests_total{method="POST",route="/verify",status="200"} 42.0\n'
+                }
+            },
+        }
+    },
 )
 async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry

@@ -180,9 +180,7 @@ def _fast_validator(schema_id: str) -> Any:
     schema = _bundled_schemas().get(schema_id)
     if schema is None:
         raise _unavailable(f"no bundled JSON Schema with id {schema_id!r}")
-    return jsonschema_rs.validator_for(
-        schema, validate_formats=False, retriever=_refuse_retrieval
-    )
+    return jsonschema_rs.validator_for(schema, validate_formats=False, retriever=_refuse_retrieval)
 
 
 def _check(schema_id: str, doc: Any) -> tuple[list[SchemaIssue], int]:

@@ -46,7 +46,7 @@ ReadinessChecks = Annotated[Mapping[str, ReadinessCheck], Depends(_registered_ch
 
 
 class Liveness(BaseModel):
-    status: Literal["ok"] = "ok"
+    status: Literal["ok"] = Field(default="ok", examples=["ok"])
 
 
 class Readiness(BaseModel):
