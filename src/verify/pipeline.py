@@ -477,7 +477,13 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions, notices: list[
         try:
             list_doc = options.status_source(url)
         except ResolutionError as exc:
-            return Check("status", "indeterminate", "status_not_checked", exc.message, {"url": url})
+            return Check(
+                "status",
+                "indeterminate",
+                "status_not_checked",
+                exc.message,
+                {"url": url, "reason": exc.code},
+            )
         if "1EdTechRevocationList" in types:
             revoked = _revocation_list_says_revoked(list_doc, doc.get("id"))
             if revoked is None:
