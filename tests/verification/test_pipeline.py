@@ -741,7 +741,7 @@ def test_a_status_list_that_cannot_be_fetched_leaves_the_status_unchecked(
     assert outcome(report)["status"] == ("indeterminate", "status_not_checked")
     check = report.check("status")
     assert check is not None
-    assert check.data == {"url": STATUS_URL}
+    assert check.data == {"url": STATUS_URL, "reason": "unreachable"}
     assert report.verdict == "indeterminate"
 
 
