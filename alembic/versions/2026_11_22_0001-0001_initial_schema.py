@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 06:13:32.033255
+Create Date: 2026-11-22 06:41:26.999548
 """
 
 from __future__ import annotations
@@ -277,6 +277,11 @@ def upgrade() -> None:
             "client_id",
             "idempotency_key",
             name=op.f("uq_issued_credential_client_id_idempotency_key"),
+        ),
+        sa.UniqueConstraint(
+            "issuer_id",
+            "credential_uri",
+            name=op.f("uq_issued_credential_issuer_id_credential_uri"),
         ),
     )
     with op.batch_alter_table("issued_credential", schema=None) as batch_op:

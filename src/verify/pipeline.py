@@ -682,6 +682,15 @@ def _format_prefix(fmt: str) -> str:
     return fmt.rsplit("+", 1)[0] + "+" if fmt.startswith("baked-") and "+" in fmt else ""
 
 
+def _has_subjects(value: Any) -> bool:
+    """VCDM 2.0 §4.8 / 1.1 §4.4: one or more objects."""
+    if isinstance(value, Mapping):
+        return True
+    return (
+        isinstance(value, list) and bool(value) and all(isinstance(item, Mapping) for item in value)
+    )
+
+
 def _classify(
     subject: _Subject, options: VerifyOptions, *, allow_presentation: bool
 ) -> Report | None:
@@ -693,6 +702,14 @@ def _classify(
         return _fail_parse(subject.format, exc)
     types = _types(document.get("type"))
     if "VerifiableCredential" in types:
+        if not _has_subjects(document.get("credentialSubject")):
+            check = Check(
+                "parse",
+                "invalid",
+                "malformed_credential",
+                "credentialSubject must be an object, or a non-empty array of objects",
+            )
+            return Report(subject.format, [check], credential=document)
         return None
     prefix = _format_prefix(subject.format)
     if "VerifiablePresentation" in types:

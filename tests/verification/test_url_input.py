@@ -61,3 +61,14 @@ def test_a_url_body_that_is_not_http_is_refused() -> None:
 def test_a_url_without_network_access_is_never_valid() -> None:
     report = verify("https://partner.example/badges/42.json", VerifyOptions(now=NOW))
     assert report.verdict == "indeterminate"
+
+
+def test_a_credential_whose_subject_is_not_an_object_is_malformed() -> None:
+    """VCDM 2.0 §4.8: whatever its signature says, such a document is not a credential."""
+    import json  # noqa: PLC0415 - scenario-local
+
+    document = json.loads(OB3)
+    for subject in (4, "did:example:1234", [], [1], None):
+        report = verify({**document, "credentialSubject": subject}, VerifyOptions(now=NOW))
+        assert report.verdict == "invalid"
+        assert (report.checks[0].id, report.checks[0].code) == ("parse", "malformed_credential")

@@ -68,6 +68,8 @@ class IssuedCredential(TimestampMixin, Base):
     __tablename__ = "issued_credential"
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key"),
+        # A credential id identifies one credential of an issuer (VCDM 2.0 §4.4).
+        UniqueConstraint("issuer_id", "credential_uri"),
         Index("ix_issued_credential_issuer_id_created_at", "issuer_id", "created_at"),
     )
 

@@ -111,6 +111,20 @@ class IssuerMismatchError(ApiError):
     code = "issuer_mismatch"
 
 
+class CredentialIdTakenError(ApiError):
+    """This issuer already issued a credential with that ``id``: ids identify one credential."""
+
+    status_code = 409
+    code = "credential_id_taken"
+
+
+class AmbiguousCredentialIdError(ApiError):
+    """Several credentials this client may act for carry that ``id``: name ours instead."""
+
+    status_code = 409
+    code = "ambiguous_credential_id"
+
+
 class InvalidPresentationError(ApiError):
     status_code = 400
     code = "invalid_presentation"
@@ -135,6 +149,17 @@ def _issuer_id(value: Any) -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("id"), str):
         return str(value["id"])
     return None
+
+
+def _is_subject(value: Any) -> bool:
+    """VCDM 2.0 §4.8: one or more (non-empty) objects."""
+    if isinstance(value, Mapping):
+        return bool(value)
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, Mapping) and bool(item) for item in value)
+    )
 
 
 def _invalid(reason: str, **details: Any) -> InvalidCredentialInputError:
@@ -185,15 +210,12 @@ def _prepare(document: dict[str, Any], issuer_did: str, now: datetime) -> tuple[
         raise _invalid("the credential already has a proof: send it unsigned")
     if "credentialStatus" in document:
         raise _invalid("credentialStatus is assigned by this service: leave it out")
-    if "credentialSubject" not in document:
-        raise _invalid("credentialSubject is required")
+    if not _is_subject(document.get("credentialSubject")):
+        raise _invalid("credentialSubject must be an object, or a non-empty array of objects")
     named = _issuer_id(document.get("issuer"))
-    issuer_value = document.get("issuer")
-    if issuer_value is None:
-        document["issuer"] = issuer_did
-    elif named is None and isinstance(issuer_value, dict):
-        issuer_value["id"] = issuer_did
-    elif named != issuer_did:
+    if named is None:
+        raise _invalid("issuer is required: a URL, or an object with an id")
+    if named != issuer_did:
         raise IssuerMismatchError(details={"issuer": str(named)[:200], "expected": issuer_did})
     legacy = context[0] == contexts.VC_V1
     is_open_badge = bool(_types(document.get("type")) & OB_TYPES)
@@ -298,6 +320,10 @@ async def issue(
         raise InvalidCredentialInputError(
             code=exc.code, message_key="invalid_credential", details={"reason": exc.message[:500]}
         ) from None
+    if uri is not None and any(
+        found.issuer_id == issuer.id for found in await repository.by_uri(session, uri)
+    ):
+        raise CredentialIdTakenError(details={"id": uri})
     recipient_type, recipient = _recipient(document)
     row = flows.new_row(
         credential_id=credential_id,
@@ -322,8 +348,8 @@ async def issue(
 async def find_credential(
     session: AsyncSession, client: AuthenticatedClient, credential_id: str
 ) -> IssuedCredential:
-    """By our UUID (or ``urn:uuid:``), else by the credential's ``id`` (the newest one this
-    client may act for)."""
+    """By our UUID (or ``urn:uuid:``), else by the credential's ``id``; an ``id`` shared by
+    credentials of several issuers this client may act for is refused, never guessed."""
     own = credentials.parse_public_id(credential_id)
     if own is not None:
         found = await repository.get(session, own)
@@ -331,9 +357,12 @@ async def find_credential(
             ensure_can_act_for(client, found.issuer_id)
             return found
     candidates = await repository.by_uri(session, credential_id)
-    for candidate in candidates:
-        if client.is_admin or client.issuer_id in (None, candidate.issuer_id):
-            return candidate
+    mine = [c for c in candidates if client.is_admin or client.issuer_id in (None, c.issuer_id)]
+    if len(mine) > 1:
+        # Never guess which credential a status change is meant for.
+        raise AmbiguousCredentialIdError(details={"credentialId": credential_id[:500]})
+    if mine:
+        return mine[0]
     if candidates:
         ensure_can_act_for(client, candidates[0].issuer_id)
     raise credentials.CredentialNotFoundError()
