@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from pyld import jsonld as pyld_jsonld
@@ -31,30 +32,39 @@ from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 from pyld.jsonld import _resolved_context_cache
 
-from obcore.contexts import document_loader
+from obcore.contexts import document_loader, get_context, is_known, known_contexts
 from obcore.errors import ContextError, LimitExceededError, MalformedInputError, SafeModeError
 from obcore.rdfc import Quad, iri_term, literal_term
 
 MAX_DEPTH = 48
 MAX_NODES = 50_000
 MAX_STRING_CHARS = 4 * 1024 * 1024
+MAX_INLINE_CONTEXT_ITEMS = 2000
 _MEMO_SIZE = 4096
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 
 
 class _ContextMemo:
-    """A bounded memo of processed contexts and expanded IRIs.
+    """A bounded memo of processed contexts and expanded IRIs — bundled contexts only.
 
-    Entries keep the objects their keys name by identity alive, so an ``id``
-    is never reused while its entry exists; a hit also checks identity. Plain
-    dict operations are atomic under the GIL, so readers take no lock; when
-    the memo is full it is cleared (contexts are few and re-memoised at once).
+    Only work that depends on nothing but the bundled, immutable contexts is
+    memoised: a local context that is a bundled URL (or list of them) or an
+    object inside a bundled context document, processed under an active context
+    that is itself *stable* (the initial context, or a result of memoised
+    processing). Contexts written inside a document are processed afresh every
+    time and never kept: a caller cannot grow the memo with its own contexts.
+
+    Entries keep the objects their keys name by identity alive, so an ``id`` is
+    never reused while its entry exists; a hit also checks identity. Plain dict
+    operations are atomic under the GIL, so readers take no lock; when the memo
+    is full it is cleared (bundled contexts are few and re-memoised at once).
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._entries: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+        self._stable: dict[int, Any] = {}
 
     def get(self, key: tuple[Any, ...], active: Any) -> Any | None:
         entry = self._entries.get(key)
@@ -65,22 +75,51 @@ class _ContextMemo:
     def put(self, key: tuple[Any, ...], active: Any, local: Any, result: Any) -> None:
         if len(self._entries) >= self._size:
             self._entries.clear()
+            self._stable.clear()
         self._entries[key] = (active, result, local)
+
+    def is_stable(self, active: Any) -> bool:
+        return self._stable.get(id(active)) is active
+
+    def mark_stable(self, active: Any) -> None:
+        self._stable[id(active)] = active
 
 
 _MEMO = _ContextMemo(_MEMO_SIZE)
+# Expanded IRIs: keys include document strings, so a separate memo, short values only,
+# that can neither grow large nor evict the processed contexts.
+_IRI_MEMO = _ContextMemo(2 * _MEMO_SIZE)
+_MAX_MEMO_IRI = 256
+
+
+@cache
+def _bundled_object_ids() -> frozenset[int]:
+    """Identities of every object inside the bundled context documents (kept alive by
+    :mod:`obcore.contexts`, so the identities are stable for the process)."""
+    found: set[int] = set()
+    stack: list[Any] = [get_context(url) for url in known_contexts()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.add(id(item))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            found.add(id(item))
+            stack.extend(item)
+    return frozenset(found)
 
 
 def _local_key(local_ctx: Any) -> Any:
+    """A memo key for a local context, or None when it is not a bundled context."""
+    if local_ctx is None or local_ctx is False:
+        return ("n", local_ctx)  # a null context: reset to the initial context
     if isinstance(local_ctx, str):
-        return ("s", local_ctx)
+        return ("s", local_ctx) if is_known(local_ctx) else None
     if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
-        return ("l", tuple(local_ctx))
-    # Context objects: those reached through term definitions belong to the
-    # bundled, immutable contexts, so their identity is stable; an inline
-    # context in a document is a fresh object each time and only costs one
-    # memo entry (kept alive by the memo, so its id cannot be reused).
-    return ("o", id(local_ctx))
+        return ("l", tuple(local_ctx)) if all(is_known(c) for c in local_ctx) else None
+    if id(local_ctx) in _bundled_object_ids():
+        return ("o", id(local_ctx))
+    return None
 
 
 def _tune_pyld() -> None:
@@ -121,6 +160,16 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         cycles: Any = None,
     ) -> Any:
         local = _local_key(local_ctx)
+        if local is None or not _MEMO.is_stable(active_ctx):
+            return super()._process_context(
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
+            )
         key = (
             id(active_ctx),
             local,
@@ -143,6 +192,7 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
             cycles,
         )
         _MEMO.put(key, active_ctx, local_ctx, result)
+        _MEMO.mark_stable(result)
         return result
 
     def _expand_iri(  # noqa: PLR0917 - pyld signature
@@ -156,14 +206,20 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
     ) -> Any:
         # During expansion (no local context being defined) the result depends
         # only on the (immutable, memoised) active context and the arguments.
-        if local_ctx is not None or defined is not None or not isinstance(value, str):
+        if (
+            local_ctx is not None
+            or defined is not None
+            or not isinstance(value, str)
+            or len(value) > _MAX_MEMO_IRI
+            or not _MEMO.is_stable(active_ctx)
+        ):
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         key = ("iri", id(active_ctx), value, vocab, base)
-        hit = _MEMO.get(key, active_ctx)
+        hit = _IRI_MEMO.get(key, active_ctx)
         if hit is not None:
             return hit[0]
         result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        _MEMO.put(key, active_ctx, None, (result,))
+        _IRI_MEMO.put(key, active_ctx, None, (result,))
         return result
 
     def _clone_active_context(self, active_ctx: Any) -> Any:
@@ -187,6 +243,7 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
             "keepFreeFloatingNodes": False,
         }
         active_ctx = self._get_initial_context(options)
+        _MEMO.mark_stable(active_ctx)
         expanded = self._expand(active_ctx, None, document, options, inside_list=False)
         if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
             expanded = expanded["@graph"]
@@ -196,12 +253,24 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
 
 
 def check_bounds(document: Any) -> None:
-    """Refuse documents too deep, too large or with oversized strings."""
+    """Refuse documents too deep, too large, with oversized strings or inline contexts.
+
+    Contexts written inside a document are processed afresh (never memoised), so
+    their total size is bounded too: real credentials use the bundled contexts.
+    """
     count = 0
-    stack: list[tuple[Any, int]] = [(document, 0)]
+    inline_context_items = 0
+    stack: list[tuple[Any, int, bool]] = [(document, 0, False)]
     while stack:
-        value, depth = stack.pop()
+        value, depth, in_context = stack.pop()
         count += 1
+        if in_context:
+            inline_context_items += 1
+            if inline_context_items > MAX_INLINE_CONTEXT_ITEMS:
+                raise LimitExceededError(
+                    f"inline @context definitions exceed {MAX_INLINE_CONTEXT_ITEMS} values",
+                    code="inline_context_too_large",
+                )
         if count > MAX_NODES:
             raise LimitExceededError(
                 f"document has more than {MAX_NODES} values", code="document_too_large"
@@ -214,9 +283,9 @@ def check_bounds(document: Any) -> None:
             for k, v in value.items():
                 if not isinstance(k, str):
                     raise MalformedInputError("object keys must be strings", code="malformed_json")
-                stack.append((v, depth + 1))
+                stack.append((v, depth + 1, in_context or k == "@context"))
         elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((v, depth + 1, in_context) for v in value)
         elif isinstance(value, str):
             if len(value) > MAX_STRING_CHARS:
                 raise LimitExceededError("a string value is too large", code="document_too_large")

@@ -785,6 +785,10 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
         "fr": "Aucune période de validité.",
         "en": "No validity period.",
     },
+    "inline_context_too_large": {
+        "fr": "Les contextes JSON-LD écrits dans le badge sont trop volumineux.",
+        "en": "The JSON-LD contexts written inside the badge are too large.",
+    },
 }
 
 

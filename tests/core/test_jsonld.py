@@ -211,3 +211,29 @@ def test_a_dataset_with_more_blank_nodes_than_allowed_is_refused() -> None:
     with pytest.raises(LimitExceededError) as caught:
         rdfc.canonicalize(quads, rdfc.Limits(max_blank_nodes=10))
     assert caught.value.code == "too_many_blank_nodes"
+
+
+def test_contexts_written_in_documents_never_grow_the_memo() -> None:
+    """Only bundled contexts are memoised: a caller cannot fill memory with its own."""
+    base = _unsigned("dcc-v2-di-didkey-basicOBv3.json")
+    jsonld.to_quads(copy.deepcopy(base))
+    before = len(jsonld._MEMO._entries)
+    for i in range(60):
+        doc = copy.deepcopy(base)
+        doc["@context"] = [
+            *doc["@context"],
+            {f"term{i}_{j}": f"https://example.org/{j}" for j in range(50)},
+        ]
+        jsonld.to_quads(doc, safe=False)
+    assert len(jsonld._MEMO._entries) <= before
+
+
+def test_an_oversized_inline_context_is_refused_before_processing() -> None:
+    doc = _unsigned("dcc-v2-di-didkey-basicOBv3.json")
+    doc["@context"] = [
+        *doc["@context"],
+        {f"t{j}": f"https://example.org/{j}" for j in range(jsonld.MAX_INLINE_CONTEXT_ITEMS + 1)},
+    ]
+    with pytest.raises(LimitExceededError) as caught:
+        jsonld.to_quads(doc)
+    assert caught.value.code == "inline_context_too_large"

@@ -86,7 +86,14 @@ def RequireScopes(*required: str) -> Any:  # noqa: N802 - reads as a declaration
     async def check(client: CurrentClient) -> AuthenticatedClient:
         missing: list[JsonValue] = [s for s in required if not client.has(s)]
         if missing:
-            raise ForbiddenError(code="insufficient_scope", details={"required": missing})
+            challenge = (
+                f'Bearer realm="obhub", error="insufficient_scope", scope="{" ".join(required)}"'
+            )
+            raise ForbiddenError(
+                code="insufficient_scope",
+                details={"required": missing},
+                headers={"WWW-Authenticate": challenge},  # RFC 6750 §3.1
+            )
         return client
 
     return Depends(check)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -70,14 +69,38 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         "(`client_id:client_secret`). / OAuth 2.0 client credentials grant, HTTP Basic."
     ),
     responses={400: {"model": OAuthError}, 401: {"model": OAuthError}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                            "scope": {"type": "string", "description": "space-separated"},
+                        },
+                        "required": ["grant_type"],
+                    },
+                    "example": {"grant_type": "client_credentials", "scope": "issue status"},
+                }
+            },
+        }
+    },
 )
-async def token(
-    request: Request,
-    session: Session,
-    settings: AppSettings,
-    grant_type: Annotated[str, Form(examples=["client_credentials"])],
-    scope: Annotated[str | None, Form(examples=["issue status"])] = None,
-) -> JSONResponse:
+async def token(request: Request, session: Session, settings: AppSettings) -> JSONResponse:
+    # The form is parsed here, not by FastAPI, so that every error is an RFC 6749 §5.2
+    # error (400 invalid_request), never obhub's 422 body.
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return _oauth_error(400, "invalid_request", "send application/x-www-form-urlencoded")
+    form = await request.form(max_files=0, max_fields=16)
+    fields = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    names = [key for key, _ in fields]
+    if len(names) != len(set(names)):
+        return _oauth_error(400, "invalid_request", "a parameter is repeated (RFC 6749 §3.2)")
+    values = dict(fields)
+    grant_type = values.get("grant_type")
+    scope = values.get("scope")
     credentials = _basic_credentials(request)
     if credentials is None:
         return _oauth_error(
@@ -86,6 +109,8 @@ async def token(
     client = await authenticate_client(session, *credentials)
     if client is None:
         return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
+    if not grant_type:
+        return _oauth_error(400, "invalid_request", "grant_type is required")
     if grant_type != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
     held = frozenset(client.scopes)
