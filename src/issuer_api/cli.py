@@ -60,7 +60,7 @@ def _read_input(path: str) -> bytes:
 def _read_json(path: str) -> dict[str, Any]:
     try:
         value = json.loads(_read_input(path))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # includes UnicodeDecodeError
         _fail(f"{path} is not valid JSON")
     if not isinstance(value, dict):
         _fail(f"{path} must hold a JSON object")

@@ -198,7 +198,7 @@ def _prepare_payload(payload: str, max_payload_bytes: int) -> tuple[str, Payload
     if kind == "json":
         try:
             json.loads(text)  # starts with "{", so valid JSON here is an object
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise MalformedInputError(
                 f"the payload is not valid JSON: {exc}", code="baked_payload_invalid"
             ) from exc

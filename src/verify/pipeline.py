@@ -141,7 +141,7 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
         return _Parsed(_jws_format(text), token=text)
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also 4,300+ digit integers
         raise MalformedInputError("input is not valid JSON", code="malformed_json") from exc
     if not isinstance(document, dict):
         raise MalformedInputError("a credential is a JSON object", code="not_a_credential")

@@ -88,7 +88,7 @@ _FETCH_CODES = frozenset(
 def _json(fetched: Fetched, what: str) -> Any:
     try:
         return json.loads(fetched.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, huge integers too
         raise ResolutionError(f"the {what} is not JSON", code="invalid_document") from exc
 
 
@@ -313,7 +313,7 @@ class NetworkStatusSource:
             return text
         try:
             value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also 4,300+ digit integers
             raise ResolutionError(
                 "the status list is neither JSON nor a JWT", code="status_list_invalid"
             ) from exc

@@ -744,3 +744,14 @@ async def test_an_empty_or_blank_body_is_a_400(open_client: httpx.AsyncClient) -
         response = await _post(open_client, payload)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "empty_body"
+
+
+@pytest.mark.parametrize("body", [b'{"a": ' + b"9" * 5000 + b"}", b"[" + b"9" * 5000 + b"]"])
+async def test_an_integer_beyond_the_parser_limit_is_a_report_not_a_500(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/verify", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json()["verdict"] == "invalid"

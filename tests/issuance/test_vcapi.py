@@ -193,7 +193,9 @@ async def test_the_issuer_is_chosen_and_checked(api: Api) -> None:
         partner_client,
         {**degree(id="urn:x:4"), "issuer": {"id": partner["did"], "name": "Campus"}},
     )
-    assert named["issuer"] == {"id": partner["did"], "name": "Campus"}
+    # The Profile shown is the one the service holds, never the caller's (no impersonation).
+    assert named["issuer"]["id"] == partner["did"]
+    assert named["issuer"]["name"] == partner["name"]
     no_id = await _issue(api, partner_client, {**degree(), "issuer": {"name": "Campus"}})
     assert no_id.status_code == 400
     assert error_code(no_id) == "invalid_credential"
@@ -530,3 +532,57 @@ async def test_a_status_change_by_an_id_shared_across_issuers_is_refused(api: Ap
     )
     assert response.status_code == 409
     assert error_code(response) == "ambiguous_credential_id"
+
+
+async def test_a_partner_cannot_dress_a_badge_as_the_regions(api: Api) -> None:
+    admin = await _admin(api)
+    partner = await api.partner(admin)
+    partner_client = await api.headers("issue", issuer_id=partner["id"])
+    region_achievement = await api.achievement("region", admin)
+    achievement = (
+        await api.http.get(f"/issuers/region/achievements/{region_achievement}", headers=admin)
+    ).json()["document"]
+    badge = {
+        "@context": [contexts.VC_V2, contexts.OB_V3],
+        "id": "urn:uuid:0f1e2d3c-4b5a-4697-8877-665544332211",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": achievement["name"],
+        "issuer": {
+            "id": partner["did"],
+            "type": ["Profile"],
+            "name": "Région Normandie",
+            "url": "https://www.normandie.fr",
+        },
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "id": "did:example:apprenant",
+            "achievement": achievement,
+        },
+    }
+    refused = await _issue(api, partner_client, badge)
+    assert refused.status_code == 422, refused.text
+    assert error_code(refused) == "achievement_of_another_issuer"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {"id": "mailto:camille@example.fr"},
+        {"id": "camille@example.fr"},
+        {
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "hashed": False,
+                    "identityHash": "camille@example.fr",
+                    "identityType": "emailAddress",
+                }
+            ]
+        },
+    ],
+)
+async def test_a_plaintext_email_recipient_is_refused(api: Api, subject: dict[str, Any]) -> None:
+    admin = await _admin(api)
+    response = await _issue(api, admin, {**degree(), "credentialSubject": subject})
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_credential"

@@ -29,6 +29,7 @@ Verify
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ from typing import Any, Final
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.achievements import service as achievements
 from issuer_api.auth.deps import AuthenticatedClient, ensure_can_act_for
 from issuer_api.credentials import flows, repository
 from issuer_api.credentials import service as credentials
@@ -247,6 +249,58 @@ def _window(document: Mapping[str, Any]) -> tuple[datetime | None, datetime | No
     return parsed("validFrom", "issuanceDate"), parsed("validUntil", "expirationDate")
 
 
+_EMAIL_LIKE: Final = re.compile(r"^(mailto:)?[^@\s/:]+@[^@\s/]+$", re.IGNORECASE)
+
+
+def _refuse_plaintext_emails(document: Mapping[str, Any]) -> None:
+    """Recipient emails are personal data: only salted hashes are stored or signed here."""
+    subject = document.get("credentialSubject")
+    for item in subject if isinstance(subject, list) else [subject]:
+        if not isinstance(item, Mapping):
+            continue
+        subject_id = item.get("id")
+        if isinstance(subject_id, str) and _EMAIL_LIKE.match(subject_id.strip()):
+            raise _invalid(
+                "a recipient email must be a hashed IdentityObject (identifier), never an id"
+            )
+        identifiers = item.get("identifier")
+        for ident in identifiers if isinstance(identifiers, list) else [identifiers]:
+            if (
+                isinstance(ident, Mapping)
+                and ident.get("identityType") in ("emailAddress", "email")
+                and ident.get("hashed") is not True
+            ):
+                raise _invalid("a recipient email identifier must be hashed (hashed: true)")
+
+
+async def _check_attribution(
+    session: AsyncSession, settings: Settings, issuer: Issuer, document: Mapping[str, Any]
+) -> None:
+    """An issuer may not present another issuer's achievement (or creator) as its own."""
+    issuer_did = issuers.issuer_did(issuer, settings)
+    subject = document.get("credentialSubject")
+    for item in subject if isinstance(subject, list) else [subject]:
+        achievement = item.get("achievement") if isinstance(item, Mapping) else None
+        if not isinstance(achievement, Mapping):
+            continue
+        achievement_id = achievement.get("id")
+        if isinstance(achievement_id, str) and "/achievements/" in achievement_id:
+            try:
+                version = await achievements.resolve_version(session, achievement_id)
+            except ApiError:
+                version = None  # not one of ours: an external achievement
+            if version is not None and version.achievement.issuer_id != issuer.id:
+                raise credentials.AchievementOfAnotherIssuerError()
+        creator = achievement.get("creator")
+        creator_id = creator.get("id") if isinstance(creator, Mapping) else creator
+        if isinstance(creator_id, str) and creator_id != issuer_did:
+            try:
+                await issuers.get_issuer_by_did(session, settings, creator_id)
+            except IssuerNotFoundError:
+                continue  # an outside creator is allowed (OB 3.0 creator may differ)
+            raise _invalid("the achievement's creator is another issuer of this service")
+
+
 def _recipient(document: Mapping[str, Any]) -> tuple[str, str | None]:
     subject = document.get("credentialSubject")
     first = subject[0] if isinstance(subject, list) and subject else subject
@@ -287,6 +341,11 @@ async def issue(
     issuer_did = issuers.issuer_did(issuer, settings)
     now = statuslists.now_utc()
     _, is_open_badge = _prepare(document, issuer_did, now)
+    _refuse_plaintext_emails(document)
+    await _check_attribution(session, settings, issuer, document)
+    if isinstance(document.get("issuer"), Mapping):
+        # The Profile shown to people is the one this service holds, not the caller's.
+        document["issuer"] = issuers.profile_document(issuer, settings)
     valid_from, valid_until = _window(document)
     uri = document.get("id") if isinstance(document.get("id"), str) else options.credentialId
     if uri is not None and len(uri) > 500:
