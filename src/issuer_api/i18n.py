@@ -238,6 +238,15 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Ce badge n'est pas suspendu.",
             en="This credential is not suspended.",
         ),
+        "credential_id_taken": Message(
+            fr="Cet émetteur a déjà délivré une attestation portant cet identifiant.",
+            en="This issuer already issued a credential with this id.",
+        ),
+        "ambiguous_credential_id": Message(
+            fr="Plusieurs attestations portent cet identifiant : désignez-la par son "
+            "identifiant obhub.",
+            en="Several credentials carry this id: name it by its obhub identifier.",
+        ),
         "suspension_not_available": Message(
             fr="Ce badge ne peut pas être suspendu : son unique entrée de statut sert à la "
             "révocation (émettez avec status_purpose « suspension » pour pouvoir suspendre).",

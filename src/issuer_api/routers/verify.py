@@ -89,7 +89,13 @@ _OPENAPI_BODY: dict[str, Any] = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "recipient": {
+                            "type": "string",
+                            "description": "email or DID of the expected recipient",
+                        },
+                    },
                     "required": ["file"],
                 },
             },
@@ -110,8 +116,13 @@ def _shared_cache(request: Request) -> HttpCache:
     return cache
 
 
-async def _read_payload(request: Request) -> bytes:
+async def _read_payload(request: Request) -> tuple[bytes, str | None]:
+    """The badge bytes, and the expected recipient when a form carries one.
+
+    A form field keeps the recipient (personal data) out of URLs, which proxies log.
+    """
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    form_recipient: str | None = None
     if media == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=4)
         try:
@@ -119,6 +130,9 @@ async def _read_payload(request: Request) -> bytes:
             if not isinstance(upload, UploadFile):
                 raise MissingFileError()
             data = await upload.read()
+            field = form.get("recipient")
+            if isinstance(field, str) and field.strip():
+                form_recipient = field.strip()[:320]
         finally:
             await form.close()
     elif media in JSON_TYPES or media in TEXT_TYPES or media in IMAGE_TYPES or media == "":
@@ -127,7 +141,7 @@ async def _read_payload(request: Request) -> bytes:
         raise UnsupportedMediaTypeError(details={"content_type": media[:100]})
     if not data.strip():
         raise EmptyBodyError()
-    return data
+    return data, form_recipient
 
 
 @router.post(
@@ -145,16 +159,21 @@ async def _read_payload(request: Request) -> bytes:
 async def verify_badge(
     request: Request,
     recipient: Annotated[
-        str | None, Query(max_length=320, description="email or DID of the expected recipient")
+        str | None,
+        Query(
+            max_length=320,
+            description="email or DID of the expected recipient (prefer the `recipient` "
+            "form field: URLs end up in proxy logs)",
+        ),
     ] = None,
     lang: Annotated[Literal["fr", "en"] | None, Query()] = None,
 ) -> dict[str, Any]:
-    data = await _read_payload(request)
+    data, form_recipient = await _read_payload(request)
     settings = request.app.state.settings
     language = lang or negotiate_language(
         request.headers.get("accept-language"), settings.default_language
     )
-    report = await run_verification(request, data, recipient)
+    report = await run_verification(request, data, form_recipient or recipient)
     return report.to_dict(language)
 
 

@@ -404,32 +404,32 @@
     var address = urlInput.value.trim();
     var recipient = recipientInput.value.trim();
     var source;
-    var body;
-    var headers = {};
+    // Always a form: the expected recipient (personal data) travels in the body,
+    // never in the URL, which proxies and logs keep.
+    var body = new FormData();
     if (file && file.size > 0) {
       source = "file";
-      body = new FormData();
       body.append("file", file, file.name);
     } else if (pasted) {
       source = "badge";
-      body = pasted;
-      headers["Content-Type"] = pasted.charAt(0) === "{" ? "application/json" : "text/plain";
+      var kind = pasted.charAt(0) === "{" ? "application/json" : "text/plain";
+      body.append("file", new Blob([pasted], { type: kind }), "badge");
     } else if (address) {
       if (!/^https?:\/\//i.test(address)) {
         showError(T.error_url, "url");
         return;
       }
       source = "url";
-      body = address;
-      headers["Content-Type"] = "text/plain";
+      body.append("file", new Blob([address], { type: "text/plain" }), "url");
     } else {
       showError(T.error_empty, "badge");
       return;
     }
-    var query = "lang=" + encodeURIComponent(D.lang);
     if (recipient) {
-      query += "&recipient=" + encodeURIComponent(recipient);
+      body.append("recipient", recipient);
     }
+    var headers = {};
+    var query = "lang=" + encodeURIComponent(D.lang);
     setBusy(true);
     announce(T.busy);
     fetch("/verify?" + query, {
