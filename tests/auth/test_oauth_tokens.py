@@ -259,3 +259,45 @@ def test_token_verification_is_strict_about_the_header() -> None:
     with pytest.raises(tokens.InvalidTokenError):
         tokens.verify(key, f"{header}.{payload}.{mac[:-2]}AA")
     assert tokens.verify(key, token).client_id == "obc_x"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"scope=issue", "application/x-www-form-urlencoded"),
+        (
+            b"grant_type=client_credentials&grant_type=client_credentials",
+            "application/x-www-form-urlencoded",
+        ),
+        (b'{"grant_type": "client_credentials"}', "application/json"),
+    ],
+)
+async def test_a_malformed_token_request_is_rfc_6749_invalid_request(
+    db_client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    content: bytes,
+    content_type: str,
+) -> None:
+    created = await _new_client(sessions, "issue")
+    response = await db_client.post(
+        "/oauth/token",
+        content=content,
+        headers={"content-type": content_type, **_basic(created.client_id, created.client_secret)},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_missing_scope_carries_an_rfc_6750_challenge(
+    protected: FastAPI,
+    db_client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    token = await _token(db_client, await _new_client(sessions, "issue"))
+    response = await db_client.get("/_test/whoami", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer")
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="read"' in challenge

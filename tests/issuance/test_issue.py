@@ -430,3 +430,22 @@ async def test_a_partner_lists_only_its_own_credentials(api: Api) -> None:
     assert own.status_code == 200
     assert own.headers["X-Total-Count"] == "0"
     assert (await api.http.get("/issuers/region/credentials", headers={})).status_code == 401
+
+
+async def test_under_did_web_a_vc_jwt_defaults_to_rs256_for_certification(web_api: Api) -> None:
+    """OB 3.0 certification (1EdTech validator) accepts RS256/ES256 VC-JWTs, not EdDSA."""
+    import base64  # noqa: PLC0415 - scenario-local
+    import json  # noqa: PLC0415
+
+    await web_api.region()
+    admin = await web_api.headers("admin")
+    achievement = await web_api.achievement("region", admin)
+    response = await web_api.issue(
+        "region",
+        admin,
+        {"achievement_id": achievement, "recipient": {"email": EMAIL}, "format": "jwt"},
+    )
+    assert response.status_code == 201, response.text
+    header = response.json()["jwt"].split(".")[0]
+    decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    assert decoded["alg"] == "RS256"

@@ -178,7 +178,13 @@ async def issue_open_badge(
     valid_from, valid_until = service.validity_window(request, statuslists.now_utc())
     recipient = service.recipient_for(request)
     signing_key = await issuers.active_signing_key(
-        session, issuer, settings, kek, service.key_type_for(request.format, request.alg)
+        session,
+        issuer,
+        settings,
+        kek,
+        service.key_type_for(
+            request.format, request.alg, did_web=settings.public_base_url is not None
+        ),
     )
     profile = issuers.profile_document(issuer, settings)
     credential_id = new_id()

@@ -141,7 +141,11 @@ class IssueCredentialRequest(_Input):
     )
     alg: JwtAlg | None = Field(
         default=None,
-        description="Algorithme VC-JWT (EdDSA par défaut) / VC-JWT algorithm (default EdDSA)",
+        description=(
+            "Algorithme VC-JWT ; par défaut RS256 sous did:web (certification OB 3.0), "
+            "EdDSA sous did:key / VC-JWT algorithm; default RS256 under did:web (OB 3.0 "
+            "certification), EdDSA under did:key"
+        ),
     )
     status_purpose: Literal["revocation", "suspension"] = Field(
         default="revocation",

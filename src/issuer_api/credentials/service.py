@@ -271,8 +271,14 @@ def sign(document: Mapping[str, Any], key: KeyPair, fmt: str) -> Signed:
     return Signed(dataintegrity.add_proof(document, key), None)
 
 
-def key_type_for(fmt: str, alg: JwtAlg | None) -> str:
-    return KEY_TYPE_FOR_ALG[alg or "EdDSA"] if fmt == "jwt" else "ed25519"
+def key_type_for(fmt: str, alg: JwtAlg | None, *, did_web: bool) -> str:
+    """The key type that signs: Ed25519 for Data Integrity; for a VC-JWT the requested
+    algorithm, else RS256 under did:web (what OB 3.0 certification requires) and EdDSA
+    under did:key (the issuer's identity *is* its Ed25519 key there)."""
+    if fmt != "jwt":
+        return "ed25519"
+    default: JwtAlg = "RS256" if did_web else "EdDSA"
+    return KEY_TYPE_FOR_ALG[alg or default]
 
 
 # --------------------------------------------------------------------------- records
