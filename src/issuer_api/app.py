@@ -169,6 +169,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await connection.execute(text("SELECT 1"))
 
     add_readiness_check(app, "database", database_ready)
+    if settings.public_base_url is None:
+        logger.warning(
+            "OBHUB_PUBLIC_BASE_URL is not set: issuers are did:key and the public URLs "
+            "written into credentials follow each request's Host header; set it in production"
+        )
     logger.info(
         "obhub started",
         extra={
