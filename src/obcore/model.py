@@ -761,14 +761,28 @@ def _summarise(error: ValidationError) -> str:
     return shown + (f"; and {hidden} more" if hidden > 0 else "")
 
 
-def _type_names(doc: Mapping[str, Any]) -> set[str]:
-    value = doc.get("type")
+def type_names(value: object) -> set[str]:
+    """The strings of a ``type`` (or similar) value: one string or an array of them."""
     if isinstance(value, str):
         return {value}
     if isinstance(value, list):
         return {item for item in value if isinstance(item, str)}
-    if value is None:
-        return set()
+    return set()
+
+
+def node_id(value: object) -> str | None:
+    """The id of a node given as a URI string or as an object with an ``id`` (issuer, holder)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def _type_names(doc: Mapping[str, Any]) -> set[str]:
+    value = doc.get("type")
+    if value is None or isinstance(value, str | list):
+        return type_names(value)
     raise MalformedInputError(
         "credential type must be a string or an array of strings", code="malformed_credential"
     )

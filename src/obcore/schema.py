@@ -48,6 +48,7 @@ from obcore.model import (
     VC_V1_CONTEXT,
     VC_V2_CONTEXT,
     detect_vcdm_version,
+    type_names,
 )
 
 __all__ = [
@@ -297,15 +298,6 @@ def vcdm11_schema_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_convert_vcdm11(copy.deepcopy(dict(doc))))
 
 
-def _type_names(doc: Mapping[str, Any]) -> set[str]:
-    value = doc.get("type")
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {item for item in value if isinstance(item, str)}
-    return set()
-
-
 def validate_credential(doc: Any) -> SchemaResult:
     """Validate an OB 3.0 credential against the schema its ``type`` calls for.
 
@@ -328,7 +320,7 @@ def validate_credential(doc: Any) -> SchemaResult:
     """
     if not isinstance(doc, Mapping):
         return SchemaResult(applicable=False, note="not a JSON object")
-    types = _type_names(doc)
+    types = type_names(doc.get("type"))
     if types & ACHIEVEMENT_CREDENTIAL_TYPES:
         schema_id = ACHIEVEMENT_CREDENTIAL_SCHEMA_ID
     elif ENDORSEMENT_CREDENTIAL_TYPE in types:

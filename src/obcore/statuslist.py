@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from obcore.errors import LimitExceededError, MalformedInputError
 from obcore.inflate import InflateError, TooLargeError, inflate_one
+from obcore.model import type_names
 
 if TYPE_CHECKING:
     import random
@@ -461,21 +462,13 @@ def _parse_size(value: object) -> int:
     return value
 
 
-def _type_names(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
 def parse_status_entry(entry: Mapping[str, object]) -> StatusEntry:
     """Validate a ``BitstringStatusListEntry`` or ``StatusList2021Entry`` dict.
 
     Checks the shape only (type, purpose, index, size, list URL); whether the
     index fits the list is known only once the list is decoded (:func:`status_of`).
     """
-    types = _type_names(entry.get("type"))
+    types = type_names(entry.get("type"))
     kind: EntryType
     if BITSTRING_STATUS_LIST_ENTRY in types:
         kind = BITSTRING_STATUS_LIST_ENTRY
@@ -523,13 +516,13 @@ def status_of(
     """
     parsed = parse_status_entry(entry)
     expected_type = _LIST_SUBJECT_TYPE[parsed.type]
-    if expected_type not in _type_names(list_subject.get("type")):
+    if expected_type not in type_names(list_subject.get("type")):
         raise MalformedInputError(
             f"a {parsed.type} must point to a {expected_type} list, got "
             f"{list_subject.get('type')!r}"[:200],
             code="status_list_type_mismatch",
         )
-    list_purposes = _type_names(list_subject.get("statusPurpose"))
+    list_purposes = type_names(list_subject.get("statusPurpose"))
     if parsed.purpose not in list_purposes:
         raise MalformedInputError(
             f"credential status purpose {parsed.purpose!r} does not match the list's "

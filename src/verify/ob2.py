@@ -48,7 +48,7 @@ from obcore import identity as identity_mod
 from obcore import jsonld
 from obcore.errors import InvalidKeyError, MalformedInputError, ObcoreError, ResolutionError
 from obcore.keys import PublicKey
-from obcore.model import parse_datetime
+from obcore.model import parse_datetime, type_names
 from obcore.proofs.dataintegrity import format_datetime
 from verify.report import Check, Report
 from verify.sources import DocumentSource
@@ -70,21 +70,13 @@ _MAX_RSA_BITS = 8192
 # ---------------------------------------------------------------------------
 
 
-def _types(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {v for v in value if isinstance(v, str)}
-    return set()
-
-
 def _contexts(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
 def is_assertion(document: Mapping[str, Any]) -> bool:
     """An OB 2.0 Assertion: type ``Assertion`` or the OB 2.0 context, and no VC type."""
-    types = _types(document.get("type"))
+    types = type_names(document.get("type"))
     if "VerifiableCredential" in types or "VerifiablePresentation" in types:
         return False
     return "Assertion" in types or ctx_mod.OB_V2 in _contexts(document.get("@context"))
@@ -268,7 +260,7 @@ def summarize(
     criteria = badge.get("criteria")
     summary: dict[str, Any] = {
         "id": assertion.get("id"),
-        "type": sorted(_types(assertion.get("type"))),
+        "type": sorted(type_names(assertion.get("type"))),
         "name": _text(badge.get("name")),
         "description": _text(badge.get("description")),
         "image": _image(assertion.get("image")) or _image(badge.get("image")),
@@ -895,7 +887,7 @@ def verification_type(assertion: Mapping[str, Any]) -> str | None:
     verification = assertion.get("verification", assertion.get("verify"))
     if not isinstance(verification, Mapping):
         return None
-    types = _types(verification.get("type"))
+    types = type_names(verification.get("type"))
     if types & {"hosted", "HostedBadge"}:
         return "hosted"
     if types & {"signed", "SignedBadge"}:

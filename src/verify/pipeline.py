@@ -37,7 +37,7 @@ from obcore.errors import (
     SignatureError,
 )
 from obcore.keys import PublicKey
-from obcore.model import display_text, is_ob3_context, parse_datetime
+from obcore.model import display_text, is_ob3_context, node_id, parse_datetime, type_names
 from obcore.proofs import dataintegrity as di
 from obcore.proofs import vcjwt
 from obcore.resolve import LocalResolver, MethodResolver, ResolvedMethod
@@ -153,21 +153,8 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
     return _Parsed("json", document=document)
 
 
-def _types(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {v for v in value if isinstance(v, str)}
-    return set()
-
-
 def issuer_id(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, str):
-        return issuer
-    if isinstance(issuer, Mapping) and isinstance(issuer.get("id"), str):
-        return str(issuer["id"])
-    return None
+    return node_id(credential.get("issuer"))
 
 
 # ---------------------------------------------------------------------------
@@ -194,7 +181,7 @@ def _check_contexts(doc: Mapping[str, Any]) -> Check:
             f"unknown context {unknown[0]!r}",
             {"contexts": unknown[:5]},
         )
-    if _types(doc.get("type")) & OB_TYPES and not any(is_ob3_context(c) for c in contexts):
+    if type_names(doc.get("type")) & OB_TYPES and not any(is_ob3_context(c) for c in contexts):
         return Check(
             "contexts",
             "invalid",
@@ -452,7 +439,7 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions, notices: list[
     for entry in entries:
         if not isinstance(entry, Mapping):
             return Check("status", "invalid", "malformed_status", "credentialStatus is malformed")
-        types = _types(entry.get("type"))
+        types = type_names(entry.get("type"))
         if types & {"BitstringStatusListEntry", "StatusList2021Entry"}:
             url = entry.get("statusListCredential")
         elif "1EdTechRevocationList" in types:
@@ -604,7 +591,7 @@ def summarize(doc: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
         identifiers = [identifiers]
     summary: dict[str, Any] = {
         "id": doc.get("id"),
-        "type": sorted(_types(doc.get("type"))),
+        "type": sorted(type_names(doc.get("type"))),
         "name": text(doc.get("name")) or text(achievement.get("name")),
         "description": text(doc.get("description")) or text(achievement.get("description")),
         "image": image(doc.get("image")) or image(achievement.get("image")),
@@ -700,7 +687,7 @@ def _classify(
         jsonld.check_bounds(document)
     except ObcoreError as exc:
         return _fail_parse(subject.format, exc)
-    types = _types(document.get("type"))
+    types = type_names(document.get("type"))
     if "VerifiableCredential" in types:
         if not _has_subjects(document.get("credentialSubject")):
             check = Check(
@@ -832,7 +819,7 @@ def _verify_url(url: str, options: VerifyOptions, allow_presentation: bool, fmt:
     except (ValueError, RecursionError):
         document = None
     if isinstance(document, dict) and (
-        "Assertion" in _types(document.get("type"))
+        "Assertion" in type_names(document.get("type"))
         or ctx_mod.OB_V2 in json.dumps(document.get("@context", ""))[:2000]
     ):
         return ob2.verify_hosted(None, options, url=url, fmt=hosted_format)

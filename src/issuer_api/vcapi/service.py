@@ -60,7 +60,7 @@ from issuer_api.vcapi.schemas import (
 )
 from obcore import contexts, did
 from obcore.errors import ObcoreError, ResolutionError
-from obcore.model import parse_datetime
+from obcore.model import node_id, parse_datetime, type_names
 from obcore.proofs import dataintegrity as di
 from obcore.proofs import vcjwt
 from obcore.resolve import LocalResolver
@@ -137,22 +137,6 @@ class UnsupportedStatusTypeError(ApiError):
     code = "unsupported_status_type"
 
 
-def _types(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {item for item in value if isinstance(item, str)}
-    return set()
-
-
-def _issuer_id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
-
-
 def _is_subject(value: Any) -> bool:
     """VCDM 2.0 §4.8: one or more (non-empty) objects."""
     if isinstance(value, Mapping):
@@ -206,7 +190,7 @@ def _prepare(document: dict[str, Any], issuer_did: str, now: datetime) -> tuple[
         )
     ):
         raise _invalid("@context must be an array starting with the VC v2 (or v1) context")
-    if "VerifiableCredential" not in _types(document.get("type")):
+    if "VerifiableCredential" not in type_names(document.get("type")):
         raise _invalid("type must include VerifiableCredential")
     if "proof" in document:
         raise _invalid("the credential already has a proof: send it unsigned")
@@ -214,13 +198,13 @@ def _prepare(document: dict[str, Any], issuer_did: str, now: datetime) -> tuple[
         raise _invalid("credentialStatus is assigned by this service: leave it out")
     if not _is_subject(document.get("credentialSubject")):
         raise _invalid("credentialSubject must be an object, or a non-empty array of objects")
-    named = _issuer_id(document.get("issuer"))
+    named = node_id(document.get("issuer"))
     if named is None:
         raise _invalid("issuer is required: a URL, or an object with an id")
     if named != issuer_did:
         raise IssuerMismatchError(details={"issuer": str(named)[:200], "expected": issuer_did})
     legacy = context[0] == contexts.VC_V1
-    is_open_badge = bool(_types(document.get("type")) & OB_TYPES)
+    is_open_badge = bool(type_names(document.get("type")) & OB_TYPES)
     stamp = di.format_datetime(now)
     if legacy:
         for extra in (contexts.DATA_INTEGRITY_V2, STATUS_CONTEXT):
@@ -334,9 +318,7 @@ async def issue(
 ) -> IssuedCredential:
     """``POST /credentials/issue`` (see the module docstring)."""
     document = copy.deepcopy(dict(credential))
-    issuer = await _issuer_for(
-        session, settings, client, _issuer_id(document.get("issuer")), options
-    )
+    issuer = await _issuer_for(session, settings, client, node_id(document.get("issuer")), options)
     ensure_can_act_for(client, issuer.id)
     issuer_did = issuers.issuer_did(issuer, settings)
     now = statuslists.now_utc()
@@ -496,7 +478,9 @@ async def update_status(
 
 def unwrap(value: Mapping[str, Any] | str) -> Mapping[str, Any] | str:
     """An ``EnvelopedVerifiableCredential`` holding a VC-JWT becomes the token."""
-    if isinstance(value, Mapping) and "EnvelopedVerifiableCredential" in _types(value.get("type")):
+    if isinstance(value, Mapping) and "EnvelopedVerifiableCredential" in type_names(
+        value.get("type")
+    ):
         envelope_id = value.get("id")
         if isinstance(envelope_id, str):
             for prefix in ENVELOPED_JWT_PREFIXES:
@@ -686,7 +670,7 @@ def verify_presentation_proof(
     if verdict != "valid":
         failing = next((c for c in checks if c.status != "valid"), None)
         errors.append(f"proof: {failing.code if failing else 'unsupported_proof_type'}")
-    holder = _issuer_id(presentation.get("holder"))
+    holder = node_id(presentation.get("holder"))
     if holder is not None and verdict == "valid":
         controllers = {c.resolved.controller for c in checks if c.resolved is not None}
         if holder not in controllers:
@@ -723,7 +707,7 @@ def check_presentation_shape(presentation: Mapping[str, Any]) -> None:
         raise InvalidPresentationError(
             details={"reason": "@context must start with the VC v2 (or v1) context"}
         )
-    if "VerifiablePresentation" not in _types(presentation.get("type")):
+    if "VerifiablePresentation" not in type_names(presentation.get("type")):
         raise InvalidPresentationError(
             details={"reason": "type must include VerifiablePresentation"}
         )

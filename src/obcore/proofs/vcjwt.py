@@ -103,6 +103,7 @@ from obcore.errors import (
     SignatureError,
 )
 from obcore.keys import KeyPair, KeyType, PublicKey
+from obcore.model import node_id
 from obcore.resolve import MethodResolver, ResolvedMethod
 
 __all__ = [
@@ -230,7 +231,7 @@ def sign_vc_jwt(
 
 
 def _claims_for(cred: Mapping[str, Any]) -> dict[str, Any]:
-    issuer = _issuer_id(cred)
+    issuer = node_id(cred.get("issuer"))
     if issuer is None:
         raise MalformedInputError(
             "the credential has no issuer id (needed for iss)", code="jwt_missing_issuer"
@@ -497,7 +498,7 @@ def _check_claims(claims: Mapping[str, Any], credential: Mapping[str, Any]) -> N
         if name in claims and _numeric_date(claims[name]) is None:
             _malformed(f"the {name} claim must be a NumericDate")
 
-    issuer = _issuer_id(credential)
+    issuer = node_id(credential.get("issuer"))
     if "iss" in claims and issuer is not None and claims["iss"] != issuer:
         _mismatch("iss", "is not the credential issuer id")
     if "jti" in claims and "id" in credential and claims["jti"] != credential["id"]:
@@ -515,13 +516,6 @@ def _check_claims(claims: Mapping[str, Any], credential: Mapping[str, Any]) -> N
             _mismatch(claim, f"the credential {field} is not a date-time")
         if _numeric_date(claims[claim]) != parsed[0]:
             _mismatch(claim, f"does not match the credential {field}")
-
-
-def _issuer_id(cred: Mapping[str, Any]) -> str | None:
-    issuer = cred.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def _subject_ids(cred: Mapping[str, Any]) -> list[str]:
