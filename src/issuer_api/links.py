@@ -14,14 +14,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from issuer_api.issuers import service as issuers
 from issuer_api.settings import Settings
 
 
 def public_base_url(settings: Settings, request: Request) -> str:
     """The public origin (and path prefix), without a trailing slash."""
-    if settings.public_base_url is not None:
-        return str(settings.public_base_url).rstrip("/")
-    return str(request.base_url).rstrip("/")
+    return issuers.public_base_url(settings) or str(request.base_url).rstrip("/")
 
 
 def _public_base(request: Request) -> str:

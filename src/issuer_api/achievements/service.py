@@ -45,8 +45,8 @@ from issuer_api.achievements.schemas import (
     ResultDescriptionIn,
     VersionSummary,
 )
+from issuer_api.audit import add_audit_event
 from issuer_api.errors import ApiError, InvalidRequestError
-from issuer_api.issuers.repository import add_audit_event
 from issuer_api.issuers.service import ConcurrentUpdateError, base_url
 from issuer_api.models import Achievement, AchievementVersion, Issuer
 from issuer_api.models.base import utcnow

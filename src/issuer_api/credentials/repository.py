@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer_api.models import AuditEvent, IssuedCredential
+from issuer_api.models import IssuedCredential
 from issuer_api.sql import insert_or_ignore
 
 
@@ -103,25 +103,4 @@ async def mark_suspended(session: AsyncSession, credential_id: str, suspended: b
         credential_id,
         IssuedCredential.revoked_at.is_(None) & (IssuedCredential.suspended == (not suspended)),
         {"suspended": suspended},
-    )
-
-
-def add_audit_event(
-    session: AsyncSession,
-    *,
-    actor: str,
-    action: str,
-    target_id: str,
-    reason: str | None,
-    data: dict[str, Any],
-) -> None:
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            target_type="credential",
-            target_id=target_id,
-            reason=reason,
-            data=data,
-        )
     )

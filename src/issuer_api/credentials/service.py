@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.audit import add_audit_event
 from issuer_api.credentials import repository
 from issuer_api.credentials.schemas import (
     CredentialRecord,
@@ -375,8 +376,9 @@ async def change_status(
             int(suspend),
         )
     await statuslists.set_bit(session, list_id, index, value)
-    repository.add_audit_event(
+    add_audit_event(
         session,
+        target_type="credential",
         actor=actor,
         action=f"credential.{action}",
         target_id=credential.id,

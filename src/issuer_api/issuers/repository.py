@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer_api.models import AuditEvent, Issuer, SigningKey
+from issuer_api.models import Issuer, SigningKey
 
 
 async def get_by_id(session: AsyncSession, issuer_id: str) -> Issuer | None:
@@ -63,25 +61,3 @@ async def keys_of(session: AsyncSession, issuer_id: str) -> list[SigningKey]:
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
-
-
-def add_audit_event(
-    session: AsyncSession,
-    *,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    reason: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason,
-            data=data or {},
-        )
-    )

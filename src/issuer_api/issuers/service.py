@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from issuer_api.audit import add_audit_event
 from issuer_api.errors import ApiError
 from issuer_api.issuers import repository
 from issuer_api.issuers.schemas import (
@@ -464,7 +465,7 @@ async def _create_active_key(
     key = await _generate_key(max((k.number for k in keys), default=0) + 1, key_type, kek)
     issuer.keys.append(key)
     await _flush(session)
-    repository.add_audit_event(
+    add_audit_event(
         session,
         actor=SYSTEM_ACTOR,
         action="issuer.key_created",
@@ -502,7 +503,7 @@ async def rotate_key(
     new_key = await _generate_key(max((k.number for k in keys), default=0) + 1, key_type, kek)
     issuer.keys.append(new_key)
     await _flush(session)
-    repository.add_audit_event(
+    add_audit_event(
         session,
         actor=actor,
         action="issuer.key_rotated",
@@ -566,7 +567,7 @@ async def create_issuer(
         issuer.keys.append(await _generate_key(number, key_type, kek))
     repository.add(session, issuer)
     await _flush(session)
-    repository.add_audit_event(
+    add_audit_event(
         session,
         actor=actor,
         action="issuer.created",
@@ -590,7 +591,7 @@ async def update_issuer(
             setattr(issuer, name, getattr(data, name))
     issuer.extra = _extra_from(data, sent, issuer.extra)
     issuer.updated_at = utcnow()
-    repository.add_audit_event(
+    add_audit_event(
         session,
         actor=actor,
         action="issuer.updated",
@@ -618,7 +619,7 @@ async def bootstrap_region(session: AsyncSession, settings: Settings, kek: bytes
             extra={},
         )
         repository.add(session, region)
-        repository.add_audit_event(
+        add_audit_event(
             session,
             actor=SYSTEM_ACTOR,
             action="issuer.created",
