@@ -27,8 +27,15 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """The distributed job engine (procrastinate) owns its tables on PostgreSQL: its
+    schema is applied by a revision of its own, never diffed against the models."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 _OPTIONS: dict[str, Any] = {
     "target_metadata": target_metadata,
+    "include_name": _include_name,
     "render_as_batch": True,
     "compare_type": True,
     "render_item": _render_item,

@@ -105,7 +105,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def db_settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
-    yield Settings(data_dir=tmp_path / "data", database_url=database_url)
+    # Jobs run when a test says so (``await app.state.jobs.run_pending()``), not behind
+    # its back: tests stay deterministic.
+    yield Settings(data_dir=tmp_path / "data", database_url=database_url, run_jobs_in_process=False)
     _empty_tables(database_url)
 
 
@@ -113,7 +115,13 @@ def _empty_tables(url: str) -> None:
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            tables = [t.name for t in Base.metadata.sorted_tables]
+            tables += [
+                "procrastinate_jobs",
+                "procrastinate_periodic_defers",
+                "procrastinate_events",
+            ]
+            names = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(Base.metadata.sorted_tables):

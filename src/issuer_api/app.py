@@ -50,6 +50,7 @@ from issuer_api.errors import (
     set_request_id,
 )
 from issuer_api.issuers import endpoints as issuer_endpoints
+from issuer_api.jobs.runtime import JobRuntime
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.routers import health, verify
@@ -169,6 +170,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await connection.execute(text("SELECT 1"))
 
     add_readiness_check(app, "database", database_ready)
+    jobs = JobRuntime(settings, app.state.sessions, app.state.kek.get_secret_value())
+    app.state.jobs = jobs
+    if jobs.in_process_by_default:
+        jobs.start_background()
     if settings.public_base_url is None:
         logger.warning(
             "OBHUB_PUBLIC_BASE_URL is not set: issuers are did:key and the public URLs "
@@ -184,6 +189,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await jobs.stop()
         await engine.dispose()
         logger.info("obhub stopped")
 

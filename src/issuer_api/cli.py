@@ -476,6 +476,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- worker --------------------------------------------------------------------
+
+
+async def _run_worker(concurrency: int | None) -> None:
+    from issuer_api.app import configure_logging  # noqa: PLC0415 - worker only
+    from issuer_api.db import create_engine, session_factory  # noqa: PLC0415
+    from issuer_api.jobs.runtime import JobRuntime  # noqa: PLC0415
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"worker_concurrency": concurrency})
+    configure_logging(settings.log_level)
+    settings.ensure_data_dir()
+    kek = settings.load_or_create_kek()
+    engine = create_engine(settings.effective_database_url)
+    try:
+        runtime = JobRuntime(settings, session_factory(engine), kek)
+        print(
+            f"obhub worker {runtime.worker_id}: moteur / engine {runtime.engine}, "
+            f"{settings.worker_concurrency} tâche(s) à la fois / job(s) at once",
+            file=sys.stderr,
+        )
+        await runtime.run_forever()
+    finally:
+        await engine.dispose()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run background jobs in the foreground until SIGINT/SIGTERM."""
+    import asyncio  # noqa: PLC0415 - worker only
+
+    from issuer_api.settings import KekError  # noqa: PLC0415
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    try:
+        asyncio.run(_run_worker(args.concurrency))
+    except KekError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
 # ---- parser --------------------------------------------------------------------
 
 
@@ -596,6 +641,14 @@ def _add_service_commands(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run background jobs (verifying deliveries, minting, notifications); "
+        "start as many as needed, on any machine, with PostgreSQL",
+    )
+    worker.add_argument("--concurrency", type=int, help="jobs run at once (default 4)")
+    worker.set_defaults(func=cmd_worker)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

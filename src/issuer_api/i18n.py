@@ -291,6 +291,12 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Ce type de statut n'est pas pris en charge (BitstringStatusListEntry).",
             en="This status type is not supported (BitstringStatusListEntry).",
         ),
+        # Partners: registry, webhook secrets, signed webhooks (issuer_api.partners)
+        # Inbox and receipts: deliveries, POST /v1/badges (issuer_api.ingestion)
+        # Learners: records, export, erasure (issuer_api.learners)
+        # Jobs: the job engine (issuer_api.jobs)
+        # Référentiel and regional badges (issuer_api.regional)
+        # Outbound webhooks (issuer_api.outbound)
     }
 )
 

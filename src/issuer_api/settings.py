@@ -20,7 +20,15 @@ import stat
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from obcore import keywrap
@@ -108,6 +116,22 @@ class Settings(BaseSettings):
     """Language of error messages when ``Accept-Language`` names none we support."""
     access_token_ttl_seconds: PositiveInt = 900
     """Lifetime of OAuth access tokens (short-lived: 15 minutes by default)."""
+
+    run_jobs_in_process: bool | None = None
+    """Run background jobs (verifying deliveries, minting, notifications) inside the API
+    process. ``None``: yes on SQLite (the embedded default), no on PostgreSQL, where
+    ``obhub worker`` processes do the work."""
+    worker_concurrency: PositiveInt = 4
+    """Jobs one worker process runs at once."""
+    job_lease_seconds: PositiveInt = 300
+    """Embedded engine: a claimed job whose process died is taken again after this."""
+    worker_stalled_after_seconds: PositiveInt = 30
+    """Distributed engine: jobs of a worker silent (no heartbeat) for this long are
+    handed back to the queue."""
+    worker_heartbeat_seconds: PositiveInt = 10
+    """Distributed engine: how often a worker proves it is alive."""
+    job_retry_backoff_seconds: NonNegativeInt = 2
+    """First wait before a failed job is retried; doubled at each further attempt."""
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -19,11 +19,12 @@ an error message.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -78,24 +79,29 @@ def is_sealed(document: Any) -> bool:
     return isinstance(document, Mapping) and document.get("type") == SEALED_TYPE
 
 
-def seal(plaintext: bytes, kek: bytes) -> dict[str, str]:
+def seal(plaintext: bytes, kek: bytes, *, purpose: str = _AAD) -> dict[str, str]:
+    """Encrypt ``plaintext`` under ``kek``; ``purpose`` is the additional authenticated
+    data (``obhub-key-v1`` for private keys; see :data:`SECRET_PURPOSE`, :data:`PII_PURPOSE`)."""
     if len(kek) != KEK_BYTES:
         raise InvalidKeyError("the key-encryption key must be 32 bytes", code="invalid_kek")
     iv = os.urandom(12)
-    ciphertext = AESGCM(kek).encrypt(iv, plaintext, _AAD.encode("ascii"))
+    ciphertext = AESGCM(kek).encrypt(iv, plaintext, purpose.encode("ascii"))
     return {
         "type": SEALED_TYPE,
         "alg": "A256GCM",
         "kid": kek_id(kek),
         "iv": multibase.b64url_encode(iv),
         "ciphertext": multibase.b64url_encode(ciphertext),
-        "aad": _AAD,
+        "aad": purpose,
     }
 
 
-def unseal(envelope: Mapping[str, Any], kek: bytes) -> bytes:
+def unseal(envelope: Mapping[str, Any], kek: bytes, *, purpose: str | None = None) -> bytes:
+    """Decrypt a sealed envelope; with ``purpose``, refuse one sealed for anything else."""
     if not is_sealed(envelope) or envelope.get("alg") != "A256GCM":
         raise InvalidKeyError("not a sealed key", code="invalid_sealed_key")
+    if purpose is not None and envelope.get("aad") != purpose:
+        raise InvalidKeyError("this envelope was sealed for another purpose", code="wrong_purpose")
     if envelope.get("kid") != kek_id(kek):
         raise InvalidKeyError(
             "this key was sealed with another key-encryption key", code="wrong_kek"
@@ -109,6 +115,31 @@ def unseal(envelope: Mapping[str, Any], kek: bytes) -> bytes:
             "the sealed key cannot be decrypted (tampered or wrong KEK)",
             code="key_decryption_failed",
         ) from exc
+
+
+SECRET_PURPOSE: Final = "obhub-secret-v1"  # noqa: S105 - a label, not a secret
+"""Additional authenticated data of sealed shared secrets (webhook signing secrets)."""
+PII_PURPOSE: Final = "obhub-pii-v1"
+"""Additional authenticated data of sealed personal data (learner emails, payloads)."""
+
+
+def seal_text(text: str, kek: bytes, purpose: str) -> dict[str, str]:
+    return seal(text.encode("utf-8"), kek, purpose=purpose)
+
+
+def unseal_text(envelope: Mapping[str, Any], kek: bytes, purpose: str) -> str:
+    return unseal(envelope, kek, purpose=purpose).decode("utf-8")
+
+
+def derive_key(kek: bytes, purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` derived from the KEK (HMAC-SHA-256 as a PRF), so
+    one secret never serves two uses."""
+    return hmac.new(kek, b"obhub-derive-v1:" + purpose.encode("utf-8"), hashlib.sha256).digest()
+
+
+def keyed_hash(key: bytes, text: str) -> str:
+    """HMAC-SHA-256 of ``text`` in hex: a lookup value that reveals nothing without ``key``."""
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def seal_keypair(pair: KeyPair, kek: bytes) -> dict[str, str]:

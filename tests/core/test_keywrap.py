@@ -63,3 +63,24 @@ def test_a_malformed_kek_is_refused_without_echoing_it(text: str) -> None:
     assert caught.value.code == "invalid_kek"
     if text:
         assert text not in caught.value.message
+
+
+def test_a_secret_sealed_for_one_purpose_cannot_be_opened_as_another() -> None:
+    kek = bytes(range(32))
+    sealed = keywrap.seal_text("whsec_abc", kek, keywrap.SECRET_PURPOSE)
+
+    assert keywrap.unseal_text(sealed, kek, keywrap.SECRET_PURPOSE) == "whsec_abc"
+    with pytest.raises(InvalidKeyError) as caught:
+        keywrap.unseal_text(sealed, kek, keywrap.PII_PURPOSE)
+    assert caught.value.code == "wrong_purpose"
+
+
+def test_derived_keys_differ_per_purpose_and_keyed_hashes_are_stable() -> None:
+    kek = bytes(range(32))
+    one = keywrap.derive_key(kek, "lookup")
+
+    assert one != keywrap.derive_key(kek, "other") != kek
+    assert keywrap.keyed_hash(one, "a@b.fr") == keywrap.keyed_hash(one, "a@b.fr")
+    assert keywrap.keyed_hash(one, "a@b.fr") != keywrap.keyed_hash(
+        keywrap.derive_key(bytes(32), "lookup"), "a@b.fr"
+    )

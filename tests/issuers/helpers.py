@@ -32,6 +32,7 @@ def web_settings(db_settings: Settings) -> Settings:
         data_dir=Path(db_settings.data_dir),
         database_url=db_settings.database_url,
         public_base_url=PUBLIC_BASE_URL,
+        run_jobs_in_process=db_settings.run_jobs_in_process,
     )
 
 

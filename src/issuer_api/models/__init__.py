@@ -5,17 +5,51 @@ from issuer_api.models.audit import AuditEvent
 from issuer_api.models.base import Base
 from issuer_api.models.client import ApiClient
 from issuer_api.models.credential import IssuedCredential, StatusAllocation, StatusList
+from issuer_api.models.ingest import (
+    Delivery,
+    DeliveryItem,
+    Learner,
+    LearnerIdentifier,
+    PartnerBadge,
+    PartnerBadgeEvent,
+)
 from issuer_api.models.issuer import Issuer, SigningKey
+from issuer_api.models.job import Job
+from issuer_api.models.partner import Partner, PartnerTrustedIssuer, PartnerWebhookSecret
+from issuer_api.models.regional import (
+    AchievementMapping,
+    OutboundAttempt,
+    OutboundMessage,
+    ReferentialVersion,
+    RegionalAward,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Achievement",
+    "AchievementMapping",
     "AchievementVersion",
     "ApiClient",
     "AuditEvent",
     "Base",
+    "Delivery",
+    "DeliveryItem",
     "IssuedCredential",
     "Issuer",
+    "Job",
+    "Learner",
+    "LearnerIdentifier",
+    "OutboundAttempt",
+    "OutboundMessage",
+    "Partner",
+    "PartnerBadge",
+    "PartnerBadgeEvent",
+    "PartnerTrustedIssuer",
+    "PartnerWebhookSecret",
+    "ReferentialVersion",
+    "RegionalAward",
     "SigningKey",
     "StatusAllocation",
     "StatusList",
+    "WebhookEndpoint",
 ]

@@ -1,0 +1,1 @@
+"""Partner ingestion: the inbox of deliveries, their processing, receipts."""
