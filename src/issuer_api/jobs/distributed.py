@@ -9,7 +9,7 @@ fetch function, ``LISTEN/NOTIFY`` to start at once).
   backoff, up to the task's ``max_attempts`` runs; after the last one the job is
   ``failed`` (the dead-letter state) and the task's ``on_dead`` handler has run.
 * A worker killed mid-task stops its heartbeat; the ``jobs.retry_stalled`` periodic
-  task (every minute, on whichever worker) hands jobs of workers silent for longer
+  task (twice per ``stalled_after``, on whichever worker) hands jobs of workers silent for longer
   than ``stalled_after`` back to the queue. Tasks are idempotent, so a job that ran
   partly and runs again does no harm.
 """
@@ -61,7 +61,10 @@ def build_app(
     for periodic in registry.periodic.values():
         _register_periodic(app, periodic, make_context)
 
-    @app.periodic(cron="* * * * *", periodic_id=RETRY_STALLED_TASK)
+    # Checked twice per stalled_after (croniter's sixth field counts seconds).
+    every = max(1, min(59, int(stalled_after // 2)))
+
+    @app.periodic(cron=f"* * * * * */{every}", periodic_id=RETRY_STALLED_TASK)
     @app.task(name=RETRY_STALLED_TASK, queue=QUEUE, queueing_lock=RETRY_STALLED_TASK)
     async def retry_stalled(timestamp: int) -> None:
         stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)

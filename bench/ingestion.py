@@ -1,0 +1,424 @@
+"""Partner ingestion under load, on PostgreSQL: signed webhooks in, verified badges out.
+
+1. A fresh PostgreSQL database (``OBHUB_BENCH_PG``, default the local server's
+   ``test`` database is used to create ``obhub_bench_<random>``), migrated; a KEK in
+   the environment of every process.
+2. ``PARTNERS`` partners, each with its own did:key issuer, trusted-issuer entry and
+   webhook secret (written straight to the database); ``BADGES`` OB 3.0 credentials
+   (eddsa-rdfc-2022, hashed-email recipients, aligned on the Normandie référentiel)
+   spread over ``LEARNERS`` learners, signed before the clock starts.
+3. **Acknowledgement**: ``uvicorn --workers 2`` serves the API with no job runner; the
+   load generator sends one signed webhook per badge (Standard Webhooks headers,
+   ``CONCURRENCY`` in flight), plus ``REPLAYS`` replays of already-sent webhook ids
+   and ``RESENT`` deliveries of already-sent credentials under new ids. Reported:
+   deliveries acknowledged per second, p50/p99 acknowledgement latency.
+4. **Processing**: the API stops; ``WORKERS`` ``obhub worker`` processes (procrastinate)
+   verify and store everything. Reported: badges fully verified and stored per second
+   (from the workers' start to the last item's ``processed_at``).
+5. **Accounting**: every delivery acknowledged is in the inbox exactly once; every
+   item is final; one stored badge per distinct credential; resent credentials are
+   ``duplicate``; nothing lost, nothing duplicated.
+
+Floors (2-core machine, load generator included): 300 deliveries/s acknowledged,
+150 badges/s processed, zero lost, zero duplicated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from bench.issuance import _free_port, _obhub, _stop, _unpin, _wait_ready
+from obcore import did, keywrap
+from obcore.identity import make_identity_object
+from obcore.keys import KeyPair
+from obcore.proofs import dataintegrity
+
+SERVER = os.environ.get("OBHUB_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PARTNERS = int(os.environ.get("OBHUB_BENCH_PARTNERS", "5"))
+BADGES = int(os.environ.get("OBHUB_BENCH_BADGES", "3000"))
+LEARNERS = int(os.environ.get("OBHUB_BENCH_LEARNERS", "600"))
+CONCURRENCY = int(os.environ.get("OBHUB_BENCH_CONCURRENCY", "32"))
+WORKERS = int(os.environ.get("OBHUB_BENCH_WORKERS", "2"))
+REPLAYS = BADGES // 20
+RESENT = BADGES // 20
+ACK_FLOOR = 300.0
+PROCESSED_FLOOR = 150.0
+PROCESS_TIMEOUT_S = 900.0
+COMPETENCIES = ("organiser", "s-adapter", "communiquer", "s-integrer")
+
+
+@dataclass
+class Result:
+    partners: int
+    learners: int
+    deliveries_sent: int
+    deliveries_acknowledged: int
+    ack_seconds: float
+    ack_per_s: float
+    ack_p50_ms: float
+    ack_p99_ms: float
+    ack_errors: int
+    items: int
+    process_seconds: float
+    processed_per_s: float
+    accepted: int
+    duplicate: int
+    rejected: int
+    failed: int
+    pending: int
+    stored_badges: int
+    distinct_credentials: int
+    lost: int
+    duplicated: int
+    regional_awards: int
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    key: KeyPair
+    secret: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    partner: Partner
+    webhook_id: str
+    body: bytes
+
+
+def _database() -> tuple[str, Engine]:
+    name = f"obhub_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    return url, admin
+
+
+def _environment(data_dir: Path, url: str, kek: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBHUB_")}
+    env.update(
+        OBHUB_DATA_DIR=str(data_dir),
+        OBHUB_DATABASE_URL=url,
+        OBHUB_KEK=kek,
+        OBHUB_LOG_LEVEL="WARNING",
+        OBHUB_RUN_JOBS_IN_PROCESS="false",
+    )
+    return env
+
+
+def _partners(engine: Engine, kek: bytes) -> list[Partner]:
+    partners = []
+    with engine.begin() as connection:
+        for number in range(PARTNERS):
+            key = KeyPair.from_ed25519_seed(hashlib.sha256(f"partner-{number}".encode()).digest())
+            key = key.with_ids(did.did_key_vm_id(key.public), did.did_key_for(key.public))
+            partner_id = str(uuid.uuid4())
+            secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+            now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
+            connection.execute(
+                text(
+                    "INSERT INTO partner (id, slug, name, state, created_at) "
+                    "VALUES (:id, :slug, :name, 'active', :now)"
+                ),
+                {
+                    "id": partner_id,
+                    "slug": f"partner-{number}",
+                    "name": f"Partner {number}",
+                    "now": now,
+                },
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO partner_trusted_issuer (partner_id, identifier, kind, created_at) "
+                    "VALUES (:p, :i, 'did', :now)"
+                ),
+                {"p": partner_id, "i": key.controller, "now": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO partner_webhook_secret (id, partner_id, sealed, hint, created_at) "
+                    "VALUES (:id, :p, CAST(:sealed AS jsonb), :hint, :now)"
+                ),
+                {
+                    "id": str(uuid.uuid4()),
+                    "p": partner_id,
+                    "sealed": json.dumps(keywrap.seal_text(secret, kek, keywrap.SECRET_PURPOSE)),
+                    "hint": secret[:10],
+                    "now": now,
+                },
+            )
+            partners.append(Partner(partner_id, key, secret))
+    return partners
+
+
+def _credential(partner: Partner, number: int, email: str) -> dict[str, Any]:
+    competency = COMPETENCIES[number % len(COMPETENCIES)]
+    target = f"https://badges.normandie.fr/referentiel/competences/{competency}"
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": partner.key.controller, "type": ["Profile"], "name": "Partenaire"},
+        "validFrom": "2026-09-01T09:00:00Z",
+        "name": f"Atelier {number}",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [make_identity_object(email)],
+            "achievement": {
+                "id": f"https://partner.example/achievements/{number % 40}",
+                "type": ["Achievement"],
+                "name": f"Atelier {number % 40}",
+                "description": "Atelier de mise en situation professionnelle.",
+                "criteria": {"narrative": "Participation et production évaluée."},
+                "alignment": [
+                    {"type": ["Alignment"], "targetName": competency, "targetUrl": target}
+                ],
+            },
+        },
+    }
+    return dataintegrity.add_proof(document, partner.key)
+
+
+def _deliveries(partners: list[Partner]) -> tuple[list[Delivery], list[Delivery], int]:
+    rng = random.Random(7)  # noqa: S311 - a reproducible workload
+    first: list[Delivery] = []
+    bodies: list[tuple[Partner, dict[str, Any]]] = []
+    for number in range(BADGES):
+        partner = partners[number % len(partners)]
+        email = f"apprenant.{rng.randrange(LEARNERS)}@example.fr"
+        badge = {"credential": _credential(partner, number, email), "recipient": {"email": email}}
+        bodies.append((partner, badge))
+        body = json.dumps({"badges": [badge]}).encode()
+        first.append(Delivery(partner, f"msg_{uuid.uuid4().hex}", body))
+    extra = [rng.choice(first) for _ in range(REPLAYS)]  # same webhook id: replays
+    for partner, badge in rng.sample(bodies, RESENT):  # same credential, new id
+        body = json.dumps({"badges": [badge]}).encode()
+        extra.append(Delivery(partner, f"msg_{uuid.uuid4().hex}", body))
+    return first, extra, BADGES
+
+
+def _sign(delivery: Delivery) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    key = base64.b64decode(delivery.partner.secret.removeprefix("whsec_"))
+    content = f"{delivery.webhook_id}.{timestamp}.".encode() + delivery.body
+    signature = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+    return {
+        "webhook-id": delivery.webhook_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": f"v1,{signature}",
+        "content-type": "application/json",
+    }
+
+
+async def _send_all(base_url: str, deliveries: list[Delivery]) -> tuple[list[float], int, int]:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    queue: asyncio.Queue[Delivery] = asyncio.Queue()
+    for delivery in deliveries:
+        queue.put_nowait(delivery)
+    latencies: list[float] = []
+    errors = 0
+    acknowledged = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors, acknowledged
+        while not queue.empty():
+            delivery = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.post(
+                f"/webhooks/partners/{delivery.partner.id}",
+                content=delivery.body,
+                headers=_sign(delivery),
+            )
+            latencies.append(time.perf_counter() - started)
+            if response.status_code == 202:
+                acknowledged += 1
+            else:
+                errors += 1
+
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
+    return latencies, acknowledged, errors
+
+
+def _start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 - uvicorn from this interpreter, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "issuer_api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT outcome, count(*) FROM delivery_item GROUP BY outcome")
+        ).all()
+        counts = {str(outcome): int(n) for outcome, n in rows}
+        counts["deliveries"] = int(connection.scalar(text("SELECT count(*) FROM delivery")) or 0)
+        counts["stored"] = int(connection.scalar(text("SELECT count(*) FROM partner_badge")) or 0)
+        counts["awards"] = int(connection.scalar(text("SELECT count(*) FROM regional_award")) or 0)
+    return counts
+
+
+def run() -> Result:
+    kek = keywrap.new_kek()
+    url, admin = _database()
+    data_dir = Path(tempfile.mkdtemp(prefix="obhub-bench-ingest-"))
+    engine = create_engine(url)
+    try:
+        env = _environment(data_dir, url, kek)
+        subprocess.run(  # noqa: S603 - our own CLI
+            [*_obhub(), "migrate"], env=env, check=True, capture_output=True, timeout=300
+        )
+        partners = _partners(engine, keywrap.parse_kek(kek))
+        first, extra, distinct = _deliveries(partners)
+        deliveries = first + extra
+        port = _free_port()
+        api = _start_api(env, port, data_dir / "api.log")
+        try:
+
+            async def acknowledge() -> tuple[list[float], int, int, float]:
+                base_url = f"http://127.0.0.1:{port}"
+                async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
+                    await _wait_ready(probe, api)
+                started = time.perf_counter()
+                latencies, acknowledged, errors = await _send_all(base_url, deliveries)
+                return latencies, acknowledged, errors, time.perf_counter() - started
+
+            latencies, acknowledged, errors, ack_seconds = asyncio.run(acknowledge())
+        finally:
+            _stop(api)
+
+        workers = [
+            subprocess.Popen(  # noqa: S603 - our own CLI
+                [*_obhub(), "worker", "--concurrency", "4"],
+                env=env,
+                stdout=(data_dir / f"worker-{n}.log").open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for n in range(WORKERS)
+        ]
+        started = time.monotonic()
+        try:
+            while time.monotonic() - started < PROCESS_TIMEOUT_S:
+                counts = _counts(engine)
+                if counts.get("pending", 0) == 0:
+                    break
+                time.sleep(0.5)
+            process_seconds = time.monotonic() - started
+        finally:
+            for worker in workers:
+                _stop(worker)
+        counts = _counts(engine)
+        items = sum(
+            counts.get(k, 0) for k in ("accepted", "duplicate", "rejected", "failed", "pending")
+        )
+        unique_ids = len({d.webhook_id for d in deliveries})
+        cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+        return Result(
+            partners=PARTNERS,
+            learners=LEARNERS,
+            deliveries_sent=len(deliveries),
+            deliveries_acknowledged=acknowledged,
+            ack_seconds=round(ack_seconds, 2),
+            ack_per_s=round(acknowledged / ack_seconds, 1),
+            ack_p50_ms=round(cuts[49] * 1000, 2),
+            ack_p99_ms=round(cuts[98] * 1000, 2),
+            ack_errors=errors,
+            items=items,
+            process_seconds=round(process_seconds, 2),
+            processed_per_s=round(items / process_seconds, 1),
+            accepted=counts.get("accepted", 0),
+            duplicate=counts.get("duplicate", 0),
+            rejected=counts.get("rejected", 0),
+            failed=counts.get("failed", 0),
+            pending=counts.get("pending", 0),
+            stored_badges=counts["stored"],
+            distinct_credentials=distinct,
+            lost=max(0, unique_ids - counts["deliveries"]) + counts.get("pending", 0),
+            duplicated=max(0, counts["deliveries"] - unique_ids)
+            + max(0, counts["stored"] - distinct),
+            regional_awards=counts["awards"],
+        )
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+            )
+        admin.dispose()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main() -> int:
+    _unpin()
+    result = run()
+    print()
+    print(
+        f"obhub partner ingestion on PostgreSQL — {result.partners} partners, "
+        f"{result.learners} learners, {os.cpu_count()} CPU(s) shared with the load generator"
+    )
+    for key, value in asdict(result).items():
+        print(f"  {key:26s} {value}")
+    os.makedirs(".benchmarks", exist_ok=True)
+    with open(".benchmarks/ingestion.json", "w", encoding="utf-8") as handle:
+        json.dump(asdict(result), handle, indent=2)
+    ok = (
+        result.ack_per_s >= ACK_FLOOR
+        and result.processed_per_s >= PROCESSED_FLOOR
+        and result.lost == 0
+        and result.duplicated == 0
+        and result.ack_errors == 0
+    )
+    print(
+        f"  floors ({ACK_FLOOR:.0f} ack/s, {PROCESSED_FLOOR:.0f} badges/s, 0 lost, 0 duplicated): "
+        + ("met" if ok else "MISSED")
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
