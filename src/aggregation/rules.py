@@ -1,0 +1,862 @@
+"""The rule language of regional badges, and its evaluation.
+
+Rules are declared in the référentiel (data, never code). A rule is one of:
+
+``all: [rule, …]``
+    every sub-rule holds.
+``any: [rule, …]``
+    at least one sub-rule holds.
+``badges: {competency, level | min_level, min_count, min_issuers, within, achievements}``
+    the learner holds at least ``min_count`` (default 1) partner badges that count for
+    ``competency`` - at exactly ``level``, at ``min_level`` or above, or at any level
+    when neither is given - from at least ``min_issuers`` (default 1) distinct issuing
+    organisations, issued within the ``within`` window (ISO 8601 duration such as
+    ``P3Y``, ``P18M``, ``P90D``, measured back from ``now``), and, if
+    ``achievements`` lists partner achievement ids, among those only (then
+    ``competency`` may be left out).
+``regional: [code, …]``
+    the learner holds every one of these regional badges.
+``n_of: {n, of: [code, …]}``
+    the learner holds at least ``n`` of these regional badges.
+
+What counts
+===========
+
+A partner badge counts if it is ``active``, not expired at ``now`` and not issued after
+``now``. The same partner achievement from the same issuer counts once (its most recent
+credential): being awarded the same badge twice is not two badges. Badges that would
+have counted but do not are listed in the explanation with the reason (``inactive``,
+``expired``, ``not_yet_valid``, ``outside_window``, ``duplicate``).
+
+Evaluation
+==========
+
+:func:`evaluate` evaluates every regional achievement in dependency order
+(:meth:`~aggregation.referential.Referential.evaluation_order`): ``regional`` and
+``n_of`` conditions see the badges awarded earlier in the same evaluation and the badges
+the learner already ``held``. ``implies`` is closed transitively: when ``ORG-II`` is
+awarded, ``ORG-I`` is too (``reason="implied_by"``).
+
+Counted badges are minimal and deterministic: the most recent first (ties by id), and
+within an ``all`` the badges chosen by one condition are preferred by the others, so
+"3 badges, one of them at level II" counts 3 badges, not 4.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeAlias
+
+from aggregation.classify import AchievementMapping, BadgeFact, Classifier, CompetencyLevel
+from aggregation.model import AchievementRef, Competency, Lang, Level
+
+if TYPE_CHECKING:
+    from aggregation.referential import Achievement, Referential
+
+__all__ = [
+    "AchievementResult",
+    "AllOf",
+    "AnyOf",
+    "BadgesCondition",
+    "Condition",
+    "Duration",
+    "Explanation",
+    "IgnoredBadge",
+    "Missing",
+    "NOfCondition",
+    "RegionalCondition",
+    "Result",
+    "evaluate",
+    "fact_status",
+]
+
+_DURATION: Final = re.compile(r"P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", re.ASCII)
+_NBSP: Final = "\u00a0"
+
+
+def _fr(text: str) -> str:
+    return f"«{_NBSP}{text}{_NBSP}»"
+
+
+def _en(text: str) -> str:
+    return f"“{text}”"
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
+# ---------------------------------------------------------------------------
+# Durations
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """An ISO 8601 duration with date parts only: ``P3Y``, ``P18M``, ``P2W``, ``P1Y6M``."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Parse ``PnYnMnWnD`` (at least one part). Raises :class:`ValueError`."""
+        match = _DURATION.fullmatch(text)
+        if match is None:
+            raise ValueError(f"not an ISO 8601 duration of years, months, weeks, days: {text!r}")
+        years, months, weeks, days = (int(part) if part else 0 for part in match.groups())
+        return cls(years, months, weeks, days)
+
+    @property
+    def is_zero(self) -> bool:
+        return not (self.years or self.months or self.weeks or self.days)
+
+    def iso(self) -> str:
+        """The ISO 8601 form (``P0D`` when zero)."""
+        parts = [
+            f"{value}{unit}"
+            for value, unit in (
+                (self.years, "Y"),
+                (self.months, "M"),
+                (self.weeks, "W"),
+                (self.days, "D"),
+            )
+            if value
+        ]
+        return "P" + ("".join(parts) or "0D")
+
+    def __str__(self) -> str:
+        return self.iso()
+
+    def before(self, moment: datetime) -> datetime:
+        """``moment`` minus this duration, in calendar terms (31 March - P1M = 28/29 Feb)."""
+        lowest = datetime.min.replace(tzinfo=moment.tzinfo)
+        months = moment.year * 12 + moment.month - 1 - (self.years * 12 + self.months)
+        year, month0 = divmod(months, 12)
+        if year < 1:
+            return lowest
+        day = min(moment.day, calendar.monthrange(year, month0 + 1)[1])
+        shifted = moment.replace(year=year, month=month0 + 1, day=day)
+        try:
+            return shifted - timedelta(weeks=self.weeks, days=self.days)
+        except OverflowError:
+            return lowest
+
+    def describe(self, lang: Lang | str = "fr") -> str:
+        """Human form: ``3 ans``, ``1 an et 6 mois`` / ``3 years``, ``1 year and 6 months``."""
+        if lang == "en":
+            units = (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days"))
+            joiner = " and "
+        else:
+            units = (("an", "ans"), ("mois", "mois"), ("semaine", "semaines"), ("jour", "jours"))
+            joiner = " et "
+        values = (self.years, self.months, self.weeks, self.days)
+        parts = [
+            f"{value} {_plural(value, *unit)}"
+            for value, unit in zip(values, units, strict=True)
+            if value
+        ]
+        if not parts:
+            return "0 " + units[3][1]
+        if len(parts) == 1:
+            return parts[0]
+        return ", ".join(parts[:-1]) + joiner + parts[-1]
+
+
+# ---------------------------------------------------------------------------
+# Conditions
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BadgesCondition:
+    """``badges``: enough partner badges in a competency (see the module docstring)."""
+
+    kind: ClassVar[str] = "badges"
+
+    competency: Competency | None = None
+    level: Level | None = None
+    min_level: Level | None = None
+    min_count: int = 1
+    min_issuers: int = 1
+    within: Duration | None = None
+    achievements: tuple[str, ...] = ()
+
+    def to_document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        if self.competency is not None:
+            doc["competency"] = self.competency.code
+        if self.level is not None:
+            doc["level"] = self.level.code
+        if self.min_level is not None:
+            doc["min_level"] = self.min_level.code
+        doc["min_count"] = self.min_count
+        doc["min_issuers"] = self.min_issuers
+        if self.within is not None:
+            doc["within"] = self.within.iso()
+        if self.achievements:
+            doc["achievements"] = list(self.achievements)
+        return {"badges": doc}
+
+    def scope(self, lang: Lang | str) -> str:
+        """Which badges: `` en « Organiser » au niveau « Je maîtrise », obtenus …``."""
+        fr = lang != "en"
+        quote = _fr if fr else _en
+        text = ""
+        if self.competency is not None:
+            name = self.competency.name.get(lang)
+            text += f" en {quote(name)}" if fr else f" in {quote(name)}"
+        if self.level is not None:
+            name = self.level.name.get(lang)
+            text += f" au niveau {quote(name)}" if fr else f" at level {quote(name)}"
+        elif self.min_level is not None:
+            name = self.min_level.name.get(lang)
+            text += (
+                f" de niveau {quote(name)} ou plus" if fr else f" at level {quote(name)} or above"
+            )
+        if self.achievements:
+            count = len(self.achievements)
+            text += (
+                f", parmi {count} {_plural(count, 'badge désigné', 'badges désignés')}"
+                if fr
+                else f", among {count} designated {_plural(count, 'badge', 'badges')}"
+            )
+        if self.within is not None:
+            period = self.within.describe(lang)
+            text += f", obtenus depuis moins de {period}" if fr else f", earned within {period}"
+        return text
+
+    def describe(self, lang: Lang | str = "fr") -> str:
+        count = self.min_count
+        if lang == "en":
+            text = f"At least {count} partner {_plural(count, 'badge', 'badges')}" + self.scope(
+                lang
+            )
+            if self.min_issuers > 1:
+                text += f", from at least {self.min_issuers} different organisations"
+            return text
+        text = f"Au moins {count} {_plural(count, 'badge partenaire', 'badges partenaires')}"
+        text += self.scope(lang)
+        if self.min_issuers > 1:
+            text += f", délivrés par au moins {self.min_issuers} organismes différents"
+        return text
+
+    def references(self) -> tuple[str, ...]:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """``all``: every sub-condition holds."""
+
+    kind: ClassVar[str] = "all"
+
+    conditions: tuple[Condition, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"all": [condition.to_document() for condition in self.conditions]}
+
+    def describe(self, lang: Lang | str = "fr") -> str:
+        return "All of the following" if lang == "en" else "Toutes les conditions suivantes"
+
+    def references(self) -> tuple[str, ...]:
+        return tuple(code for c in self.conditions for code in c.references())
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """``any``: at least one sub-condition holds."""
+
+    kind: ClassVar[str] = "any"
+
+    conditions: tuple[Condition, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"any": [condition.to_document() for condition in self.conditions]}
+
+    def describe(self, lang: Lang | str = "fr") -> str:
+        return (
+            "At least one of the following"
+            if lang == "en"
+            else "Au moins une des conditions suivantes"
+        )
+
+    def references(self) -> tuple[str, ...]:
+        return tuple(code for c in self.conditions for code in c.references())
+
+
+def _names(refs: Iterable[AchievementRef], lang: Lang | str) -> str:
+    quote = _en if lang == "en" else _fr
+    return ", ".join(quote(ref.name.get(lang)) for ref in refs)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionalCondition:
+    """``regional``: every listed regional badge is held (prerequisites)."""
+
+    kind: ClassVar[str] = "regional"
+
+    achievements: tuple[AchievementRef, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"regional": [ref.code for ref in self.achievements]}
+
+    def describe(self, lang: Lang | str = "fr") -> str:
+        count = len(self.achievements)
+        names = _names(self.achievements, lang)
+        if lang == "en":
+            return f"Hold the regional {_plural(count, 'badge', 'badges')} {names}"
+        return f"Détenir {_plural(count, 'le badge régional', 'les badges régionaux')} {names}"
+
+    def references(self) -> tuple[str, ...]:
+        return tuple(ref.code for ref in self.achievements)
+
+
+@dataclass(frozen=True, slots=True)
+class NOfCondition:
+    """``n_of``: at least ``n`` of the listed regional badges are held."""
+
+    kind: ClassVar[str] = "n_of"
+
+    n: int
+    of: tuple[AchievementRef, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"n_of": {"n": self.n, "of": [ref.code for ref in self.of]}}
+
+    def describe(self, lang: Lang | str = "fr") -> str:
+        names = _names(self.of, lang)
+        if lang == "en":
+            return f"Hold at least {self.n} of the {len(self.of)} regional badges {names}"
+        return f"Détenir au moins {self.n} des {len(self.of)} badges régionaux {names}"
+
+    def references(self) -> tuple[str, ...]:
+        return tuple(ref.code for ref in self.of)
+
+
+Condition: TypeAlias = AllOf | AnyOf | BadgesCondition | RegionalCondition | NOfCondition
+"""A rule or part of a rule."""
+
+
+# ---------------------------------------------------------------------------
+# Explanations
+# ---------------------------------------------------------------------------
+
+MissingCode = Literal["missing_badges", "missing_issuers", "missing_regional", "missing_n_of"]
+IgnoredReason = Literal["inactive", "expired", "not_yet_valid", "outside_window", "duplicate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """What a condition lacks: ``needed`` more badges, issuers, or regional badges.
+
+    ``achievements`` lists the regional badges not held (``missing_regional``: all
+    are required; ``missing_n_of``: ``needed`` of them are).
+    """
+
+    code: MissingCode
+    needed: int
+    condition: BadgesCondition | RegionalCondition | NOfCondition
+    achievements: tuple[AchievementRef, ...] = ()
+
+    def message(self, lang: Lang | str = "fr") -> str:
+        """Human text in ``lang`` (French unless ``"en"``)."""
+        k, en = self.needed, lang == "en"
+        condition = self.condition
+        if self.code == "missing_badges" and isinstance(condition, BadgesCondition):
+            if en:
+                return f"{k} more partner {_plural(k, 'badge', 'badges')} needed" + condition.scope(
+                    lang
+                )
+            return (
+                f"Il manque {k} {_plural(k, 'badge partenaire', 'badges partenaires')}"
+                + condition.scope(lang)
+            )
+        if self.code == "missing_issuers" and isinstance(condition, BadgesCondition):
+            total = condition.min_issuers
+            if en:
+                return (
+                    f"Badges from at least {total} different organisations needed"
+                    + condition.scope(lang)
+                    + f" ({k} more)"
+                )
+            return (
+                f"Il faut des badges d'au moins {total} organismes différents"
+                + condition.scope(lang)
+                + f" (il en manque {k})"
+            )
+        names = _names(self.achievements, lang)
+        if self.code == "missing_regional":
+            if en:
+                return f"Missing regional {_plural(k, 'badge', 'badges')}: {names}"
+            return f"Il manque {_plural(k, 'le badge régional', 'les badges régionaux')} {names}"
+        if en:
+            return f"{k} more regional {_plural(k, 'badge', 'badges')} needed among {names}"
+        return f"Il manque {k} {_plural(k, 'badge régional', 'badges régionaux')} parmi {names}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Machine-readable form, e.g. ``{"code": "missing_badges", "needed": 1, …}``."""
+        doc: dict[str, Any] = {"code": self.code, "needed": self.needed}
+        condition = self.condition
+        if isinstance(condition, BadgesCondition):
+            doc.update(condition.to_document()["badges"])
+            doc.pop("min_count")
+            doc.pop("min_issuers")
+        else:
+            doc["achievements"] = [ref.code for ref in self.achievements]
+        doc["message"] = {"fr": self.message("fr"), "en": self.message("en")}
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredBadge:
+    """A partner badge that matched a condition but does not count, and why."""
+
+    id: str
+    reason: IgnoredReason
+    status: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"id": self.id, "reason": self.reason}
+        if self.status is not None:
+            doc["status"] = self.status
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The evaluation of one condition: the tree mirrors the rule.
+
+    ``counted`` are partner badge ids (most recent first; partial progress when not
+    satisfied), ``counted_regional`` regional badge codes, ``missing`` what is lacking
+    (for ``all``: every unsatisfied part; for ``any``: the closest alternative),
+    ``ignored`` the badges that matched but do not count.
+    """
+
+    condition: Condition
+    satisfied: bool
+    counted: tuple[str, ...] = ()
+    counted_regional: tuple[str, ...] = ()
+    missing: tuple[Missing, ...] = ()
+    ignored: tuple[IgnoredBadge, ...] = ()
+    children: tuple[Explanation, ...] = ()
+
+    def text(self, lang: Lang | str = "fr") -> str:
+        """What the condition asks, in ``lang``."""
+        return self.condition.describe(lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``condition`` (kind), ``satisfied``, ``text``, ``counted`` …"""
+        doc: dict[str, Any] = {
+            "condition": self.condition.kind,
+            "satisfied": self.satisfied,
+            "text": {"fr": self.text("fr"), "en": self.text("en")},
+        }
+        if not isinstance(self.condition, AllOf | AnyOf):
+            doc["rule"] = self.condition.to_document()[self.condition.kind]
+        doc["counted"] = list(self.counted)
+        if self.counted_regional:
+            doc["counted_regional"] = list(self.counted_regional)
+        doc["missing"] = [missing.to_dict() for missing in self.missing]
+        if self.ignored:
+            doc["ignored"] = [ignored.to_dict() for ignored in self.ignored]
+        if self.children:
+            doc["children"] = [child.to_dict() for child in self.children]
+        return doc
+
+
+Reason = Literal["rule", "implied_by"]
+
+
+@dataclass(frozen=True, slots=True)
+class AchievementResult:
+    """The outcome for one regional achievement.
+
+    * ``satisfied``: its rule holds now, or an awarded achievement implies it
+      (``reason`` says which; ``implied_by`` lists the implying codes).
+    * ``held``: the learner already holds it (given to :func:`evaluate`).
+    * ``counted``: the partner badge ids that justify it (the implying achievements'
+      when only implied); when not satisfied, the badges that count so far.
+      ``counted_regional``: the regional badges that justify it (``regional``/``n_of``).
+    """
+
+    achievement: Achievement
+    satisfied: bool
+    reason: Reason | None
+    implied_by: tuple[str, ...]
+    held: bool
+    counted: tuple[str, ...]
+    counted_regional: tuple[str, ...]
+    explanation: Explanation
+
+    @property
+    def code(self) -> str:
+        return self.achievement.code
+
+    @property
+    def awarded(self) -> bool:
+        """Satisfied now or already held: counts as a prerequisite."""
+        return self.satisfied or self.held
+
+    @property
+    def new(self) -> bool:
+        """Satisfied and not yet held: a credential to mint."""
+        return self.satisfied and not self.held
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """What is lacking (empty when satisfied)."""
+        return () if self.satisfied else self.explanation.missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "satisfied": self.satisfied,
+            "reason": self.reason,
+            "implied_by": list(self.implied_by),
+            "held": self.held,
+            "new": self.new,
+            "counted": list(self.counted),
+            "counted_regional": list(self.counted_regional),
+            "missing": [missing.to_dict() for missing in self.missing],
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The evaluation of one learner against a référentiel, at ``now``.
+
+    ``achievements`` are in evaluation (dependency) order; ``classification`` maps every
+    fact id to what it counts for; ``ignored_mappings`` are mappings naming a competency
+    or level the référentiel does not know.
+    """
+
+    referential: Referential
+    now: datetime
+    facts: tuple[BadgeFact, ...]
+    classification: Mapping[str, frozenset[CompetencyLevel]]
+    achievements: tuple[AchievementResult, ...]
+    ignored_mappings: tuple[AchievementMapping, ...] = ()
+    _by_code: dict[str, AchievementResult] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {r.code: r for r in self.achievements})
+
+    def get(self, code: str) -> AchievementResult:
+        """The result for regional achievement ``code`` (:class:`KeyError` if unknown)."""
+        return self._by_code[code]
+
+    def __getitem__(self, code: str) -> AchievementResult:
+        return self._by_code[code]
+
+    @property
+    def awarded(self) -> tuple[str, ...]:
+        """Codes satisfied or held, in référentiel order."""
+        return tuple(a.code for a in self.referential.achievements if self._by_code[a.code].awarded)
+
+    @property
+    def new(self) -> tuple[AchievementResult, ...]:
+        """Results to mint (satisfied, not held), in evaluation order."""
+        return tuple(r for r in self.achievements if r.new)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the API."""
+        ref = self.referential
+        return {
+            "referential": {"code": ref.code, "version": ref.version, "digest": ref.digest()},
+            "now": self.now.isoformat(),
+            "awarded": list(self.awarded),
+            "new": [r.code for r in self.new],
+            "achievements": [r.to_dict() for r in self.achievements],
+        }
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------
+
+
+def fact_status(fact: BadgeFact, now: datetime) -> IgnoredReason | None:
+    """Why ``fact`` cannot count at ``now`` (``None``: it can)."""
+    if not fact.active:
+        return "inactive"
+    if fact.expires is not None and fact.expires <= now:
+        return "expired"
+    if fact.issued_on > now:
+        return "not_yet_valid"
+    return None
+
+
+_Row = tuple[BadgeFact, frozenset[str], int, IgnoredReason | None]
+_Pool = tuple[list[BadgeFact], tuple[IgnoredBadge, ...]]
+
+
+@dataclass(slots=True)
+class _Context:
+    now: datetime
+    rows: list[_Row]
+    by_competency: dict[str, list[_Row]]
+    awarded: dict[str, bool]
+    pools: dict[tuple[Any, ...], _Pool] = field(default_factory=dict)
+
+    def pool(self, condition: BadgesCondition) -> _Pool:
+        """The badges that count for ``condition`` (ordered), and those set aside."""
+        key = (
+            condition.competency.code if condition.competency else None,
+            condition.level.code if condition.level else None,
+            condition.min_level.rank if condition.min_level else None,
+            condition.within,
+            condition.achievements,
+        )
+        cached = self.pools.get(key)
+        if cached is not None:
+            return cached
+        rows = (
+            self.rows
+            if condition.competency is None
+            else self.by_competency.get(condition.competency.code, ())
+        )
+        level = condition.level.code if condition.level else None
+        min_rank = condition.min_level.rank if condition.min_level else 0
+        wanted = frozenset(condition.achievements) if condition.achievements else None
+        cutoff = condition.within.before(self.now) if condition.within else None
+        seen: set[tuple[str, str]] = set()
+        counted: list[BadgeFact] = []
+        ignored: list[IgnoredBadge] = []
+        for fact, levels, top_rank, status in rows:
+            if level is not None and level not in levels:
+                continue
+            if top_rank < min_rank:
+                continue
+            if wanted is not None and fact.achievement_id not in wanted:
+                continue
+            if status is not None:
+                ignored.append(IgnoredBadge(fact.id, status, fact.status))
+            elif cutoff is not None and fact.issued_on < cutoff:
+                ignored.append(IgnoredBadge(fact.id, "outside_window", fact.status))
+            elif (fact.issuer_id, fact.achievement_id) in seen:
+                ignored.append(IgnoredBadge(fact.id, "duplicate", fact.status))
+            else:
+                seen.add((fact.issuer_id, fact.achievement_id))
+                counted.append(fact)
+        result = (counted, tuple(ignored))
+        self.pools[key] = result
+        return result
+
+
+def _select(
+    condition: BadgesCondition, candidates: list[BadgeFact], preferred: frozenset[str]
+) -> list[BadgeFact]:
+    ordered = sorted(candidates, key=lambda f: f.id not in preferred) if preferred else candidates
+    if condition.min_issuers <= 1:
+        return ordered[: condition.min_count]
+    sources: set[str] = set()
+    first: list[int] = []
+    rest: list[int] = []
+    for index, fact in enumerate(ordered):
+        if len(sources) < condition.min_issuers and fact.organisation not in sources:
+            sources.add(fact.organisation)
+            first.append(index)
+        else:
+            rest.append(index)
+    chosen = first + rest[: max(0, condition.min_count - len(first))]
+    return [ordered[index] for index in sorted(chosen)]
+
+
+def _badges(condition: BadgesCondition, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+    candidates, ignored = ctx.pool(condition)
+    chosen = _select(condition, candidates, preferred)
+    missing: list[Missing] = []
+    if len(candidates) < condition.min_count:
+        missing.append(Missing("missing_badges", condition.min_count - len(candidates), condition))
+    if condition.min_issuers > 1:
+        organisations = len({fact.organisation for fact in candidates})
+        if organisations < condition.min_issuers:
+            missing.append(
+                Missing("missing_issuers", condition.min_issuers - organisations, condition)
+            )
+    return Explanation(
+        condition,
+        not missing,
+        counted=tuple(fact.id for fact in chosen),
+        missing=tuple(missing),
+        ignored=ignored,
+    )
+
+
+def _priority(condition: Condition, ctx: _Context) -> tuple[int, int]:
+    if isinstance(condition, BadgesCondition):
+        return (0, len(ctx.pool(condition)[0]))
+    if isinstance(condition, AllOf | AnyOf):
+        return (1, 0)
+    return (2, 0)
+
+
+def _merge(values: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for value in values for item in value))
+
+
+def _all(condition: AllOf, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+    children = condition.conditions
+    order = sorted(range(len(children)), key=lambda i: (_priority(children[i], ctx), i))
+    results: dict[int, Explanation] = {}
+    chosen = set(preferred)
+    for index in order:
+        result = _evaluate(children[index], ctx, frozenset(chosen))
+        results[index] = result
+        chosen.update(result.counted)
+    explained = tuple(results[index] for index in range(len(children)))
+    return Explanation(
+        condition,
+        all(child.satisfied for child in explained),
+        counted=_merge(child.counted for child in explained),
+        counted_regional=_merge(child.counted_regional for child in explained),
+        missing=tuple(m for child in explained if not child.satisfied for m in child.missing),
+        children=explained,
+    )
+
+
+def _all_needed(explanation: Explanation) -> int:
+    return sum(missing.needed for missing in explanation.missing)
+
+
+def _any(condition: AnyOf, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+    explained = tuple(_evaluate(child, ctx, preferred) for child in condition.conditions)
+    satisfied = [child for child in explained if child.satisfied]
+    if satisfied:
+        best = min(satisfied, key=lambda c: len(c.counted) + len(c.counted_regional))
+        missing: tuple[Missing, ...] = ()
+    else:
+        best = min(explained, key=_all_needed)
+        missing = best.missing
+    return Explanation(
+        condition,
+        bool(satisfied),
+        counted=best.counted,
+        counted_regional=best.counted_regional,
+        missing=missing,
+        children=explained,
+    )
+
+
+def _regional(condition: RegionalCondition, ctx: _Context) -> Explanation:
+    held = tuple(ref.code for ref in condition.achievements if ctx.awarded.get(ref.code))
+    lacking = tuple(ref for ref in condition.achievements if not ctx.awarded.get(ref.code))
+    missing = (Missing("missing_regional", len(lacking), condition, lacking),) if lacking else ()
+    return Explanation(condition, not lacking, counted_regional=held, missing=missing)
+
+
+def _n_of(condition: NOfCondition, ctx: _Context) -> Explanation:
+    held = tuple(ref.code for ref in condition.of if ctx.awarded.get(ref.code))
+    satisfied = len(held) >= condition.n
+    missing: tuple[Missing, ...] = ()
+    if not satisfied:
+        lacking = tuple(ref for ref in condition.of if not ctx.awarded.get(ref.code))
+        missing = (Missing("missing_n_of", condition.n - len(held), condition, lacking),)
+    return Explanation(condition, satisfied, counted_regional=held[: condition.n], missing=missing)
+
+
+def _evaluate(condition: Condition, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+    if isinstance(condition, BadgesCondition):
+        return _badges(condition, ctx, preferred)
+    if isinstance(condition, AllOf):
+        return _all(condition, ctx, preferred)
+    if isinstance(condition, AnyOf):
+        return _any(condition, ctx, preferred)
+    if isinstance(condition, RegionalCondition):
+        return _regional(condition, ctx)
+    return _n_of(condition, ctx)
+
+
+_NO_PREFERENCE: Final[frozenset[str]] = frozenset()
+
+
+def evaluate(
+    referential: Referential,
+    facts: Sequence[BadgeFact],
+    now: datetime,
+    *,
+    held: Iterable[str] = (),
+    mappings: Sequence[AchievementMapping] = (),
+    classifier: Classifier | None = None,
+) -> Result:
+    """Evaluate every regional achievement of ``referential`` for one learner.
+
+    ``facts``: the learner's stored partner badges (inactive ones included, for the
+    explanations); ``now``: the evaluation time (timezone-aware); ``held``: codes of the
+    regional badges the learner already holds (codes the référentiel does not know are
+    ignored); ``mappings``: the approved explicit
+    mappings (or pass a prepared ``classifier``). Raises :class:`ValueError` if ``now``
+    is naive or two facts share an id.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    if classifier is None:
+        classifier = Classifier(referential, mappings)
+    ranks = {level.code: level.rank for level in referential.levels}
+    ordered = sorted(facts, key=lambda f: (-f.issued_on.timestamp(), f.id))
+    classification: dict[str, frozenset[CompetencyLevel]] = {}
+    rows: list[_Row] = []
+    by_competency: dict[str, list[_Row]] = {}
+    for fact in ordered:
+        if fact.id in classification:
+            raise ValueError(f"two badges share the id {fact.id!r}")
+        pairs = classifier.classify(fact)
+        classification[fact.id] = pairs
+        status = fact_status(fact, now)
+        rows.append((fact, frozenset(), 0, status))
+        if not pairs:
+            continue
+        per_competency: dict[str, set[str]] = {}
+        for competency, level in pairs:
+            per_competency.setdefault(competency, set()).add(level)
+        for competency, levels in per_competency.items():
+            top = max(ranks[level] for level in levels)
+            by_competency.setdefault(competency, []).append((fact, frozenset(levels), top, status))
+    held_codes = frozenset(held)
+    ctx = _Context(now, rows, by_competency, {})
+    results: dict[str, AchievementResult] = {}
+    for achievement in referential.evaluation_order():
+        code = achievement.code
+        explanation = _evaluate(achievement.rule, ctx, _NO_PREFERENCE)
+        implied_by = tuple(c for c in referential.implied_by(code) if ctx.awarded.get(c))
+        is_held = code in held_codes
+        if explanation.satisfied:
+            reason: Reason | None = "rule"
+            counted, regional = explanation.counted, explanation.counted_regional
+        elif implied_by:
+            reason = "implied_by"
+            counted = _merge(results[c].counted for c in implied_by if c in results)
+            regional = _merge(results[c].counted_regional for c in implied_by if c in results)
+        else:
+            reason = None
+            counted, regional = explanation.counted, explanation.counted_regional
+        satisfied = reason is not None
+        ctx.awarded[code] = satisfied or is_held
+        results[code] = AchievementResult(
+            achievement=achievement,
+            satisfied=satisfied,
+            reason=reason,
+            implied_by=implied_by,
+            held=is_held,
+            counted=counted,
+            counted_regional=regional,
+            explanation=explanation,
+        )
+    return Result(
+        referential=referential,
+        now=now,
+        facts=tuple(ordered),
+        classification=classification,
+        achievements=tuple(results.values()),
+        ignored_mappings=classifier.ignored_mappings,
+    )
