@@ -476,6 +476,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- référentiel ----------------------------------------------------------------
+
+
+def cmd_referential_check(args: argparse.Namespace) -> int:
+    """Validate a référentiel file (YAML or JSON): 0 valid, 1 invalid, 64 unreadable."""
+    from aggregation.check import check_text  # noqa: PLC0415 - this command only
+
+    data = _read_input(args.file)
+    report = check_text(data, "<stdin>" if args.file == "-" else args.file)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from aggregation.check import format_report  # noqa: PLC0415
+
+        stream = sys.stdout if report.ok else sys.stderr
+        print("\n".join(format_report(report, args.lang)), file=stream)
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
 # ---- worker --------------------------------------------------------------------
 
 
@@ -641,6 +660,17 @@ def _add_service_commands(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+
+    referential = sub.add_parser(
+        "referential", help="work with référentiel files (regional badges and their rules)"
+    ).add_subparsers(dest="referential_command", required=True, metavar="COMMAND")
+    check = referential.add_parser(
+        "check", help="validate a référentiel file (YAML or JSON); exit 0 valid, 1 invalid"
+    )
+    check.add_argument("file", help="the file, or - for standard input")
+    check.add_argument("--json", action="store_true", help="print the issues as JSON")
+    check.add_argument("--lang", choices=["fr", "en"], default="fr")
+    check.set_defaults(func=cmd_referential_check)
 
     worker = sub.add_parser(
         "worker",
