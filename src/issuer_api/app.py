@@ -49,10 +49,13 @@ from issuer_api.errors import (
     install_error_handlers,
     set_request_id,
 )
+from issuer_api.ingestion import endpoints as ingestion_endpoints
 from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.jobs.runtime import JobRuntime
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
+from issuer_api.outbound import endpoints as outbound_endpoints
+from issuer_api.partners import endpoints as partner_endpoints
 from issuer_api.routers import health, verify
 from issuer_api.routers.health import add_readiness_check
 from issuer_api.settings import Settings, get_settings
@@ -112,6 +115,28 @@ OPENAPI_TAGS: Final = [
         "Published status lists (Bitstring Status List), no token needed.",
     },
     {
+        "name": "partners",
+        "description": "Registre des partenaires : émetteurs de confiance, secrets de webhook, "
+        "client OAuth (portée `admin`) / Partner registry: trusted issuers, webhook secrets, "
+        "OAuth client (scope `admin`).",
+    },
+    {
+        "name": "deliveries",
+        "description": "Livraison de badges par les partenaires : webhook signé (Standard "
+        "Webhooks) ou OAuth (portée `deliver`), enregistrée avant l'accusé 202 / Partner badge "
+        "deliveries: signed webhook (Standard Webhooks) or OAuth (scope `deliver`), stored "
+        "before the 202 acknowledgement.",
+    },
+    {
+        "name": "receipts",
+        "description": "Reçus de livraison : le résultat de chaque badge (portée `deliver`) / "
+        "Delivery receipts: each badge's outcome (scope `deliver`).",
+    },
+    {
+        "name": "webhooks",
+        "description": outbound_endpoints.TAG_DESCRIPTION,
+    },
+    {
         "name": "vc-api",
         "description": "API W3C VC-API (émettre, vérifier, changer un statut) / W3C VC-API "
         "(issue, verify, update status).",
@@ -149,6 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credential_endpoints.router)
     app.include_router(statuslist_endpoints.router)
     app.include_router(vcapi_endpoints.router)
+    app.include_router(partner_endpoints.router)
+    app.include_router(ingestion_endpoints.router)
+    app.include_router(outbound_endpoints.router)
+    app.webhooks.include_router(outbound_endpoints.webhooks)
     app.include_router(web_router)
     app.include_router(metrics_router)
     return app

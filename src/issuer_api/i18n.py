@@ -292,11 +292,261 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             en="This status type is not supported (BitstringStatusListEntry).",
         ),
         # Partners: registry, webhook secrets, signed webhooks (issuer_api.partners)
+        "partner_not_found": Message(
+            fr="Ce partenaire n'existe pas.",
+            en="This partner does not exist.",
+        ),
+        "partner_slug_taken": Message(
+            fr="Ce slug est déjà utilisé par un autre partenaire.",
+            en="This slug is already used by another partner.",
+        ),
+        "partner_suspended": Message(
+            fr="Ce partenaire est suspendu : ses livraisons de badges sont refusées.",
+            en="This partner is suspended: its badge deliveries are refused.",
+        ),
+        "partner_already_suspended": Message(
+            fr="Ce partenaire est déjà suspendu.",
+            en="This partner is already suspended.",
+        ),
+        "partner_not_suspended": Message(
+            fr="Ce partenaire n'est pas suspendu.",
+            en="This partner is not suspended.",
+        ),
+        "not_a_partner": Message(
+            fr="Ce client OAuth n'est rattaché à aucun partenaire : il ne peut pas livrer de "
+            "badges (un client admin indique le partenaire avec ?partner=).",
+            en="This OAuth client is not linked to a partner: it cannot deliver badges (an "
+            "admin client names the partner with ?partner=).",
+        ),
+        "partner_not_allowed": Message(
+            fr="Ce client agit pour un autre partenaire que celui demandé.",
+            en="This client acts for another partner than the one requested.",
+        ),
+        "trusted_issuer_exists": Message(
+            fr="Cet émetteur est déjà de confiance pour ce partenaire.",
+            en="This issuer is already trusted for this partner.",
+        ),
+        "trusted_issuer_not_found": Message(
+            fr="Cet émetteur de confiance n'existe pas pour ce partenaire.",
+            en="This trusted issuer does not exist for this partner.",
+        ),
+        "webhook_secret_limit_reached": Message(
+            fr="Ce partenaire a déjà deux secrets de webhook actifs : révoquez-en un avant "
+            "d'en créer un autre.",
+            en="This partner already has two active webhook secrets: revoke one before "
+            "creating another.",
+        ),
+        "webhook_secret_not_found": Message(
+            fr="Ce secret de webhook n'existe pas pour ce partenaire.",
+            en="This webhook secret does not exist for this partner.",
+        ),
+        "webhook_secret_already_revoked": Message(
+            fr="Ce secret de webhook est déjà révoqué.",
+            en="This webhook secret is already revoked.",
+        ),
+        "webhook_secret_unavailable": Message(
+            fr="Un secret de webhook ne peut pas être ouvert (clé de chiffrement différente ou "
+            "données altérées) : contactez l'exploitant.",
+            en="A webhook secret cannot be opened (another encryption key or altered data): "
+            "contact the operator.",
+        ),
+        "webhook_signature_missing": Message(
+            fr="Webhook non signé : les en-têtes webhook-id, webhook-timestamp et "
+            "webhook-signature sont obligatoires.",
+            en="Unsigned webhook: the webhook-id, webhook-timestamp and webhook-signature "
+            "headers are required.",
+        ),
+        "webhook_headers_invalid": Message(
+            fr="En-têtes de signature mal formés (webhook-id, webhook-timestamp en secondes, "
+            "webhook-signature « v1,<base64> »).",
+            en="Malformed signature headers (webhook-id, webhook-timestamp in seconds, "
+            "webhook-signature 'v1,<base64>').",
+        ),
+        "webhook_timestamp_out_of_range": Message(
+            fr="L'horodatage du webhook est à plus de 5 minutes de l'heure du serveur : "
+            "signez la requête au moment de l'envoyer.",
+            en="The webhook timestamp is more than 5 minutes away from the server's clock: "
+            "sign the request when sending it.",
+        ),
+        "webhook_signature_invalid": Message(
+            fr="La signature du webhook ne correspond à aucun secret actif du partenaire.",
+            en="The webhook signature matches none of the partner's active secrets.",
+        ),
         # Inbox and receipts: deliveries, POST /v1/badges (issuer_api.ingestion)
+        "invalid_delivery": Message(
+            fr="La livraison est mal formée : aucun badge n'a été enregistré (voir "
+            "details.errors).",
+            en="The delivery is malformed: no badge was stored (see details.errors).",
+        ),
+        "too_many_badges": Message(
+            fr="Trop de badges dans une livraison (au plus {max_badges}) : envoyez-les en "
+            "plusieurs fois.",
+            en="Too many badges in one delivery (at most {max_badges}): send them in "
+            "several calls.",
+        ),
+        "webhook_id_conflict": Message(
+            fr="Ce webhook-id a déjà été reçu avec un autre contenu : utilisez un nouvel "
+            "identifiant par message.",
+            en="This webhook-id was already received with different content: use a new id "
+            "for each message.",
+        ),
+        "receipt_not_found": Message(
+            fr="Ce reçu de livraison n'existe pas.",
+            en="This delivery receipt does not exist.",
+        ),
         # Learners: records, export, erasure (issuer_api.learners)
+        "learner_not_found": Message(
+            fr="Aucun bénéficiaire ne correspond.",
+            en="No learner matches.",
+        ),
+        "learner_query_invalid": Message(
+            fr="Indiquez exactement un critère : email ou did.",
+            en="Give exactly one criterion: email or did.",
+        ),
+        # Partner badge outcomes, shown in receipts (issuer_api.ingestion.acceptance)
+        "not_verified": Message(
+            fr="Le badge n'a pas passé la vérification (voir le contrôle en échec).",
+            en="The badge failed verification (see the failing check).",
+        ),
+        "verification_unavailable": Message(
+            fr="Le badge n'a pas pu être vérifié : un document nécessaire (DID, liste de "
+            "statuts, badge hébergé) est resté inaccessible après plusieurs essais.",
+            en="The badge could not be verified: a document it needs (DID, status list, "
+            "hosted badge) stayed out of reach after several attempts.",
+        ),
+        "issuer_not_trusted": Message(
+            fr="L'émetteur du badge ne fait pas partie des émetteurs de confiance du partenaire.",
+            en="The badge's issuer is not one of the partner's trusted issuers.",
+        ),
+        "recipient_mismatch": Message(
+            fr="Le badge n'est pas délivré au bénéficiaire indiqué dans l'envoi.",
+            en="The badge was not awarded to the recipient named in the delivery.",
+        ),
+        "recipient_missing": Message(
+            fr="L'envoi n'indique pas de bénéficiaire (e-mail ou DID).",
+            en="The delivery names no recipient (email or DID).",
+        ),
+        "unsupported_payload": Message(
+            fr="Seul un badge (un credential) est accepté ici, pas une présentation.",
+            en="Only a badge (one credential) is accepted here, not a presentation.",
+        ),
+        "duplicate": Message(
+            fr="Ce badge est déjà enregistré : rien n'a changé.",
+            en="This badge is already stored: nothing changed.",
+        ),
+        "superseded": Message(
+            fr="Une version plus récente de ce badge est déjà enregistrée : celle-ci est ignorée.",
+            en="A newer version of this badge is already stored: this one is ignored.",
+        ),
+        "replaced_older": Message(
+            fr="Ce badge remplace la version plus ancienne déjà enregistrée.",
+            en="This badge replaces the older version already stored.",
+        ),
+        "recipient_conflict": Message(
+            fr="Ce badge est déjà enregistré pour un autre bénéficiaire.",
+            en="This badge is already stored for another learner.",
+        ),
+        "processing_failed": Message(
+            fr="Le traitement de ce badge a échoué à plusieurs reprises : contactez l'exploitant.",
+            en="Processing this badge failed repeatedly: contact the operator.",
+        ),
+        "payload_erased": Message(
+            fr="Le contenu de cet envoi a été effacé (droit à l'effacement) avant son traitement.",
+            en="The content of this delivery was erased (right to erasure) before it was "
+            "processed.",
+        ),
         # Jobs: the job engine (issuer_api.jobs)
         # Référentiel and regional badges (issuer_api.regional)
+        "invalid_referential": Message(
+            fr="Le référentiel ne peut pas être utilisé : voir la liste des problèmes.",
+            en="The référentiel cannot be used: see the list of issues.",
+        ),
+        "referential_version_not_found": Message(
+            fr="Aucune version du référentiel ne porte ce numéro.",
+            en="No référentiel version has this number.",
+        ),
+        "mapping_not_found": Message(
+            fr="Aucune correspondance ne porte cet identifiant.",
+            en="No mapping has this identifier.",
+        ),
+        "mapping_exists": Message(
+            fr="Ce badge partenaire a déjà une correspondance pour cette compétence.",
+            en="This partner badge already has a mapping for this competency.",
+        ),
+        "mapping_already_decided": Message(
+            fr="Cette correspondance a déjà été approuvée ou refusée.",
+            en="This mapping was already approved or rejected.",
+        ),
+        "mapping_unknown_target": Message(
+            fr="Cette compétence ou ce niveau n'existe pas dans le référentiel actif.",
+            en="This competency or level does not exist in the active référentiel.",
+        ),
+        "mapping_issuer_required": Message(
+            fr="Un partenaire doit indiquer l'émetteur du badge (issuer_id).",
+            en="A partner must name the badge's issuer (issuer_id).",
+        ),
+        "mapping_issuer_not_trusted": Message(
+            fr="Ce partenaire n'a pas la confiance de la Région pour cet émetteur.",
+            en="This partner is not trusted for this issuer.",
+        ),
+        "invalid_claim": Message(
+            fr="Un badge de la demande ne peut pas être lu : voir le détail.",
+            en="A badge of the claim cannot be read: see the details.",
+        ),
+        "claim_not_found": Message(
+            fr="Aucune demande ne porte cet identifiant.",
+            en="No claim has this identifier.",
+        ),
+        "badge_no_alignment": Message(
+            fr="Ce badge n'est aligné sur aucune compétence du référentiel et aucune "
+            "correspondance approuvée ne le vise.",
+            en="This badge aligns to no competency of the référentiel and no approved mapping "
+            "names it.",
+        ),
+        "badge_inactive": Message(
+            fr="Ce badge est révoqué ou suspendu.",
+            en="This badge is revoked or suspended.",
+        ),
+        "badge_expired": Message(
+            fr="Ce badge a expiré.",
+            en="This badge has expired.",
+        ),
+        "badge_not_yet_valid": Message(
+            fr="Ce badge n'est pas encore valide.",
+            en="This badge is not valid yet.",
+        ),
+        "badge_outside_window": Message(
+            fr="Ce badge a été obtenu trop tôt pour la période que la règle retient.",
+            en="This badge was earned too long ago for the period the rule considers.",
+        ),
+        "badge_duplicate": Message(
+            fr="Le même badge du même émetteur est déjà compté.",
+            en="The same badge from the same issuer is counted already.",
+        ),
         # Outbound webhooks (issuer_api.outbound)
+        "webhook_endpoint_not_found": Message(
+            fr="Aucun point de réception de webhooks ne porte cet identifiant.",
+            en="No webhook endpoint has this identifier.",
+        ),
+        "webhook_url_forbidden": Message(
+            fr="Cette URL ne peut pas recevoir de webhooks : https obligatoire (http seulement "
+            "vers un hôte autorisé), sans identifiants, et jamais une adresse privée non "
+            "autorisée.",
+            en="This URL cannot receive webhooks: https is required (http only to an allowed "
+            "host), without credentials, and never a private address that is not allowed.",
+        ),
+        "webhook_endpoint_inactive": Message(
+            fr="Ce point de réception est désactivé : réactivez-le d'abord (active: true).",
+            en="This webhook endpoint is disabled: enable it first (active: true).",
+        ),
+        "outbound_message_not_found": Message(
+            fr="Ce point de réception n'a aucun message portant cet identifiant.",
+            en="This webhook endpoint has no message with this identifier.",
+        ),
+        "outbound_message_not_dead": Message(
+            fr="Seul un message abandonné (dead) peut être renvoyé.",
+            en="Only a dead message can be retried.",
+        ),
     }
 )
 

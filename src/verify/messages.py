@@ -624,6 +624,10 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
         "fr": "La clé a été chiffrée avec une autre clé de chiffrement.",
         "en": "The key was sealed with another key-encryption key.",
     },
+    "wrong_purpose": {
+        "fr": "Ce contenu chiffré était destiné à un autre usage.",
+        "en": "This sealed content was sealed for another purpose.",
+    },
     "wrong_key_type": {
         "fr": "Le type de clé ne convient pas à cette preuve.",
         "en": "The key type does not suit this proof.",

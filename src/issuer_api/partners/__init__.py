@@ -1,0 +1,1 @@
+"""Partners: organisations that deliver badges to the hub, their trust and their secrets."""

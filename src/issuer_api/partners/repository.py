@@ -1,0 +1,162 @@
+"""Every query on partners, their trusted issuers and webhook secrets. Rules: see service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.models import ApiClient, Partner, PartnerTrustedIssuer, PartnerWebhookSecret
+from issuer_api.sql import insert_or_ignore
+
+_PARTNER: Table = Partner.__table__  # type: ignore[assignment]
+_TRUSTED: Table = PartnerTrustedIssuer.__table__  # type: ignore[assignment]
+
+
+async def get_by_id(session: AsyncSession, partner_id: str) -> Partner | None:
+    return await session.get(Partner, partner_id)
+
+
+async def get_by_slug(session: AsyncSession, slug: str) -> Partner | None:
+    return await session.scalar(select(Partner).where(Partner.slug == slug))
+
+
+async def get_by_client(session: AsyncSession, client_id: str) -> Partner | None:
+    return await session.scalar(select(Partner).where(Partner.client_id == client_id))
+
+
+async def reload(session: AsyncSession, partner_id: str) -> Partner | None:
+    """The partner and its trusted issuers as committed now (after Core inserts)."""
+    return await session.scalar(
+        select(Partner).where(Partner.id == partner_id).execution_options(populate_existing=True)
+    )
+
+
+async def page(
+    session: AsyncSession, *, state: str | None, limit: int, offset: int
+) -> tuple[list[Partner], int]:
+    """Partners by slug, optionally in one state; and how many there are in all."""
+    query = select(Partner)
+    count = select(func.count()).select_from(Partner)
+    if state is not None:
+        query = query.where(Partner.state == state)
+        count = count.where(Partner.state == state)
+    total = (await session.execute(count)).scalar_one()
+    rows = await session.execute(query.order_by(Partner.slug).limit(limit).offset(offset))
+    return list(rows.scalars()), total
+
+
+async def insert_partner(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    """Insert a partner; False when its slug is taken (the unique constraint decides)."""
+    return await insert_or_ignore(session, _PARTNER, values, ("slug",))
+
+
+async def insert_trusted_issuer(
+    session: AsyncSession, partner_id: str, identifier: str, kind: str, created_at: datetime
+) -> bool:
+    """Trust ``identifier`` for the partner; False when it is trusted already."""
+    values = {
+        "partner_id": partner_id,
+        "identifier": identifier,
+        "kind": kind,
+        "created_at": created_at,
+    }
+    return await insert_or_ignore(session, _TRUSTED, values, ("partner_id", "identifier"))
+
+
+async def trusted_issuer(
+    session: AsyncSession, partner_id: str, trusted_id: int
+) -> PartnerTrustedIssuer | None:
+    return await session.scalar(
+        select(PartnerTrustedIssuer).where(
+            PartnerTrustedIssuer.partner_id == partner_id,
+            PartnerTrustedIssuer.id == trusted_id,
+        )
+    )
+
+
+async def trusted_issuer_by_identifier(
+    session: AsyncSession, partner_id: str, identifier: str
+) -> PartnerTrustedIssuer | None:
+    return await session.scalar(
+        select(PartnerTrustedIssuer).where(
+            PartnerTrustedIssuer.partner_id == partner_id,
+            PartnerTrustedIssuer.identifier == identifier,
+        )
+    )
+
+
+async def delete_trusted_issuer(session: AsyncSession, trusted_id: int) -> None:
+    await session.execute(delete(PartnerTrustedIssuer).where(PartnerTrustedIssuer.id == trusted_id))
+
+
+async def lock(session: AsyncSession, partner_id: str) -> None:
+    """Serialise secret and client changes of one partner until the transaction ends.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the partner row. SQLite has no row locks
+    and reads outside a write transaction, so a check-then-write would race: a no-op
+    ``UPDATE`` takes the database write lock first, and what is read afterwards is
+    what the other writers committed.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(_PARTNER).where(_PARTNER.c.id == partner_id).values(slug=_PARTNER.c.slug)
+        )
+        return
+    await session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+
+
+async def secrets_of(session: AsyncSession, partner_id: str) -> list[PartnerWebhookSecret]:
+    """Every secret of the partner, oldest first, as committed now (after :func:`lock`)."""
+    rows = await session.execute(
+        select(PartnerWebhookSecret)
+        .where(PartnerWebhookSecret.partner_id == partner_id)
+        .order_by(PartnerWebhookSecret.created_at, PartnerWebhookSecret.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars())
+
+
+async def active_secrets(session: AsyncSession, partner_id: str) -> list[PartnerWebhookSecret]:
+    """The secrets a webhook may be signed with: not revoked, newest first."""
+    rows = await session.execute(
+        select(PartnerWebhookSecret)
+        .where(
+            PartnerWebhookSecret.partner_id == partner_id,
+            PartnerWebhookSecret.revoked_at.is_(None),
+        )
+        .order_by(PartnerWebhookSecret.created_at.desc())
+    )
+    return list(rows.scalars())
+
+
+async def secrets_by_partner(
+    session: AsyncSession, partner_ids: list[str]
+) -> dict[str, list[PartnerWebhookSecret]]:
+    """Every secret of these partners, oldest first (one query for a listing page)."""
+    found: dict[str, list[PartnerWebhookSecret]] = {partner_id: [] for partner_id in partner_ids}
+    if not partner_ids:
+        return found
+    rows = await session.execute(
+        select(PartnerWebhookSecret)
+        .where(PartnerWebhookSecret.partner_id.in_(partner_ids))
+        .order_by(PartnerWebhookSecret.created_at, PartnerWebhookSecret.id)
+    )
+    for secret in rows.scalars():
+        found[secret.partner_id].append(secret)
+    return found
+
+
+def add_secret(session: AsyncSession, secret: PartnerWebhookSecret) -> None:
+    session.add(secret)
+
+
+async def disable_client(session: AsyncSession, client_id: str, at: datetime) -> None:
+    await session.execute(
+        update(ApiClient)
+        .where(ApiClient.id == client_id, ApiClient.disabled_at.is_(None))
+        .values(disabled_at=at)
+    )
