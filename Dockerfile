@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # obhub API image. Build: docker build -t obhub .
 # Run:   docker run -p 8000:8000 -v obhub-data:/var/lib/obhub obhub
+# Workers (PostgreSQL): docker run -e OBHUB_DATABASE_URL=… -e OBHUB_KEK=… obhub obhub worker
 # The volume holds the SQLite database and the generated key-encryption key (OBHUB_KEK
 # or OBHUB_KEK_FILE supply one instead); set OBHUB_DATABASE_URL for PostgreSQL.
 
@@ -24,6 +25,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     OBHUB_DATA_DIR=/var/lib/obhub
+
+# cairo draws the PNG pictures of badge images (CairoSVG loads it at run time); fonts
+# for their text.
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends libcairo2 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 
 # Installs from the builder's wheels only: no compiler, no index, no source tree.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \

@@ -52,6 +52,7 @@ from issuer_api.errors import (
 from issuer_api.ingestion import endpoints as ingestion_endpoints
 from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.jobs.runtime import JobRuntime
+from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.outbound import endpoints as outbound_endpoints
@@ -63,6 +64,7 @@ from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
+from issuer_api.web.credential_page import router as badge_router
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("issuer_api.access")
@@ -133,6 +135,11 @@ OPENAPI_TAGS: Final = [
         "Delivery receipts: each badge's outcome (scope `deliver`).",
     },
     {
+        "name": "learners",
+        "description": "Bénéficiaires : recherche, dossier, export et effacement (RGPD), "
+        "portée `admin` / Learners: lookup, record, export, erasure (GDPR), scope `admin`.",
+    },
+    {
         "name": "webhooks",
         "description": outbound_endpoints.TAG_DESCRIPTION,
     },
@@ -177,8 +184,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(partner_endpoints.router)
     app.include_router(ingestion_endpoints.router)
     app.include_router(outbound_endpoints.router)
+    app.include_router(learner_endpoints.router)
     app.webhooks.include_router(outbound_endpoints.webhooks)
     app.include_router(web_router)
+    app.include_router(badge_router)
     app.include_router(metrics_router)
     return app
 

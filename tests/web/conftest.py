@@ -27,8 +27,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 import node_harness
+from aggregation.images import achievement_svg, svg_data_uri
+from aggregation.referential import parse_referential
+from issuer_api.models.ingest import Learner
+from issuer_api.models.regional import ReferentialVersion, RegionalAward
+from issuer_api.settings import SQLITE_FILENAME
 from obcore import baking
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -220,12 +227,27 @@ def _obhub_command() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``obhub serve`` on a free port with its own data directory; yields the base URL."""
+def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of the live server and of the ``obhub`` commands that seed it:
+    its own data directory, and loopback allowed to the fetcher (so ``POST /verify`` reads
+    the status lists of the badges this server issued, at ``http://127.0.0.1:…``)."""
     workdir = tmp_path_factory.mktemp("web-server")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBHUB_")}
     env["OBHUB_DATA_DIR"] = str(workdir / "data")
+    env["OBHUB_FETCH_ALLOWLIST"] = "127.0.0.1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env: dict[str, str]) -> Iterator[str]:
+    """``obhub serve`` on a free port with its own data directory; yields the base URL.
+
+    The database is migrated first (``obhub migrate``: schema and the Region issuer).
+    """
+    workdir = Path(live_env["OBHUB_DATA_DIR"]).parent
+    port = _free_port()
+    env = live_env
+    _obhub(env, "migrate")
     log_path = workdir / "server.log"
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -274,6 +296,7 @@ def browser_run(
     e2e_harness: Path,
     live_server: str,
     baked_png: Path,
+    seeded_badges: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     """Every scenario of ``e2e/run.mjs`` in one Chromium; ``{scenario: observations}``.
@@ -292,6 +315,7 @@ def browser_run(
         "valid": str(VALID),
         "baked": str(baked_png),
         "xss": str(xss_path),
+        "badges": seeded_badges,
     }
     config_path = out_dir / "config.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
@@ -314,3 +338,165 @@ def browser_run(
     results: dict[str, Any] = json.loads(proc.stdout)
     results["out_dir"] = str(out_dir)
     return results
+
+
+# --------------------------------------------------------------------------- badge pages
+
+
+def regional_document() -> dict[str, Any]:
+    """A small référentiel (one competency, two levels, one regional badge), as stored in
+    ``ReferentialVersion.document``."""
+    return {
+        "code": "normandie",
+        "version": "2026.1",
+        "name": {
+            "fr": "Badges régionaux — Région Normandie",
+            "en": "Regional badges — Région Normandie",
+        },
+        "levels": [
+            {"code": "I", "rank": 1, "name": {"fr": "Je pratique", "en": "I practise"}},
+            {"code": "II", "rank": 2, "name": {"fr": "Je maîtrise", "en": "I master"}},
+        ],
+        "competencies": [
+            {
+                "code": "ORG",
+                "uri": "https://badges.normandie.fr/referentiel/competences/organiser",
+                "name": {"fr": "Organiser", "en": "Organising"},
+            }
+        ],
+        "achievements": [
+            {
+                "code": "ORG-II",
+                "competency": "ORG",
+                "level": "II",
+                "name": {"fr": "Organiser — Je maîtrise", "en": "Organising — I master"},
+                "description": {
+                    "fr": "La personne organise son activité en autonomie.",
+                    "en": "The person organises their work autonomously.",
+                },
+                "criteria": {
+                    "fr": "Au moins 3 badges partenaires reconnus dans la compétence.",
+                    "en": "At least 3 recognised partner badges in the competency.",
+                },
+                "rule": {"badges": {"competency": "ORG", "min_count": 3}},
+            }
+        ],
+    }
+
+
+PARTNER_EVIDENCE = [
+    {
+        "id": "urn:uuid:6f1c2b9e-0a4d-4c3e-9b8a-1d2e3f4a5b6c",
+        "credential_id": "7a0c7b8e-1f2a-4b3c-8d9e-0f1a2b3c4d5e",
+        "issuer": "did:web:campus.example.fr",
+        "digest": "sha256:" + "ab" * 32,
+        "name": "Gestion de projet — niveau avancé",
+    },
+    {
+        "id": "https://afpa.example.fr/badges/123",
+        "credential_id": "8b1d8c9f-2a3b-4c4d-9e0f-1a2b3c4d5e6f",
+        "issuer": "did:web:afpa.example.fr",
+        "digest": "sha256:" + "cd" * 32,
+    },
+]
+
+
+def _obhub(env: dict[str, str], *args: str) -> str:
+    """Run ``obhub ARGS`` with ``env``; its standard output (FAIL on a non-zero exit)."""
+    proc = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
+        [*_obhub_command(), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SERVER_START_TIMEOUT_S * 4,
+        check=False,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f"obhub {' '.join(args)} exited with {proc.returncode}:\n{proc.stderr[-3000:]}",
+            pytrace=False,
+        )
+    return proc.stdout
+
+
+def _add_award(env: dict[str, str], credential_id: str) -> None:
+    """What the minting job writes for a regional badge: référentiel version, learner,
+    award with its partner badges (straight into the live server's SQLite file)."""
+    document = regional_document()
+    database = Path(env["OBHUB_DATA_DIR"]) / SQLITE_FILENAME
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as session, session.begin():
+            learner = Learner()
+            version = ReferentialVersion(
+                number=1,
+                code=document["code"],
+                version=document["version"],
+                digest=parse_referential(document).digest(),
+                document=document,
+                active=True,
+            )
+            session.add_all([learner, version])
+            session.flush()
+            session.add(
+                RegionalAward(
+                    learner_id=learner.id,
+                    achievement_code="ORG-II",
+                    credential_id=credential_id,
+                    referential_version_id=version.id,
+                    evidence=PARTNER_EVIDENCE,
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_badges(live_server: str, live_env: dict[str, str]) -> dict[str, str]:
+    """Badges issued by the live server for the badge-page scenarios, by role:
+    ``regional`` (valid, with its award, référentiel version and partner badges) and
+    ``revoked``. Issued through the HTTP API with an admin client made by ``obhub``."""
+    created = json.loads(
+        _obhub(live_env, "clients", "create", "--name", "e2e", "--scope", "admin", "--json")
+    )
+    with httpx.Client(base_url=live_server, timeout=30.0) as http:
+        token = http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(created["client_id"], created["client_secret"]),
+        )
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        image = achievement_svg(parse_referential(regional_document()), "ORG-II")
+        achievement = http.post(
+            "/issuers/region/achievements",
+            json={
+                "name": "Organiser — Je maîtrise",
+                "description": "La personne organise son activité en autonomie.",
+                "criteria": {"narrative": "Au moins 3 badges partenaires reconnus."},
+                "image": svg_data_uri(image),
+            },
+            headers=headers,
+        )
+        assert achievement.status_code == 201, achievement.text
+
+        def issue() -> str:
+            response = http.post(
+                "/issuers/region/credentials",
+                json={
+                    "achievement_id": achievement.json()["id"],
+                    "recipient": {"email": "camille.martin@example.fr"},
+                },
+                headers=headers,
+            )
+            assert response.status_code == 201, response.text
+            credential_id: str = response.json()["id"]
+            return credential_id
+
+        regional, revoked = issue(), issue()
+        response = http.post(
+            f"/credentials/{revoked}/revoke", json={"reason": "Erreur"}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+    _add_award(live_env, regional)
+    return {"regional": regional, "revoked": revoked}

@@ -142,3 +142,114 @@ def test_a_screenshot_of_the_result_is_taken(browser_run: dict[str, Any]) -> Non
     shot = Path(browser_run["out_dir"]) / "verifier-result-fr.png"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     print(f"screenshot: {shot}")
+
+
+# --------------------------------------------------------------------------- /badges/{id}
+
+
+def test_the_badge_page_shows_a_valid_regional_badge_and_verifies_it_now(
+    browser_run: dict[str, Any],
+) -> None:
+    seen = scenario(browser_run, "badge_page")
+    before = seen["before"]
+    assert before["htmlLang"] == "fr"
+    assert before["h1"][0] == "Organiser — Je maîtrise"
+    assert (before["state"], before["stateRole"]) == ("valid", "status")
+    assert before["stateText"][0] == "Ce badge est valide."
+    assert before["stateColor"] == "rgb(27, 106, 51)"  # --c-valid on --c-valid-bg
+    assert before["stateBackground"] == "rgb(232, 245, 236)"
+    assert before["image"]["src"].endswith(".svg")
+    assert before["image"]["width"] == 512  # the baked SVG loaded under the page's CSP
+    facts = dict(before["facts"])
+    assert facts["Émetteur"].startswith("Région Normandie")
+    assert facts["Compétence"] == "Organiser — niveau « Je maîtrise »"
+    assert facts["Référentiel"].endswith("version 2026.1 (n° 1)")
+    assert before["evidence"] == ["Gestion de projet — niveau avancé", "Badge partenaire"]
+    assert before["resultHidden"] is True
+    assert before["copyHidden"] is False  # the script shows the copy button
+    assert before["og"]["image"] == before["og"]["url"] + ".png"
+    assert "camille" not in before["bodyText"].lower()
+    after = seen["after"]
+    # The credential went to POST /verify, which read this server's status list.
+    requests = seen["seen"]["requests"]
+    assert any(r.startswith("GET ") and r.endswith(".json") for r in requests)
+    assert any(r.startswith("POST ") and "/verify?lang=fr" in r for r in requests)
+    assert after["verdict"] == "valid", after["checks"]
+    assert after["verifyStatus"] == "Le badge est authentique et valide."
+    assert {c["id"]: c["status"] for c in after["checks"]}["status"] == "valid"
+    assert after["verifyButton"] == "Vérifier maintenant"
+    assert after["copyStatus"] == "Lien copié."
+    assert seen["clipboard"] == after["og"]["url"]
+    linkedin = after["linkedin"]
+    assert linkedin.startswith("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME")
+    assert "name=Organiser%20%E2%80%94%20Je%20ma%C3%AEtrise" in linkedin
+
+
+def test_the_badge_downloads_are_served_from_the_page_links(browser_run: dict[str, Any]) -> None:
+    downloads = scenario(browser_run, "badge_page")["downloads"]
+    json_file, svg, png = (downloads[k] for k in ("download-json", "download-svg", "download-png"))
+    assert (json_file["status"], json_file["type"]) == (200, "application/vc+ld+json")
+    assert json_file["disposition"] == f'attachment; filename="{json_file["download"]}"'
+    assert json_file["download"].startswith("organiser-je-maitrise-")
+    assert (svg["status"], svg["type"]) == (200, "image/svg+xml")
+    assert svg["csp"] == "default-src 'none'; style-src 'unsafe-inline'"
+    assert (png["status"], png["type"], png["head"]) == (200, "image/png", "\x89PNG\r\n\x1a\n")
+    assert png["size"] > 10_000
+
+
+def test_the_badge_page_switches_to_english(browser_run: dict[str, Any]) -> None:
+    seen = scenario(browser_run, "badge_english")
+    assert seen["htmlLang"] == "en"
+    assert seen["h1"][0] == "Organiser — Je maîtrise"  # the credential's own name
+    assert seen["stateText"][0] == "This badge is valid."
+    assert seen["verifyButton"] == "Verify now"
+    assert seen["verdict"] == "valid"
+    assert seen["verifyStatus"] == "The badge is authentic and valid."
+    assert dict(seen["facts"])["Competency"] == "Organising — level “I master”"
+
+
+def test_a_revoked_badge_says_so_before_and_after_verification(
+    browser_run: dict[str, Any],
+) -> None:
+    seen = scenario(browser_run, "badge_revoked")
+    assert seen["state"] == "revoked"
+    assert seen["stateText"][0] == "Ce badge a été révoqué."
+    assert seen["stateColor"] == "rgb(163, 20, 27)"
+    assert seen["verdict"] == "invalid"
+    assert {c["id"]: c["status"] for c in seen["checks"]}["status"] == "invalid"
+
+
+def test_without_javascript_the_badge_page_verifies_on_the_server(
+    browser_run: dict[str, Any],
+) -> None:
+    seen = scenario(browser_run, "badge_no_javascript")
+    assert seen["before"]["state"] == "valid"
+    assert seen["before"]["copyHidden"] is True  # nothing to copy with
+    assert seen["url"].endswith("?lang=fr")
+    after = seen["after"]
+    assert after["verdict"] == "valid", after["checks"]
+    assert after["verifyStatus"] == "Le badge est authentique et valide."
+    assert after["resultHidden"] is False
+
+
+def test_an_unknown_badge_gets_a_clear_404_page(browser_run: dict[str, Any]) -> None:
+    seen: dict[str, Any] = browser_run["badge_not_found"]
+    assert seen["ok"], seen.get("error")
+    assert seen["status"] == 404
+    assert seen["h1"] == ["Badge introuvable"]
+    assert seen["seen"]["pageErrors"] == []
+    # The only console line is the browser's own note of the 404 status.
+    assert all("404" in line for line in seen["seen"]["console"]), seen["seen"]["console"]
+
+
+def test_the_badge_page_fits_a_narrow_screen(browser_run: dict[str, Any]) -> None:
+    seen = scenario(browser_run, "badge_narrow")
+    assert seen["verdict"] == "valid"
+    assert seen["overflow"] <= 0
+
+
+def test_a_screenshot_of_the_badge_page_is_taken(browser_run: dict[str, Any]) -> None:
+    for name in ("badge-page-fr.png", "badge-verified-fr.png"):
+        shot = Path(browser_run["out_dir"]) / name
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        print(f"screenshot: {shot}")

@@ -239,3 +239,171 @@ def format_datetime(value: object, lang: Language) -> str | None:
     day = TEXTS[lang]["first_day"] if moment.day == 1 else str(moment.day)
     date = f"{day} {months[moment.month - 1]} {moment.year}"
     return text(lang, "date_at", date=date, time=f"{moment.hour:02d}:{moment.minute:02d}")
+
+
+# --------------------------------------------------------------------------- badge page
+# Words of the public page of an issued badge (``/badges/{id}``, web/credential_page.py).
+# Its script gets them merged over TEXTS (check and status labels come from there).
+
+BADGE_TEXTS: Final[dict[Language, dict[str, str]]] = {
+    "fr": {
+        "badge_title": "Badge numérique",
+        "not_found_title": "Badge introuvable",
+        "not_found_text": (
+            "Aucun badge ne correspond à cette adresse. Vérifiez le lien reçu, ou "
+            "vérifiez un badge que vous avez en main sur la page de vérification."
+        ),
+        "not_found_link": "Vérifier un badge",
+        "state_valid": "Ce badge est valide.",
+        "state_valid_detail": (
+            "Il n'est ni suspendu ni révoqué, et il est dans sa période de validité."
+        ),
+        "state_suspended": "Ce badge est suspendu.",
+        "state_suspended_detail": "Son émetteur l'a suspendu : il n'est pas valide pour l'instant.",
+        "state_revoked": "Ce badge a été révoqué.",
+        "state_revoked_detail": "Son émetteur l'a révoqué le {date} : il n'est plus valide.",
+        "state_expired": "Ce badge a expiré.",
+        "state_expired_detail": "Il était valide jusqu'au {date}.",
+        "state_not_yet_valid": "Ce badge n'est pas encore valide.",
+        "state_not_yet_valid_detail": "Il sera valide à partir du {date}.",
+        "state_checked": "État lu dans le registre de l'émetteur le {date}.",
+        "badge_image_alt": "Image du badge « {name} »",
+        "issuer": "Émetteur",
+        "issuer_profile": "profil de l'émetteur",
+        "issuer_website": "site web",
+        "awarded": "Délivré le",
+        "expires": "Expire le",
+        "criteria": "Critères d'obtention",
+        "criteria_link": "Détail des critères",
+        "competency": "Compétence",
+        "competency_level": "{competency} — niveau « {level} »",
+        "referential": "Référentiel",
+        "referential_version": "{name}, version {version} (n° {number})",
+        "identifier": "Identifiant du badge",
+        "evidence_title": "Badges partenaires pris en compte",
+        "evidence_intro": (
+            "Ce badge régional a été attribué automatiquement au vu des badges suivants, "
+            "délivrés par des partenaires de la Région."
+        ),
+        "evidence_title_plain": "Preuves",
+        "evidence_unnamed": "Badge partenaire",
+        "evidence_issuer": "Émetteur",
+        "evidence_id": "Identifiant",
+        "evidence_digest": "Empreinte SHA-256",
+        "verify_title": "Vérifier ce badge",
+        "verify_intro": (
+            "La vérification contrôle la signature du badge, son émetteur et son statut "
+            "(révocation, suspension), comme le ferait n'importe quel vérificateur Open "
+            "Badges 3.0."
+        ),
+        "verify_now": "Vérifier maintenant",
+        "share_title": "Télécharger et partager",
+        "download_json": "Télécharger le badge (JSON signé)",
+        "download_jwt": "Télécharger le badge (jeton VC-JWT)",
+        "download_svg": "Télécharger l'image SVG (badge intégré)",
+        "download_png": "Télécharger l'image PNG (badge intégré)",
+        "download_hint": (
+            "Les images contiennent le badge signé : on peut les déposer telles quelles "
+            "dans un portefeuille de badges ou sur la page de vérification."
+        ),
+        "linkedin": "Ajouter à mon profil LinkedIn",
+        "linkedin_hint": "(s'ouvre dans une nouvelle fenêtre)",
+        "page_link": "Adresse de cette page",
+        "copy_link": "Copier le lien",
+        "copied": "Lien copié.",
+        "copy_failed": "Copie impossible : sélectionnez l'adresse et copiez-la.",
+        "og_description": "Badge Open Badges 3.0 délivré par {issuer}.",
+        "badge_footer": (
+            "obhub — badges numériques Open Badges 3.0. Cette page est publique ; elle "
+            "ne montre aucune donnée personnelle du titulaire."
+        ),
+        "regional_not_found": "Badge régional inconnu.",
+    },
+    "en": {
+        "badge_title": "Digital badge",
+        "not_found_title": "Badge not found",
+        "not_found_text": (
+            "No badge matches this address. Check the link you were given, or verify a "
+            "badge you have on the verification page."
+        ),
+        "not_found_link": "Verify a badge",
+        "state_valid": "This badge is valid.",
+        "state_valid_detail": (
+            "It is neither suspended nor revoked, and it is within its validity period."
+        ),
+        "state_suspended": "This badge is suspended.",
+        "state_suspended_detail": "Its issuer suspended it: it is not valid for now.",
+        "state_revoked": "This badge has been revoked.",
+        "state_revoked_detail": "Its issuer revoked it on {date}: it is no longer valid.",
+        "state_expired": "This badge has expired.",
+        "state_expired_detail": "It was valid until {date}.",
+        "state_not_yet_valid": "This badge is not valid yet.",
+        "state_not_yet_valid_detail": "It will be valid from {date}.",
+        "state_checked": "Status read from the issuer's register on {date}.",
+        "badge_image_alt": "Image of the badge “{name}”",
+        "issuer": "Issuer",
+        "issuer_profile": "issuer profile",
+        "issuer_website": "website",
+        "awarded": "Awarded on",
+        "expires": "Expires on",
+        "criteria": "Criteria",
+        "criteria_link": "Criteria in detail",
+        "competency": "Competency",
+        "competency_level": "{competency} — level “{level}”",
+        "referential": "Framework",
+        "referential_version": "{name}, version {version} (no. {number})",
+        "identifier": "Badge identifier",
+        "evidence_title": "Partner badges taken into account",
+        "evidence_intro": (
+            "This regional badge was awarded automatically on the strength of the "
+            "following badges, issued by the Region's partners."
+        ),
+        "evidence_title_plain": "Evidence",
+        "evidence_unnamed": "Partner badge",
+        "evidence_issuer": "Issuer",
+        "evidence_id": "Identifier",
+        "evidence_digest": "SHA-256 digest",
+        "verify_title": "Verify this badge",
+        "verify_intro": (
+            "Verification checks the badge's signature, its issuer and its status "
+            "(revocation, suspension), as any Open Badges 3.0 verifier would."
+        ),
+        "verify_now": "Verify now",
+        "share_title": "Download and share",
+        "download_json": "Download the badge (signed JSON)",
+        "download_jwt": "Download the badge (VC-JWT token)",
+        "download_svg": "Download the SVG image (badge baked in)",
+        "download_png": "Download the PNG image (badge baked in)",
+        "download_hint": (
+            "The images carry the signed badge: they can be dropped as they are into a "
+            "badge wallet or onto the verification page."
+        ),
+        "linkedin": "Add to my LinkedIn profile",
+        "linkedin_hint": "(opens in a new window)",
+        "page_link": "Address of this page",
+        "copy_link": "Copy the link",
+        "copied": "Link copied.",
+        "copy_failed": "Could not copy: select the address and copy it.",
+        "og_description": "Open Badges 3.0 badge issued by {issuer}.",
+        "badge_footer": (
+            "obhub — Open Badges 3.0 digital badges. This page is public; it shows no "
+            "personal data of the holder."
+        ),
+        "regional_not_found": "Unknown regional badge.",
+    },
+}
+STATE_ICONS: Final = {
+    "valid": "✔",
+    "suspended": "!",
+    "revoked": "✘",
+    "expired": "!",
+    "not_yet_valid": "…",
+}
+
+
+def badge_text(lang: Language, key: str, **params: str) -> str:
+    """A word of the badge page (:data:`BADGE_TEXTS`), then of the verifier (:data:`TEXTS`)."""
+    value = BADGE_TEXTS[lang].get(key)
+    if value is None:
+        value = TEXTS[lang][key]
+    return value.format(**params) if params else value

@@ -2,16 +2,18 @@
 //
 //   node run.mjs CONFIG.json
 //
-// CONFIG: {baseUrl, chromium, outDir, valid, baked, xss, scenarios?: [names]}
+// CONFIG: {baseUrl, chromium, outDir, valid, baked, xss, badges, scenarios?: [names]}
 // (valid: a valid credential JSON file, baked: a PNG with a badge baked in,
-// xss: a credential full of hostile markup). One browser, one fresh context per
-// scenario; prints {scenario: observations} as JSON. The Python tests assert.
+// xss: a credential full of hostile markup, badges: ids of credentials the server
+// issued, {regional, revoked}, for the /badges/{id} scenarios). One browser, one fresh
+// context per scenario; prints {scenario: observations} as JSON. The Python tests assert.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const TIMEOUT = 15000;
+const NO_JAVASCRIPT = new Set(["no_javascript", "badge_no_javascript"]);
 const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -207,7 +209,133 @@ const scenarios = {
     );
     return { ...(await resultOf(page)), overflow };
   },
+
+  // ---------------------------------------------------------------- /badges/{id}
+
+  async badge_page(page) {
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: config.baseUrl,
+    });
+    await page.goto(`${config.baseUrl}/badges/${config.badges.regional}`);
+    await page.waitForFunction(() => document.querySelector(".badge-card__image")?.complete);
+    const before = await badgeOf(page);
+    await page.screenshot({ path: join(config.outDir, "badge-page-fr.png"), fullPage: true });
+    await page.click("#verify-now");
+    await waitForBadgeVerdict(page);
+    await page.click("#copy-link");
+    await page.waitForFunction(() => document.querySelector("#copy-status").textContent.trim());
+    const clipboard = await page.evaluate(() => navigator.clipboard.readText());
+    const downloads = {};
+    for (const id of ["download-json", "download-svg", "download-png"]) {
+      const href = await page.getAttribute(`#${id}`, "href");
+      const response = await page.request.get(new URL(href, config.baseUrl).toString());
+      const body = await response.body();
+      downloads[id] = {
+        href,
+        download: await page.getAttribute(`#${id}`, "download"),
+        status: response.status(),
+        type: response.headers()["content-type"],
+        disposition: response.headers()["content-disposition"],
+        csp: response.headers()["content-security-policy"],
+        size: body.length,
+        head: body.subarray(0, 8).toString("latin1"),
+      };
+    }
+    await page.screenshot({ path: join(config.outDir, "badge-verified-fr.png"), fullPage: true });
+    return { before, after: await badgeOf(page), clipboard, downloads };
+  },
+
+  async badge_english(page) {
+    await page.goto(`${config.baseUrl}/badges/${config.badges.regional}`);
+    await page.click("a.lang-switch");
+    await page.waitForURL(/lang=en/);
+    await page.click("#verify-now");
+    await waitForBadgeVerdict(page);
+    return badgeOf(page);
+  },
+
+  async badge_revoked(page) {
+    await page.goto(`${config.baseUrl}/badges/${config.badges.revoked}`);
+    await page.click("#verify-now");
+    await waitForBadgeVerdict(page);
+    return badgeOf(page);
+  },
+
+  async badge_no_javascript(page) {
+    await page.goto(`${config.baseUrl}/badges/${config.badges.regional}`);
+    const before = await badgeOf(page);
+    await Promise.all([page.waitForNavigation(), page.click("#verify-now")]);
+    return { before, after: await badgeOf(page), url: page.url() };
+  },
+
+  async badge_not_found(page) {
+    const response = await page.goto(`${config.baseUrl}/badges/00000000-0000-4000-8000-000000000000`);
+    return { status: response.status(), ...(await badgeOf(page)) };
+  },
+
+  async badge_narrow(page) {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`${config.baseUrl}/badges/${config.badges.regional}`);
+    await page.click("#verify-now");
+    await waitForBadgeVerdict(page);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+    );
+    return { ...(await badgeOf(page)), overflow };
+  },
 };
+
+async function badgeOf(page) {
+  return page.evaluate(() => {
+    const q = (sel) => document.querySelector(sel);
+    const texts = (sel) => Array.from(document.querySelectorAll(sel), (n) => n.textContent.replace(/\s+/g, " ").trim());
+    const meta = (key) =>
+      q(`meta[property="${key}"]`)?.getAttribute("content") ?? q(`meta[name="${key}"]`)?.getAttribute("content") ?? null;
+    const image = q(".badge-card__image");
+    return {
+      htmlLang: document.documentElement.lang,
+      title: document.title,
+      h1: texts("h1"),
+      state: q("#badge-state")?.getAttribute("data-state") ?? null,
+      stateRole: q("#badge-state")?.getAttribute("role") ?? null,
+      stateText: texts("#badge-state p"),
+      stateColor: q("#badge-state") ? getComputedStyle(q("#badge-state")).color : null,
+      stateBackground: q("#badge-state") ? getComputedStyle(q("#badge-state")).backgroundColor : null,
+      image: image ? { src: image.getAttribute("src"), alt: image.getAttribute("alt"), width: image.naturalWidth } : null,
+      facts: Array.from(document.querySelectorAll(".badge-card .facts dt"), (dt) => [
+        dt.textContent.trim(),
+        dt.nextElementSibling ? dt.nextElementSibling.textContent.replace(/\s+/g, " ").trim() : "",
+      ]),
+      evidence: texts(".evidence__item .evidence__name"),
+      verdict: q("#result .verdict")?.getAttribute("data-verdict") ?? null,
+      verdictText: q("#result .verdict")?.textContent.trim() ?? null,
+      resultHidden: q("#result")?.hidden ?? null,
+      checks: Array.from(document.querySelectorAll("#result .checks li"), (li) => ({
+        id: li.getAttribute("data-check"),
+        status: li.getAttribute("data-status"),
+      })),
+      verifyStatus: q("#verify-status")?.textContent.trim() ?? null,
+      verifyButton: q("#verify-now")?.textContent.trim() ?? null,
+      linkedin: q("#linkedin-link")?.getAttribute("href") ?? null,
+      copyHidden: q("#copy-link")?.hidden ?? null,
+      copyStatus: q("#copy-status")?.textContent.trim() ?? null,
+      og: { title: meta("og:title"), image: meta("og:image"), url: meta("og:url"), description: meta("og:description") },
+      bodyText: document.body.innerText,
+    };
+  });
+}
+
+async function waitForBadgeVerdict(page) {
+  await page.waitForSelector("#result .verdict", { timeout: TIMEOUT });
+  await page.waitForFunction(
+    () => {
+      const status = document.querySelector("#verify-status");
+      return status && status.textContent.trim() && !status.textContent.includes("…");
+    },
+    null,
+    { timeout: TIMEOUT }
+  );
+}
 
 const browser = await chromium.launch({
   executablePath: config.chromium,
@@ -219,7 +347,7 @@ const out = {};
 try {
   for (const name of config.scenarios ?? Object.keys(scenarios)) {
     const context = await browser.newContext({
-      javaScriptEnabled: name !== "no_javascript",
+      javaScriptEnabled: !NO_JAVASCRIPT.has(name),
       locale: "fr-FR",
       viewport: { width: 1100, height: 900 },
       reducedMotion: "reduce",
