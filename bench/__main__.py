@@ -11,7 +11,7 @@ import sys
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bench import aggregation, core, ingestion, issuance, verify_http
+from bench import aggregation, core, ingestion, issuance, regional, verify_http
 
 
 def _postgres_available() -> bool:
@@ -26,7 +26,7 @@ def _postgres_available() -> bool:
 
 
 if __name__ == "__main__":
-    status = max(core.main(), aggregation.main(), issuance.main())
+    status = max(core.main(), aggregation.main(), regional.main(), issuance.main())
     verify_http.main()  # POST /verify throughput: reported, no floor, never fails the run
     if _postgres_available():
         status = max(status, ingestion.main())

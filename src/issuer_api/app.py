@@ -57,6 +57,7 @@ from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.outbound import endpoints as outbound_endpoints
 from issuer_api.partners import endpoints as partner_endpoints
+from issuer_api.regional import endpoints as regional_endpoints
 from issuer_api.routers import health, verify
 from issuer_api.routers.health import add_readiness_check
 from issuer_api.settings import Settings, get_settings
@@ -139,6 +140,7 @@ OPENAPI_TAGS: Final = [
         "description": "Bénéficiaires : recherche, dossier, export et effacement (RGPD), "
         "portée `admin` / Learners: lookup, record, export, erasure (GDPR), scope `admin`.",
     },
+    *regional_endpoints.OPENAPI_TAGS,
     {
         "name": "webhooks",
         "description": outbound_endpoints.TAG_DESCRIPTION,
@@ -185,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingestion_endpoints.router)
     app.include_router(outbound_endpoints.router)
     app.include_router(learner_endpoints.router)
+    app.include_router(regional_endpoints.router)
     app.webhooks.include_router(outbound_endpoints.webhooks)
     app.include_router(web_router)
     app.include_router(badge_router)

@@ -22,6 +22,7 @@ from issuer_api.issuers import repository as issuers_repository
 from issuer_api.issuers import service as issuers
 from issuer_api.issuers.schemas import IssuerCreate
 from issuer_api.models import Issuer
+from issuer_api.regional.service import ensure_default_referential
 from issuer_api.settings import Settings
 
 
@@ -164,6 +165,8 @@ async def first_start(settings: Settings, *, demo: bool = False) -> StartReport:
     try:
         async with session_scope(session_factory(engine)) as session:
             region = await issuers.bootstrap_region(session, settings, kek)
+            # The shipped Normandie référentiel, unless one is loaded already.
+            await ensure_default_referential(session, settings, kek)
             report = _report(region, settings)
             if demo:
                 slugs, count = await seed_demo(session, settings, kek)

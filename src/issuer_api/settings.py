@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     handed back to the queue."""
     worker_heartbeat_seconds: PositiveInt = 10
     """Distributed engine: how often a worker proves it is alive."""
+    cascade_policy: Literal["suspend", "revoke", "keep"] = "suspend"
+    """What happens to a regional badge whose partner badges no longer support it (one
+    was revoked, suspended or expired): suspended until support returns (default),
+    revoked for good, or kept (the change is only recorded)."""
     job_retry_backoff_seconds: NonNegativeInt = 2
     """First wait before a failed job is retried; doubled at each further attempt."""
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 import node_harness
@@ -428,8 +428,12 @@ def _add_award(env: dict[str, str], credential_id: str) -> None:
     try:
         with Session(engine) as session, session.begin():
             learner = Learner()
+            # `obhub migrate` loaded the shipped référentiel as version 1: this one
+            # replaces it, as `PUT /referential` would.
+            session.execute(update(ReferentialVersion).values(active=False))
+            number = session.scalar(select(func.max(ReferentialVersion.number))) or 0
             version = ReferentialVersion(
-                number=1,
+                number=number + 1,
                 code=document["code"],
                 version=document["version"],
                 digest=parse_referential(document).digest(),

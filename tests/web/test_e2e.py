@@ -163,7 +163,8 @@ def test_the_badge_page_shows_a_valid_regional_badge_and_verifies_it_now(
     facts = dict(before["facts"])
     assert facts["Émetteur"].startswith("Région Normandie")
     assert facts["Compétence"] == "Organiser — niveau « Je maîtrise »"
-    assert facts["Référentiel"].endswith("version 2026.1 (n° 1)")
+    # n° 2: the shipped référentiel (n° 1) was replaced by the seeded one.
+    assert facts["Référentiel"].endswith("version 2026.1 (n° 2)")
     assert before["evidence"] == ["Gestion de projet — niveau avancé", "Badge partenaire"]
     assert before["resultHidden"] is True
     assert before["copyHidden"] is False  # the script shows the copy button
