@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from issuer_api.db import sync_url
+from issuer_api.migrate import include_name
 from issuer_api.models import Base
 from issuer_api.models.base import UTCDateTime
 from issuer_api.settings import get_settings
@@ -27,15 +28,9 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
-def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """The distributed job engine (procrastinate) owns its tables on PostgreSQL: its
-    schema is applied by a revision of its own, never diffed against the models."""
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
-
-
 _OPTIONS: dict[str, Any] = {
     "target_metadata": target_metadata,
-    "include_name": _include_name,
+    "include_name": include_name,
     "render_as_batch": True,
     "compare_type": True,
     "render_item": _render_item,

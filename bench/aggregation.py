@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -29,6 +26,8 @@ from aggregation import (
     progress,
 )
 from aggregation.images import achievement_svg
+from bench.core import Result, pin_to_one_core, print_results
+from bench.core import measure as _measure
 
 BADGES = 200
 EVALUATE = f"evaluate {BADGES} badges (default référentiel)"
@@ -38,40 +37,6 @@ FLOORS = {EVALUATE: 200.0}
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 COMPETENCIES = ("organiser", "s-adapter", "communiquer", "s-integrer")
 CODES = ("ORG", "ADA", "COM", "INT")
-
-
-@dataclass
-class Result:
-    name: str
-    median_ms: float
-    ops_per_s: float
-    floor: float | None
-
-    @property
-    def ok(self) -> bool:
-        return self.floor is None or self.ops_per_s >= self.floor
-
-
-def measure(name: str, fn: Callable[[], object], *, batch: int, batches: int = 30) -> Result:
-    for _ in range(max(5, batch)):
-        fn()
-    samples = []
-    for _ in range(batches):
-        start = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        samples.append((time.perf_counter() - start) / batch)
-    median = statistics.median(samples)
-    return Result(name, median * 1000, 1 / median, FLOORS.get(name))
-
-
-def pin_to_one_core() -> int | None:
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpus[-1]})
-    except (AttributeError, OSError):
-        return None
-    return cpus[-1]
 
 
 def learner(
@@ -126,6 +91,10 @@ def learner(
     return facts, mappings
 
 
+def measure(name: str, fn: Callable[[], object], *, batch: int, batches: int = 30) -> Result:
+    return _measure(name, fn, batch=batch, batches=batches, floors=FLOORS)
+
+
 def run() -> tuple[list[Result], dict[str, Any]]:
     ref = default_referential()
     facts, mappings = learner()
@@ -178,11 +147,7 @@ def main() -> int:
         f"{meta['classified']} counting for a competency, {meta['mappings']} mappings), "
         f"awarded: {', '.join(meta['awarded'])}"
     )
-    print(f"{'operation':44s} {'median ms':>10s} {'ops/s':>10s} {'floor':>8s}")
-    for r in results:
-        floor = f"{r.floor:.0f}" if r.floor else "-"
-        mark = "" if r.floor is None else ("  ok" if r.ok else "  BELOW FLOOR")
-        print(f"{r.name:44s} {r.median_ms:10.3f} {r.ops_per_s:10.0f} {floor:>8s}{mark}")
+    print_results(results)
     os.makedirs(".benchmarks", exist_ok=True)
     with open(".benchmarks/aggregation.json", "w", encoding="utf-8") as handle:
         json.dump({"meta": meta, "results": [r.__dict__ for r in results]}, handle, indent=2)

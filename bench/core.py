@@ -11,7 +11,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,15 @@ class Result:
         return self.floor is None or self.ops_per_s >= self.floor
 
 
-def measure(name: str, fn: Callable[[], object], *, batch: int, batches: int = 30) -> Result:
+def measure(
+    name: str,
+    fn: Callable[[], object],
+    *,
+    batch: int,
+    batches: int = 30,
+    floors: Mapping[str, float] = FLOORS,
+) -> Result:
+    """Median per-operation time of ``fn`` over ``batches`` batches of ``batch`` calls."""
     for _ in range(max(5, batch)):
         fn()
     samples = []
@@ -53,7 +61,7 @@ def measure(name: str, fn: Callable[[], object], *, batch: int, batches: int = 3
             fn()
         samples.append((time.perf_counter() - start) / batch)
     median = statistics.median(samples)
-    return Result(name, median * 1000, 1 / median, FLOORS.get(name))
+    return Result(name, median * 1000, 1 / median, floors.get(name))
 
 
 def pin_to_one_core() -> int | None:
@@ -63,6 +71,15 @@ def pin_to_one_core() -> int | None:
     except (AttributeError, OSError):
         return None
     return cpus[-1]
+
+
+def print_results(results: Sequence[Result]) -> None:
+    """The results as a table: median ms, ops/s and the floor, marked when missed."""
+    print(f"{'operation':44s} {'median ms':>10s} {'ops/s':>10s} {'floor':>8s}")
+    for r in results:
+        floor = f"{r.floor:.0f}" if r.floor else "-"
+        mark = "" if r.floor is None else ("  ok" if r.ok else "  BELOW FLOOR")
+        print(f"{r.name:44s} {r.median_ms:10.3f} {r.ops_per_s:10.0f} {floor:>8s}{mark}")
 
 
 def run() -> tuple[list[Result], dict[str, Any]]:
@@ -114,11 +131,7 @@ def main() -> int:
         f"credential {meta['credential_bytes']} B ({meta['signed_bytes']} B signed), "
         f"{meta['alignments']} alignments, {meta['evidence']} evidence items"
     )
-    print(f"{'operation':44s} {'median ms':>10s} {'ops/s':>10s} {'floor':>8s}")
-    for r in results:
-        floor = f"{r.floor:.0f}" if r.floor else "-"
-        mark = "" if r.floor is None else ("  ok" if r.ok else "  BELOW FLOOR")
-        print(f"{r.name:44s} {r.median_ms:10.3f} {r.ops_per_s:10.0f} {floor:>8s}{mark}")
+    print_results(results)
     by_name = {r.name: r for r in results}
     raw_verify = by_name["raw Ed25519 verify (64 B)"].median_ms
     raw_sign = by_name["raw Ed25519 sign (64 B)"].median_ms

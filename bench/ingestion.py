@@ -47,7 +47,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from bench.issuance import _free_port, _obhub, _stop, _unpin, _wait_ready
+from bench.issuance import _free_port, _obhub, _stop, _unpin, _wait_ready, start_server
 from obcore import did, keywrap
 from obcore.identity import make_identity_object
 from obcore.keys import KeyPair
@@ -265,31 +265,6 @@ async def _send_all(base_url: str, deliveries: list[Delivery]) -> tuple[list[flo
     return latencies, acknowledged, errors
 
 
-def _start_api(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 - uvicorn from this interpreter, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "issuer_api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
 def _counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         rows = connection.execute(
@@ -316,7 +291,7 @@ def run() -> Result:
         first, extra, distinct = _deliveries(partners)
         deliveries = first + extra
         port = _free_port()
-        api = _start_api(env, port, data_dir / "api.log")
+        api = start_server(env, port, 2, data_dir / "api.log")
         try:
 
             async def acknowledge() -> tuple[list[float], int, int, float]:

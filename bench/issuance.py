@@ -96,8 +96,10 @@ def _prepare(data_dir: Path) -> tuple[str, str]:
     return data["client_id"], data["client_secret"]
 
 
-def _start(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    log = (data_dir / f"uvicorn-{workers}.log").open("wb")
+def start_server(
+    env: dict[str, str], port: int, workers: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """uvicorn serving obhub on 127.0.0.1:``port`` with ``workers`` workers, output to ``log``."""
     return subprocess.Popen(  # noqa: S603 - uvicorn from this interpreter, fixed arguments
         [
             sys.executable,
@@ -115,11 +117,15 @@ def _start(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
             "warning",
             "--no-access-log",
         ],
-        env=_environment(data_dir),
-        stdout=log,
+        env=env,
+        stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def _start(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    return start_server(_environment(data_dir), port, workers, data_dir / f"uvicorn-{workers}.log")
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

@@ -7,11 +7,21 @@ installed service (the Docker image) can migrate too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """What autogenerate compares: everything but the job engine's own tables.
+
+    On PostgreSQL the distributed job engine (procrastinate) owns its tables; its schema
+    is applied by a revision of its own and never diffed against the models.
+    """
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
 
 
 def script_location() -> Path:

@@ -233,6 +233,46 @@ def resolve_addresses(host: str, port: int, timeout: float | None = None) -> lis
     return addresses
 
 
+class AddressRefusedError(ResolutionError):
+    """``host`` resolves to an address that may not be reached (code ``fetch_forbidden``);
+    ``reason`` says why, ``address`` is the refused one when it could be read."""
+
+    def __init__(self, host: str, reason: str, address: IPAddress | None = None) -> None:
+        detail = f" ({address})" if address is not None else ""
+        super().__init__(f"{host} {reason}{detail}", code="fetch_forbidden")
+        self.host = host
+        self.reason = reason
+        self.address = address
+
+
+def checked_addresses(
+    host: str, port: int, timeout: float | None, allowlist: Allowlist, resolve: Resolve | None
+) -> list[str]:
+    """The addresses of ``host`` (an IP literal, else resolved), every one of them allowed.
+
+    Raises :class:`AddressRefusedError` when one is not public and not allow-listed (the
+    host itself not being allow-listed by name), :class:`ResolutionError` when there is none.
+    """
+    literal = _ip_literal(host)
+    if literal is not None:
+        texts = [str(literal)]
+    else:
+        texts = (resolve or resolve_addresses)(host, port, timeout)
+        if not texts:
+            raise ResolutionError(f"{host} has no address", code="fetch_failed")
+    by_name = literal is None and allowlist.admits_host(host)
+    for text in texts:
+        try:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+        except ValueError as exc:
+            raise AddressRefusedError(host, "resolved to an unusable address") from exc
+        if not (by_name or is_public_address(address) or allowlist.admits_address(address)):
+            # One bad address taints the name: never pick a "good" one from a
+            # set an attacker controls, and never fall back to another.
+            raise AddressRefusedError(host, "resolves to a non-public address", address)
+    return texts
+
+
 @dataclass(frozen=True)
 class FetchLimits:
     connect_timeout: float = 3.0
@@ -251,27 +291,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._inner = httpcore.SyncBackend()
 
     def checked_addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
-        literal = _ip_literal(host)
-        if literal is not None:
-            texts = [str(literal)]
-        else:
-            resolve = self._resolve or resolve_addresses
-            texts = resolve(host, port, timeout)
-            if not texts:
-                raise ResolutionError(f"{host} has no address", code="fetch_failed")
-        by_name = literal is None and self._allowlist.admits_host(host)
-        for text in texts:
-            try:
-                address = ipaddress.ip_address(text.split("%", 1)[0])
-            except ValueError as exc:
-                raise _forbidden(f"{host} resolved to an unusable address") from exc
-            if not (
-                by_name or is_public_address(address) or self._allowlist.admits_address(address)
-            ):
-                # One bad address taints the name: never pick a "good" one from a
-                # set an attacker controls, and never fall back to another.
-                raise _forbidden(f"{host} resolves to a non-public address ({address})")
-        return texts
+        return checked_addresses(host, port, timeout, self._allowlist, self._resolve)
 
     def connect_tcp(
         self,
@@ -333,6 +353,22 @@ class _Stream(httpx.SyncByteStream):
             closer()
 
 
+def httpcore_request(request: httpx.Request) -> httpcore.Request:
+    """``request`` as httpcore takes it (for a transport over an httpcore pool)."""
+    return httpcore.Request(
+        method=request.method,
+        url=httpcore.URL(
+            scheme=request.url.raw_scheme,
+            host=request.url.raw_host,
+            port=request.url.port,
+            target=request.url.raw_path,
+        ),
+        headers=request.headers.raw,
+        content=request.stream,
+        extensions=request.extensions,
+    )
+
+
 class _PinnedTransport(httpx.BaseTransport):
     """An httpx transport over an httpcore pool using :class:`_PinnedBackend`."""
 
@@ -347,18 +383,7 @@ class _PinnedTransport(httpx.BaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
+        core_request = httpcore_request(request)
         try:
             response = self._pool.handle_request(core_request)
         except _HTTPCORE_ERRORS as exc:

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
 from issuer_api.db import sync_url
+from issuer_api.migrate import include_name
 from issuer_api.models import AuditEvent, Base
 from issuer_api.models.base import utcnow
 
@@ -15,7 +16,9 @@ from issuer_api.models.base import utcnow
 def test_migrations_leave_nothing_for_autogenerate_to_add(database_url: str) -> None:
     engine = create_engine(sync_url(database_url))
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []

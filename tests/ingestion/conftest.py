@@ -4,16 +4,19 @@ to evaluate)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ingestion.factory import PartnerIssuer
-from ingestion.helpers import Hub
+from ingestion.fixtures import (  # noqa: F401 - fixtures used in this folder
+    campus_fixture,
+    greta_fixture,
+    stranger_fixture,
+    web_fixture,
+)
+from ingestion.helpers import Hub, hub_settings, serving
 from issuer_api.app import create_app
 from issuer_api.jobs import JobContext
 from issuer_api.jobs.registry import REGISTRY, TaskSpec, load_tasks
@@ -21,14 +24,6 @@ from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.learners.service import EVALUATE_TASK
 from issuer_api.settings import Settings
 from verification.localhttp import LocalServer
-
-
-@pytest.fixture
-def web() -> Iterator[LocalServer]:
-    """A local HTTP server for status lists and OB 2.0 hosted badges."""
-    server = LocalServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -60,36 +55,6 @@ async def hub(
 ) -> AsyncIterator[Hub]:
     """The service on the test database; it may fetch from the local server; jobs run
     only when the test says so."""
-    settings = Settings(
-        data_dir=Path(db_settings.data_dir),
-        database_url=db_settings.database_url,
-        fetch_allowlist=["127.0.0.1"],
-        run_jobs_in_process=False,
-        job_retry_backoff_seconds=0,
-    )
-    app = _with_learner_routes(create_app(settings))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        ) as http,
-    ):
+    app = _with_learner_routes(create_app(hub_settings(db_settings)))
+    async with serving(app) as http:
         yield Hub(app, http, sessions, web)
-
-
-@pytest.fixture(scope="session")
-def campus() -> PartnerIssuer:
-    """The issuer of the partner 'campus-caen'."""
-    return PartnerIssuer.create("Campus Caen")
-
-
-@pytest.fixture(scope="session")
-def greta() -> PartnerIssuer:
-    """The issuer of another partner, 'greta-rouen'."""
-    return PartnerIssuer.create("GRETA Rouen")
-
-
-@pytest.fixture(scope="session")
-def stranger() -> PartnerIssuer:
-    """An issuer no partner is trusted for."""
-    return PartnerIssuer.create("Organisme inconnu")

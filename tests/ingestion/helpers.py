@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from issuance.helpers import Api
@@ -31,11 +35,37 @@ from issuer_api.models import (
     PartnerBadgeEvent,
     PartnerTrustedIssuer,
 )
+from issuer_api.settings import Settings
 from verification.localhttp import LocalServer, Reply
 
 EMAIL = "Camille.Martin@Example.fr"
 OTHER_EMAIL = "dominique.petit@example.fr"
 LEARNER_DID = "did:example:camille"
+
+
+def hub_settings(db_settings: Settings, **extra: object) -> Settings:
+    """The test database's settings; the verifier may fetch from 127.0.0.1, jobs run
+    only when a test says so, retries at once."""
+    return Settings(
+        data_dir=Path(db_settings.data_dir),
+        database_url=db_settings.database_url,
+        fetch_allowlist=["127.0.0.1"],
+        run_jobs_in_process=False,
+        job_retry_backoff_seconds=0,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` started (lifespan) and an HTTP client calling it in process."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as http,
+    ):
+        yield http
 
 
 @dataclass

@@ -51,6 +51,7 @@ from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learners
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerTrustedIssuer
 from issuer_api.privacy import IdentifierKind, normalize, unseal_pii
+from verify.cache import HttpCache
 from verify.pipeline import verify
 from verify.report import Report
 from verify.resolvers import network_options, network_source
@@ -104,7 +105,7 @@ def kind_of_format(report_format: str) -> str:
     return "image" if report_format.startswith("baked-") else "text"
 
 
-class _RecordingSource:
+class RecordingSource:
     """A document source that remembers what it served (the OB 2.0 BadgeClass)."""
 
     def __init__(self, inner: DocumentSource) -> None:
@@ -117,6 +118,21 @@ class _RecordingSource:
         return fetched
 
 
+def served_badge_class(report: Report, served: Mapping[str, Fetched]) -> Mapping[str, Any] | None:
+    """The OB 2.0 BadgeClass the verifier fetched (in ``served``), if the badge is OB 2.0."""
+    if not acceptance.is_ob2(report):
+        return None
+    badge = (report.credential or {}).get("badge")
+    fetched = served.get(badge) if isinstance(badge, str) else None
+    if fetched is None or fetched.status != 200:
+        return None
+    try:
+        document = json.loads(fetched.body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
 @dataclass(frozen=True)
 class Verified:
     report: Report
@@ -124,25 +140,23 @@ class Verified:
 
     def badge_class(self) -> Mapping[str, Any] | None:
         """The OB 2.0 BadgeClass the verifier fetched, if the badge is an OB 2.0 one."""
-        if not acceptance.is_ob2(self.report):
-            return None
-        badge = (self.report.credential or {}).get("badge")
-        fetched = self.served.get(badge) if isinstance(badge, str) else None
-        if fetched is None or fetched.status != 200:
-            return None
-        try:
-            document = json.loads(fetched.body)
-        except (ValueError, RecursionError):
-            return None
-        return document if isinstance(document, dict) else None
+        return served_badge_class(self.report, self.served)
+
+
+def verify_on_network(
+    data: bytes | str, allowlist: Sequence[str], cache: HttpCache | None, recipient: str | None
+) -> Verified:
+    """The universal verifier with network options, recording what it fetched (blocking)."""
+    source = RecordingSource(network_source(allowlist, cache=cache))
+    options = network_options(source=source, recipient=recipient)
+    return Verified(verify(data, options), source.served)
 
 
 async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None) -> Verified:
     """The universal verifier with network options, in a worker thread."""
-    source = _RecordingSource(network_source(ctx.settings.fetch_allowlist, cache=ctx.http_cache))
-    options = network_options(source=source, recipient=recipient)
-    report = await anyio.to_thread.run_sync(partial(verify, data, options))
-    return Verified(report, source.served)
+    return await anyio.to_thread.run_sync(
+        partial(verify_on_network, data, ctx.settings.fetch_allowlist, ctx.http_cache, recipient)
+    )
 
 
 # --------------------------------------------------------------------------- delivery state

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -42,12 +41,13 @@ from standardwebhooks.webhooks import Webhook
 
 from obcore.errors import ResolutionError
 from verify.fetch import (
+    AddressRefusedError,
     Allowlist,
     HttpFetcher,
     Resolve,
-    is_public_address,
-    resolve_addresses,
+    httpcore_request,
 )
+from verify.fetch import checked_addresses as fetch_checked_addresses
 
 USER_AGENT: Final = "obhub-webhooks/1"
 CONNECT_TIMEOUT: Final = 5.0
@@ -103,35 +103,18 @@ def check_url(url: str, allowlist: Allowlist) -> None:
         raise DestinationForbiddenError(exc.message) from None
 
 
-def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
-
-
 async def checked_addresses(
     host: str, port: int, timeout: float | None, allowlist: Allowlist, resolve: Resolve | None
 ) -> list[str]:
     """The addresses of ``host``, every one of them allowed, or DestinationForbiddenError.
     One refused address refuses the host (never pick a "good" one from a set an attacker
     controls)."""
-    literal = _ip_literal(host)
-    if literal is not None:
-        texts = [str(literal)]
-    else:
-        texts = await asyncio.to_thread(resolve or resolve_addresses, host, port, timeout)
-        if not texts:
-            raise ResolutionError(f"{host} has no address", code="fetch_failed")
-    by_name = literal is None and allowlist.admits_host(host)
-    for text in texts:
-        try:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
-        except ValueError:
-            raise DestinationForbiddenError(f"{host} resolved to an unusable address") from None
-        if not (by_name or is_public_address(address) or allowlist.admits_address(address)):
-            raise DestinationForbiddenError(f"{host} resolves to a non-public address")
-    return texts
+    try:
+        return await asyncio.to_thread(
+            fetch_checked_addresses, host, port, timeout, allowlist, resolve
+        )
+    except AddressRefusedError as exc:
+        raise DestinationForbiddenError(f"{exc.host} {exc.reason}") from None
 
 
 class _PinnedBackend(httpcore.AsyncNetworkBackend):
@@ -197,18 +180,7 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
+        core_request = httpcore_request(request)
         response = await self._pool.handle_async_request(core_request)
         return httpx.Response(
             status_code=response.status,

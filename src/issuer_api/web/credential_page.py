@@ -50,7 +50,6 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.resources import files
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import parse_qs, quote, unquote_to_bytes, urlencode, urlsplit
 
@@ -65,18 +64,20 @@ from aggregation.images import achievement_svg, badge_svg
 from aggregation.referential import Referential, parse_referential
 from issuer_api.credentials.service import parse_public_id
 from issuer_api.deps import Session
-from issuer_api.i18n import Language, negotiate_language
+from issuer_api.i18n import Language
 from issuer_api.issuers import service as issuers
 from issuer_api.links import public_base_url
 from issuer_api.models import IssuedCredential, Issuer
 from issuer_api.models.regional import ReferentialVersion, RegionalAward
 from issuer_api.routers.verify import run_verification
 from issuer_api.web import raster
-from issuer_api.web.pages import SECURITY_HEADERS
+from issuer_api.web.pages import SECURITY_HEADERS, html_response, page_language, static_file
 from issuer_api.web.render import (
     VIEWPORT,
     Html,
+    document,
     el,
+    json_script,
     render_report,
     safe_image_url,
     safe_link_url,
@@ -488,22 +489,6 @@ def baked_svg(image: BadgeImage, view: BadgeView) -> bytes:
 # --------------------------------------------------------------------------- responses
 
 
-def _language(request: Request, *candidates: str | None) -> Language:
-    for candidate in candidates:
-        if candidate in ("fr", "en"):
-            return "fr" if candidate == "fr" else "en"
-    return negotiate_language(
-        request.headers.get("accept-language"), request.app.state.settings.default_language
-    )
-
-
-def _html(content: str, *, status_code: int = 200, no_store: bool = False) -> HTMLResponse:
-    headers = dict(SECURITY_HEADERS)
-    headers["Vary"] = "Accept-Language"
-    headers["Cache-Control"] = "no-store" if no_store else "no-cache"
-    return HTMLResponse(content, status_code=status_code, headers=headers)
-
-
 def _bases(request: Request) -> list[str]:
     settings = request.app.state.settings
     return list(dict.fromkeys((public_base_url(settings, request), issuers.base_url(settings))))
@@ -530,13 +515,20 @@ def _file(
     headers: Mapping[str, str],
     cache_control: str,
 ) -> Response:
-    etag = _etag(body)
     out = {
         **headers,
-        "ETag": etag,
         "Cache-Control": cache_control,
         "Content-Disposition": f'{disposition}; filename="{filename}"',
     }
+    return _conditional(request, body, media_type, out)
+
+
+def _conditional(
+    request: Request, body: bytes, media_type: str, headers: Mapping[str, str]
+) -> Response:
+    """``body`` with its ETag, or 304 Not Modified when the request's If-None-Match matches."""
+    etag = _etag(body)
+    out = {**headers, "ETag": etag}
     if _not_modified(request, etag):
         return Response(status_code=304, headers=out)
     return Response(body, media_type=media_type, headers=out)
@@ -554,7 +546,7 @@ def filename(view: BadgeView, extension: str) -> str:
 
 
 async def _not_found(request: Request, lang: str | None) -> HTMLResponse:
-    return _html(not_found_page(_language(request, lang)), status_code=404)
+    return html_response(not_found_page(page_language(request, lang)), status_code=404)
 
 
 # --------------------------------------------------------------------------- routes
@@ -588,34 +580,37 @@ async def badge_json(
 async def badge_svg_download(
     request: Request, session: Session, credential_id: str, lang: Lang = None
 ) -> Response:
-    view = await load_badge(session, credential_id)
-    if view is None:
-        return await _not_found(request, lang)
-    image = await badge_image(session, view, _bases(request))
-    return _file(
-        request,
-        baked_svg(image, view),
-        "image/svg+xml",
-        filename(view, "svg"),
-        disposition="inline",
-        headers=IMAGE_SECURITY_HEADERS,
-        cache_control=DOWNLOAD_CACHE_CONTROL,
-    )
+    return await _baked_download(request, session, credential_id, lang, "svg")
 
 
 @router.get(f"{BADGE_PREFIX}/{{credential_id}}.png")
 async def badge_png_download(
     request: Request, session: Session, credential_id: str, lang: Lang = None
 ) -> Response:
+    return await _baked_download(request, session, credential_id, lang, "png")
+
+
+async def _baked_download(
+    request: Request,
+    session: AsyncSession,
+    credential_id: str,
+    lang: str | None,
+    extension: Literal["svg", "png"],
+) -> Response:
+    """The badge image with the credential baked in, as SVG or PNG."""
     view = await load_badge(session, credential_id)
     if view is None:
         return await _not_found(request, lang)
     image = await badge_image(session, view, _bases(request))
+    if extension == "svg":
+        body, media_type = baked_svg(image, view), "image/svg+xml"
+    else:
+        body, media_type = await baked_png(image, view), "image/png"
     return _file(
         request,
-        await baked_png(image, view),
-        "image/png",
-        filename(view, "png"),
+        body,
+        media_type,
+        filename(view, extension),
         disposition="inline",
         headers=IMAGE_SECURITY_HEADERS,
         cache_control=DOWNLOAD_CACHE_CONTROL,
@@ -624,24 +619,14 @@ async def badge_png_download(
 
 @router.get(f"{STATIC_PREFIX}/{{name}}")
 async def badge_static(name: str) -> Response:
-    media_type = STATIC_FILES.get(name)
-    if media_type is None:
-        return Response(status_code=404, headers=SECURITY_HEADERS)
-    body = files("issuer_api.web").joinpath("static", name).read_bytes()
-    headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=3600"}
-    return Response(body, media_type=media_type, headers=headers)
+    return static_file(name, STATIC_FILES)
 
 
 @router.get(f"{BADGE_PREFIX}/{{credential_id}}", response_class=HTMLResponse)
 async def badge_page(
     request: Request, session: Session, credential_id: str, lang: Lang = None
 ) -> HTMLResponse:
-    view = await load_badge(session, credential_id)
-    if view is None:
-        return await _not_found(request, lang)
-    language = _language(request, lang)
-    base = public_base_url(request.app.state.settings, request)
-    return _html(page(language, view, base, now=datetime.now(UTC)))
+    return await _badge_page(request, session, credential_id, lang, verified=False)
 
 
 @router.post(f"{BADGE_PREFIX}/{{credential_id}}", response_class=HTMLResponse)
@@ -649,15 +634,24 @@ async def badge_page_verified(
     request: Request, session: Session, credential_id: str, lang: Lang = None
 ) -> HTMLResponse:
     """The no-JavaScript "Vérifier maintenant": verify like ``POST /verify``, render."""
+    return await _badge_page(request, session, credential_id, lang, verified=True)
+
+
+async def _badge_page(
+    request: Request, session: AsyncSession, credential_id: str, lang: str | None, *, verified: bool
+) -> HTMLResponse:
+    """The badge page; when ``verified``, with the report of verifying it now (not stored)."""
     view = await load_badge(session, credential_id)
     if view is None:
         return await _not_found(request, lang)
-    language = _language(request, lang)
-    report = await run_verification(request, view.payload.encode("utf-8"), None)
-    result: dict[str, Any] = report.to_dict(language, include_credential=False)
+    language = page_language(request, lang)
+    result: dict[str, Any] | None = None
+    if verified:
+        report = await run_verification(request, view.payload.encode("utf-8"), None)
+        result = report.to_dict(language, include_credential=False)
     base = public_base_url(request.app.state.settings, request)
     content = page(language, view, base, now=datetime.now(UTC), report=result)
-    return _html(content, no_store=True)
+    return html_response(content, no_store=verified)
 
 
 @router.get(f"{REGIONAL_PREFIX}/{{code}}/image.svg")
@@ -681,12 +675,8 @@ async def regional_badge_image(
             media_type="text/plain; charset=utf-8",
             headers=IMAGE_SECURITY_HEADERS,
         )
-    body = svg.encode("utf-8")
-    etag = _etag(body)
-    headers = {**IMAGE_SECURITY_HEADERS, "ETag": etag, "Cache-Control": REGIONAL_CACHE_CONTROL}
-    if _not_modified(request, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="image/svg+xml", headers=headers)
+    headers = {**IMAGE_SECURITY_HEADERS, "Cache-Control": REGIONAL_CACHE_CONTROL}
+    return _conditional(request, svg.encode("utf-8"), "image/svg+xml", headers)
 
 
 # --------------------------------------------------------------------------- page
@@ -698,16 +688,6 @@ def _text(value: Any, lang: Language) -> str | None:
     except (AttributeError, TypeError):
         return None
     return (found.strip() or None) if isinstance(found, str) else None
-
-
-def _script_data(payload: Mapping[str, Any]) -> Html:
-    encoded = (
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-    )
-    return Html(f'<script type="application/json" id="badge-data">{encoded}</script>')
 
 
 def _head(
@@ -789,15 +769,7 @@ def _document(lang: Language, head: Html, header: Html, main: Html) -> str:
         {"class": "site-footer"},
         el("div", {"class": "wrap"}, el("p", None, badge_text(lang, "badge_footer"))),
     )
-    body = el(
-        "body",
-        None,
-        el("a", {"class": "skip-link", "href": "#main"}, badge_text(lang, "skip")),
-        header,
-        main,
-        footer,
-    )
-    return "<!DOCTYPE html>\n" + el("html", {"lang": lang, "dir": "ltr"}, head, body) + "\n"
+    return document(lang, head, header, main, footer, skip=badge_text(lang, "skip"))
 
 
 def not_found_page(lang: Language) -> str:
@@ -890,7 +862,7 @@ def page(
                 },
                 void=True,
             ),
-            _script_data(data),
+            json_script(data, "badge-data"),
             el(
                 "script", {"src": f"{STATIC_PREFIX}/credential.js?v={ASSET_VERSION}", "defer": True}
             ),

@@ -12,6 +12,7 @@ script or style), ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
 from typing import Annotated, Any, Final
 
@@ -49,7 +50,8 @@ MAX_URL_CHARS: Final = 2048
 MAX_RECIPIENT_CHARS: Final = 320
 
 
-def _language(request: Request, *candidates: str | None) -> Language:
+def page_language(request: Request, *candidates: str | None) -> Language:
+    """The first of ``candidates`` that is "fr" or "en", else from Accept-Language."""
     for candidate in candidates:
         if candidate in ("fr", "en"):
             return "fr" if candidate == "fr" else "en"
@@ -58,7 +60,8 @@ def _language(request: Request, *candidates: str | None) -> Language:
     )
 
 
-def _html(content: str, *, status_code: int = 200, no_store: bool = False) -> HTMLResponse:
+def html_response(content: str, *, status_code: int = 200, no_store: bool = False) -> HTMLResponse:
+    """An HTML page with the security headers, varying on Accept-Language."""
     headers = dict(SECURITY_HEADERS)
     headers["Vary"] = "Accept-Language"
     headers["Cache-Control"] = "no-store" if no_store else "no-cache"
@@ -69,7 +72,7 @@ def _html(content: str, *, status_code: int = 200, no_store: bool = False) -> HT
 async def verifier_page(
     request: Request, lang: Annotated[str | None, Query(max_length=8)] = None
 ) -> HTMLResponse:
-    return _html(render.page(_language(request, lang)))
+    return html_response(render.page(page_language(request, lang)))
 
 
 @router.post("/verifier", response_class=HTMLResponse)
@@ -80,7 +83,7 @@ async def verifier_form(
     form = await _read_form(request)
     try:
         field_lang = form.get("lang")
-        language = _language(request, lang, field_lang if isinstance(field_lang, str) else None)
+        language = page_language(request, lang, field_lang if isinstance(field_lang, str) else None)
         pasted = _field(form, "badge", MAX_TEXT_CHARS)
         url = _field(form, "url", MAX_URL_CHARS).strip()
         recipient = _field(form, "recipient", MAX_RECIPIENT_CHARS).strip() or None
@@ -94,7 +97,7 @@ async def verifier_form(
         content = render.page(
             language, form_values=values, error=text(language, message_key), error_field=field
         )
-        return _html(content, status_code=400, no_store=True)
+        return html_response(content, status_code=400, no_store=True)
 
     source: str
     if uploaded.strip():
@@ -113,12 +116,17 @@ async def verifier_form(
     if source == "url" and _url_not_read(result):
         notice = text(language, "url_unavailable")
     content = render.page(language, form_values=values, report=result, notice=notice)
-    return _html(content, no_store=True)
+    return html_response(content, no_store=True)
 
 
 @router.get("/verifier/static/{name}")
 async def verifier_static(name: str) -> Response:
-    media_type = STATIC_FILES.get(name)
+    return static_file(name, STATIC_FILES)
+
+
+def static_file(name: str, allowed: Mapping[str, str]) -> Response:
+    """A file of ``issuer_api.web/static`` listed in ``allowed`` (name to media type), else 404."""
+    media_type = allowed.get(name)
     if media_type is None:
         return Response(status_code=404, headers=SECURITY_HEADERS)
     body = files("issuer_api.web").joinpath("static", name).read_bytes()

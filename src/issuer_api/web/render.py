@@ -126,13 +126,18 @@ def script_data(lang: Language) -> Html:
         "messages": {code: entry[lang] for code, entry in VERIFY_MESSAGES.items()},
         "urlNotReadCodes": sorted(URL_NOT_READ_CODES),
     }
+    return json_script(payload, "verifier-data")
+
+
+def json_script(payload: Mapping[str, Any], element_id: str) -> Html:
+    """``payload`` as a JSON data block (not executed, CSP-safe) with the id ``element_id``."""
     encoded = (
         json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
     )
-    return Html(f'<script type="application/json" id="verifier-data">{encoded}</script>')
+    return Html(f'<script type="application/json" id="{element_id}">{encoded}</script>')
 
 
 def page(
@@ -232,10 +237,17 @@ def page(
             el("p", None, text(lang, "api_hint")),
         ),
     )
+    return document(lang, head, header, main, footer, skip=text(lang, "skip"))
+
+
+def document(
+    lang: Language, head: Html, header: Html, main: Html, footer: Html, *, skip: str
+) -> str:
+    """The whole page: a skip link (its text ``skip``) to ``#main``, then the page's parts."""
     body = el(
         "body",
         None,
-        el("a", {"class": "skip-link", "href": "#main"}, text(lang, "skip")),
+        el("a", {"class": "skip-link", "href": "#main"}, skip),
         header,
         main,
         footer,
