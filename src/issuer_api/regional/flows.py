@@ -129,7 +129,7 @@ async def evaluate(
 ) -> Outcome:
     """Evaluate, cascade and mint for one learner in ``session`` (flushes, never commits)."""
     outcome = Outcome(learner_id)
-    if not await repository.learner_exists(session, learner_id):
+    if not await repository.lock_learner(session, learner_id):
         return outcome  # erased meanwhile: nothing to do
     active = await service.active_referential(session, settings, kek)
     state = await service.snapshot(session, active, learner_id)

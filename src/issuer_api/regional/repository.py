@@ -221,6 +221,25 @@ async def learner_exists(session: AsyncSession, learner_id: str) -> bool:
     return found is not None
 
 
+async def lock_learner(session: AsyncSession, learner_id: str) -> bool:
+    """Lock the learner's row for this evaluation; False if the learner is gone.
+
+    A write, not a read: on PostgreSQL it takes the row lock, on SQLite the database
+    write lock. The ingestion updates the same row before it enqueues an evaluation, and
+    coalesces with an evaluation already waiting (one per learner); taking the lock first
+    means that evaluation, once it starts, waits for any such transaction to commit and
+    then reads its badges — no change is ever left unevaluated.
+    """
+    found = await session.scalar(
+        update(Learner)
+        .where(Learner.id == learner_id)
+        .values(updated_at=Learner.updated_at)
+        .returning(Learner.id)
+        .execution_options(synchronize_session=False)
+    )
+    return found is not None
+
+
 async def badges_of(session: AsyncSession, learner_id: str) -> list[PartnerBadge]:
     """The learner's partner badges (every status), oldest first."""
     rows = await session.execute(
