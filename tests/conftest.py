@@ -29,6 +29,7 @@ from issuer_api.db import create_engine as create_async_engine
 from issuer_api.db import session_factory, sync_url
 from issuer_api.migrate import upgrade
 from issuer_api.models import Base
+from issuer_api.partners.service import forget_senders
 from issuer_api.settings import Settings
 
 DB_FIXTURES = {"database_url", "db_settings", "db_app", "db_client", "sessions", "api", "web_api"}
@@ -112,6 +113,7 @@ def db_settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
 
 
 def _empty_tables(url: str) -> None:
+    forget_senders()  # per-process cache of webhook senders: the rows are going
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

@@ -23,12 +23,14 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _settings(request: Request) -> Settings:
+# Plain attribute reads, declared ``async`` so FastAPI runs them on the event loop
+# instead of handing each to its thread pool.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _kek(request: Request) -> bytes:
+async def _kek(request: Request) -> bytes:
     kek: bytes = request.app.state.kek.get_secret_value()
     return kek
 

@@ -41,7 +41,6 @@ from issuer_api.errors import ApiError
 from issuer_api.ingestion import envelope, receipts
 from issuer_api.ingestion.inbox import Channel, InboxItem, receipt_digest, store_delivery
 from issuer_api.ingestion.schemas import ReceiptAck
-from issuer_api.models import Partner
 from issuer_api.partners import service as partners
 from issuer_api.partners import signatures
 
@@ -72,15 +71,14 @@ async def receive_webhook(
     headers: Mapping[str, str],
 ) -> Acknowledged:
     """A signed webhook delivery (see the module docstring)."""
-    partner = await partners.get_partner(session, partner_ref)
-    secrets = await partners.active_secrets(session, kek, partner)
-    signed = signatures.verify(secrets, body, headers)
-    partners.ensure_active(partner)
+    sender = await partners.webhook_sender(session, partner_ref)
+    signed = signatures.verify(partners.open_secrets(kek, sender.sealed_secrets), body, headers)
+    partners.ensure_active(sender)
     items = envelope.parse(body)
     return await _store(
         session,
         kek,
-        partner,
+        sender.id,
         channel="webhook",
         webhook_id=signed.webhook_id,
         client_id=None,
@@ -107,7 +105,7 @@ async def receive_api(
     return await _store(
         session,
         kek,
-        partner,
+        partner.id,
         channel="api",
         webhook_id=key,
         client_id=client.client_id,
@@ -120,7 +118,7 @@ async def receive_api(
 async def _store(
     session: AsyncSession,
     kek: bytes,
-    partner: Partner,
+    partner_id: str,
     *,
     channel: Channel,
     webhook_id: str | None,
@@ -132,7 +130,7 @@ async def _store(
     delivery, created = await store_delivery(
         session,
         kek,
-        partner_id=partner.id,
+        partner_id=partner_id,
         channel=channel,
         webhook_id=webhook_id,
         client_id=client_id,
@@ -144,7 +142,7 @@ async def _store(
     logger.info(
         "delivery received",
         extra={
-            "partner": partner.id,
+            "partner": partner_id,
             "receipt": delivery.id,
             "channel": channel,
             "items": delivery.item_count,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import ApiClient, Partner, PartnerTrustedIssuer, PartnerWebhookSecret
@@ -118,6 +119,44 @@ async def secrets_of(session: AsyncSession, partner_id: str) -> list[PartnerWebh
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
+
+
+@dataclass(frozen=True)
+class WebhookSender:
+    """What checking a signed webhook needs: the partner, its state, its sealed secrets."""
+
+    id: str
+    state: str
+    sealed_secrets: list[tuple[str, dict[str, Any]]]  # (secret id, sealed), newest first
+
+
+async def webhook_sender(
+    session: AsyncSession, *, partner_id: str | None = None, slug: str | None = None
+) -> WebhookSender | None:
+    """The partner with this id (or slug) and its active secrets, newest first: one
+    statement on the path of every delivery."""
+    secret: Table = PartnerWebhookSecret.__table__  # type: ignore[assignment]
+    named = _PARTNER.c.id == partner_id if partner_id is not None else _PARTNER.c.slug == slug
+    rows = (
+        await session.execute(
+            select(_PARTNER.c.id, _PARTNER.c.state, secret.c.id, secret.c.sealed)
+            .select_from(
+                _PARTNER.outerjoin(
+                    secret,
+                    and_(secret.c.partner_id == _PARTNER.c.id, secret.c.revoked_at.is_(None)),
+                )
+            )
+            .where(named)
+            .order_by(secret.c.created_at.desc())
+        )
+    ).all()
+    if not rows:
+        return None
+    return WebhookSender(
+        id=rows[0][0],
+        state=rows[0][1],
+        sealed_secrets=[(row[2], row[3]) for row in rows if row[2] is not None],
+    )
 
 
 async def active_secrets(session: AsyncSession, partner_id: str) -> list[PartnerWebhookSecret]:

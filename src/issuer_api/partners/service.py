@@ -24,11 +24,13 @@ Services flush; the request commits. Every change is written to the audit log.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 from pydantic import JsonValue
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.audit import add_audit_event
@@ -157,7 +159,7 @@ async def get_partner(session: AsyncSession, ref: str) -> Partner:
     return partner
 
 
-def ensure_active(partner: Partner) -> None:
+def ensure_active(partner: Partner | repository.WebhookSender) -> None:
     if partner.state != "active":
         raise PartnerSuspendedError()
 
@@ -290,6 +292,7 @@ async def update_partner(
     session: AsyncSession, partner: Partner, data: PartnerUpdate, *, actor: str
 ) -> Partner:
     """Change the fields sent (``null`` clears one); a new ``state`` (un)suspends."""
+    forget_senders(session)
     sent = set(data.model_fields_set)
     changed = sorted(name for name in _EDITABLE if name in sent)
     for name in changed:
@@ -320,6 +323,7 @@ async def change_state(
     strict: bool = False,
 ) -> Partner:
     """Suspend or reactivate; with ``strict``, asking for the current state is a 409."""
+    forget_senders(session)
     if partner.state == state:
         if strict:
             raise (
@@ -396,6 +400,7 @@ async def create_webhook_secret(
     session: AsyncSession, kek: bytes, partner: Partner, *, note: str | None, actor: str
 ) -> tuple[PartnerWebhookSecret, str]:
     """A new active secret and its clear value (to show once); 409 past the limit."""
+    forget_senders(session)
     await repository.lock(session, partner.id)
     active = [s for s in await repository.secrets_of(session, partner.id) if s.revoked_at is None]
     if len(active) >= MAX_ACTIVE_SECRETS:
@@ -433,6 +438,7 @@ async def revoke_webhook_secret(
     reason: str | None = None,
 ) -> PartnerWebhookSecret:
     """Stop accepting signatures made with this secret, at once."""
+    forget_senders(session)
     await repository.lock(session, partner.id)
     found = next(
         (s for s in await repository.secrets_of(session, partner.id) if s.id == secret_id), None
@@ -455,18 +461,67 @@ async def revoke_webhook_secret(
     return found
 
 
-async def active_secrets(session: AsyncSession, kek: bytes, partner: Partner) -> list[str]:
-    """The clear values of the partner's active secrets, newest first."""
+SENDER_CACHE_SECONDS: Final = 5.0
+"""How long a process reuses a partner's state and secrets for checking webhooks. A
+change made through this process applies at once; one made through another replica
+applies within this delay (a suspended partner or a revoked secret, too)."""
+_SENDER_CACHE_LIMIT: Final = 1000
+_SENDERS: dict[str, tuple[float, repository.WebhookSender]] = {}
+
+
+def forget_senders(session: AsyncSession | None = None) -> None:
+    """Drop the cached webhook senders, now and — with ``session`` — again once its
+    transaction commits (a webhook checked meanwhile may have cached the old state)."""
+    _SENDERS.clear()
+    if session is not None and not event.contains(session.sync_session, "after_commit", _clear):
+        event.listen(session.sync_session, "after_commit", _clear, once=True)
+
+
+def _clear(_session: object) -> None:
+    _SENDERS.clear()
+
+
+async def webhook_sender(session: AsyncSession, ref: str) -> repository.WebhookSender:
+    """The partner a webhook names (id or slug) with its active secrets; 404 if none.
+
+    Found once per :data:`SENDER_CACHE_SECONDS` per process: it is on the path of every
+    delivery. An unknown partner is never cached.
+    """
+    now = time.monotonic()
+    cached = _SENDERS.get(ref)
+    if cached is not None and now - cached[0] < SENDER_CACHE_SECONDS:
+        return cached[1]
+    sender = None
+    if _is_uuid(ref):
+        sender = await repository.webhook_sender(session, partner_id=ref)
+    if sender is None:
+        sender = await repository.webhook_sender(session, slug=ref)
+    if sender is None:
+        raise PartnerNotFoundError(details={"partner": ref})
+    if len(_SENDERS) >= _SENDER_CACHE_LIMIT:
+        _SENDERS.clear()
+    _SENDERS[ref] = (now, sender)
+    return sender
+
+
+def open_secrets(kek: bytes, sealed: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """The clear values of sealed webhook secrets (500 if one cannot be unsealed)."""
     opened: list[str] = []
-    for row in await repository.active_secrets(session, partner.id):
+    for secret_id, envelope in sealed:
         try:
-            opened.append(keywrap.unseal_text(row.sealed, kek, keywrap.SECRET_PURPOSE))
+            opened.append(keywrap.unseal_text(envelope, kek, keywrap.SECRET_PURPOSE))
         except ObcoreError as exc:
             logger.error(  # noqa: TRY400 - the code says it all; no traceback to log
-                "cannot unseal a webhook secret", extra={"secret": row.id, "code": exc.code}
+                "cannot unseal a webhook secret", extra={"secret": secret_id, "code": exc.code}
             )
             raise WebhookSecretUnavailableError() from None
     return opened
+
+
+async def active_secrets(session: AsyncSession, kek: bytes, partner: Partner) -> list[str]:
+    """The clear values of the partner's active secrets, newest first."""
+    rows = await repository.active_secrets(session, partner.id)
+    return open_secrets(kek, [(row.id, row.sealed) for row in rows])
 
 
 # --------------------------------------------------------------------------- OAuth client
