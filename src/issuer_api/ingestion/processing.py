@@ -33,15 +33,17 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import anyio.to_thread
-from sqlalchemy import exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from issuer_api.db import session_scope
 from issuer_api.ingestion import acceptance
@@ -50,7 +52,7 @@ from issuer_api.jobs import JobContext, RetryLater
 from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learners
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerTrustedIssuer
-from issuer_api.privacy import IdentifierKind, normalize, unseal_pii
+from issuer_api.privacy import IdentifierKind, identifier_lookup, normalize, unseal_pii
 from verify.cache import HttpCache
 from verify.pipeline import verify
 from verify.report import Report
@@ -161,64 +163,152 @@ async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None
 
 # --------------------------------------------------------------------------- delivery state
 
+# Core tables: the hot path's statements skip the ORM's machinery (identity map, bulk
+# update synchronisation), which costs more than the queries themselves.
+_DELIVERY: Final = cast(Table, Delivery.__table__)
+_ITEM: Final = cast(Table, DeliveryItem.__table__)
+_PARTNER: Final = cast(Table, Partner.__table__)
+_TRUSTED: Final = cast(Table, PartnerTrustedIssuer.__table__)
 
-async def _start(session: AsyncSession, delivery_id: str, attempt: int) -> Delivery | None:
-    """Record the attempt (a write first: SQLite takes its lock now) and read the delivery."""
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "queued")
-        .values(attempts=attempt)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
+_ITEM_COLUMNS: Final = (
+    _ITEM.c.id,
+    _ITEM.c.delivery_id,
+    _ITEM.c.payload_kind,
+    _ITEM.c.payload_sealed,
+    _ITEM.c.recipient_kind,
+    _ITEM.c.recipient_sealed,
+)
+
+# The statements of the hot path are built once, with bound parameters: building and
+# hashing a statement per execution costs more than running it. Parameters named
+# ``p_…`` are conditions; the others are the columns written.
+_START: Final = (
+    _DELIVERY.update()
+    .where(_DELIVERY.c.id == bindparam("p_delivery"), _DELIVERY.c.status == "queued")
+    .returning(_DELIVERY.c.partner_id)
+)
+_PENDING: Final = (
+    select(*_ITEM_COLUMNS)
+    .where(_ITEM.c.delivery_id == bindparam("p_delivery"), _ITEM.c.outcome == "pending")
+    .order_by(_ITEM.c.position)
+)
+_ONE_PENDING: Final = (
+    select(*_ITEM_COLUMNS, _DELIVERY.c.partner_id)
+    .join(_DELIVERY, _DELIVERY.c.id == _ITEM.c.delivery_id)
+    .where(_ITEM.c.id == bindparam("p_item"), _ITEM.c.outcome == "pending")
+)
+_COMPLETE: Final = (
+    _DELIVERY.update()
+    .where(
+        _DELIVERY.c.id == bindparam("p_delivery"),
+        _DELIVERY.c.status == "queued",
+        ~select(_ITEM.c.id)
+        .where(_ITEM.c.delivery_id == bindparam("p_delivery"), _ITEM.c.outcome == "pending")
+        .exists(),
     )
-    if result.first() is None:
-        return None
-    return await session.get(Delivery, delivery_id, populate_existing=True)
+    .returning(_DELIVERY.c.id)
+)
+_NOTE: Final = _DELIVERY.update().where(_DELIVERY.c.id == bindparam("p_delivery"))
+# The outcome of an item: only of a pending one.
+_FINISH: Final = (
+    _ITEM.update()
+    .where(_ITEM.c.id == bindparam("p_item"), _ITEM.c.outcome == "pending")
+    .returning(_ITEM.c.id)
+)
+# The claim, first write of an item's transaction, reads the recipient's learner too
+# (``:p_kind``, ``:p_lookup``): one statement less per item.
+_CLAIM: Final = (
+    _ITEM.update()
+    .where(_ITEM.c.id == bindparam("p_item"), _ITEM.c.outcome == "pending")
+    .returning(_ITEM.c.id, learner_repository.LEARNER_BY_LOOKUP.label("learner_id"))
+)
+_SENDER: Final = (
+    select(_PARTNER.c.state, _TRUSTED.c.partner_id, _TRUSTED.c.identifier)
+    .select_from(_PARTNER.outerjoin(_TRUSTED, _TRUSTED.c.partner_id == _PARTNER.c.id))
+    .where(_PARTNER.c.id == bindparam("p_partner"))
+    .order_by(_TRUSTED.c.id)
+)
+_TRUSTED_BY_ACTIVE: Final = (
+    select(_TRUSTED.c.partner_id, _TRUSTED.c.identifier)
+    .join(_PARTNER, _PARTNER.c.id == _TRUSTED.c.partner_id)
+    .where(_PARTNER.c.state == "active")
+    .order_by(_PARTNER.c.created_at, _PARTNER.c.id, _TRUSTED.c.id)
+)
 
 
-async def _pending_item_ids(session: AsyncSession, delivery_id: str) -> list[str]:
-    result = await session.execute(
-        select(DeliveryItem.id)
-        .where(DeliveryItem.delivery_id == delivery_id, DeliveryItem.outcome == "pending")
-        .order_by(DeliveryItem.position)
+@dataclass(frozen=True)
+class _Started:
+    partner_id: str | None
+
+
+async def _start(
+    session: AsyncSession | AsyncConnection, delivery_id: str, attempt: int
+) -> _Started | None:
+    """Record the attempt (a write first: SQLite takes its lock now) and read the
+    delivery's partner; None when the delivery is done, dead or gone."""
+    result = await session.execute(_START, {"p_delivery": delivery_id, "attempts": attempt})
+    row = result.first()
+    return _Started(row.partner_id) if row is not None else None
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    """A pending item as stored: payload and recipient still sealed."""
+
+    id: str
+    delivery_id: str
+    payload_kind: str
+    payload_sealed: dict[str, Any] | None
+    recipient_kind: str | None
+    recipient_sealed: dict[str, Any] | None
+
+
+def _sealed(row: Any) -> _Sealed:
+    return _Sealed(
+        row.id,
+        row.delivery_id,
+        row.payload_kind,
+        row.payload_sealed,
+        row.recipient_kind,
+        row.recipient_sealed,
     )
-    return list(result.scalars())
+
+
+async def _pending_items(
+    session: AsyncSession | AsyncConnection, delivery_id: str
+) -> list[_Sealed]:
+    result = await session.execute(_PENDING, {"p_delivery": delivery_id})
+    return [_sealed(row) for row in result]
 
 
 async def _complete(session: AsyncSession, delivery_id: str, now: datetime) -> bool:
     """Mark the delivery done if none of its items is pending any more."""
-    still_pending = exists().where(
-        DeliveryItem.delivery_id == delivery_id, DeliveryItem.outcome == "pending"
-    )
     result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "queued", ~still_pending)
-        .values(status="done", completed_at=now, last_error=None)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
+        _COMPLETE,
+        {"p_delivery": delivery_id, "status": "done", "completed_at": now, "last_error": None},
     )
     return result.first() is not None
 
 
 async def _note(session: AsyncSession, delivery_id: str, message: str) -> None:
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(last_error=message)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_NOTE, {"p_delivery": delivery_id, "last_error": message})
 
 
-async def _claim(session: AsyncSession, item_id: str, now: datetime) -> bool:
-    """Take the item for this transaction unless it is final already (row lock held)."""
+@dataclass(frozen=True)
+class _Claimed:
+    learner_id: str | None  # the learner holding the recipient's identifier, if any
+
+
+async def _claim(
+    session: AsyncSession, item_id: str, now: datetime, kind: IdentifierKind, lookup: str
+) -> _Claimed | None:
+    """Take the item for this transaction unless it is final already (row lock held),
+    and find the learner holding the recipient's identifier ``(kind, lookup)``."""
     result = await session.execute(
-        update(DeliveryItem)
-        .where(DeliveryItem.id == item_id, DeliveryItem.outcome == "pending")
-        .values(processed_at=now)
-        .returning(DeliveryItem.id)
-        .execution_options(synchronize_session=False)
+        _CLAIM, {"p_item": item_id, "processed_at": now, "p_kind": kind, "p_lookup": lookup}
     )
-    return result.first() is not None
+    row = result.first()
+    return _Claimed(row.learner_id) if row is not None else None
 
 
 async def _finish(
@@ -232,41 +322,45 @@ async def _finish(
     badge_id: str | None = None,
 ) -> bool:
     result = await session.execute(
-        update(DeliveryItem)
-        .where(DeliveryItem.id == item_id, DeliveryItem.outcome == "pending")
-        .values(
-            outcome=outcome,
-            reasons=[dict(r) for r in reasons],
-            learner_id=learner_id,
-            partner_badge_id=badge_id,
-            processed_at=now,
-        )
-        .returning(DeliveryItem.id)
-        .execution_options(synchronize_session=False)
+        _FINISH,
+        {
+            "p_item": item_id,
+            "outcome": outcome,
+            "reasons": [dict(r) for r in reasons],
+            "learner_id": learner_id,
+            "partner_badge_id": badge_id,
+            "processed_at": now,
+        },
     )
     return result.first() is not None
 
 
 async def _finish_alone(
-    ctx: JobContext, item_id: str, outcome: str, reasons: Sequence[Reason]
+    ctx: JobContext, item: _Item, outcome: str, reasons: Sequence[Reason]
 ) -> None:
-    async with session_scope(ctx.sessions) as session:
-        await _finish(session, item_id, outcome, reasons, now_utc())
+    now = now_utc()
+    async with _unit(ctx) as session:
+        if await _finish(session, item.id, outcome, reasons, now):
+            await _complete_with(session, item, now)
 
 
-async def _trusted(session: AsyncSession, partner_id: str | None) -> list[TrustedIssuer]:
-    """The sender's trusted issuers; for a claim, every active partner's (oldest first)."""
-    query = select(PartnerTrustedIssuer.partner_id, PartnerTrustedIssuer.identifier).join(
-        Partner, Partner.id == PartnerTrustedIssuer.partner_id
+async def _sender(session: AsyncSession | AsyncConnection, partner_id: str | None) -> _Sender:
+    """The sending partner's state and trusted issuers (one query); for a claim (no
+    partner), the trusted issuers of every active partner (oldest first)."""
+    if partner_id is None:
+        result = await session.execute(_TRUSTED_BY_ACTIVE)
+        trusted = [TrustedIssuer(row.partner_id, row.identifier) for row in result]
+        return _Sender(None, suspended=False, trusted=trusted)
+    rows = (await session.execute(_SENDER, {"p_partner": partner_id})).all()
+    return _Sender(
+        partner_id,
+        suspended=bool(rows) and rows[0].state != "active",
+        trusted=[
+            TrustedIssuer(row.partner_id, row.identifier)
+            for row in rows
+            if row.identifier is not None
+        ],
     )
-    if partner_id is not None:
-        query = query.where(PartnerTrustedIssuer.partner_id == partner_id)
-    else:
-        query = query.where(Partner.state == "active")
-    result = await session.execute(
-        query.order_by(Partner.created_at, Partner.id, PartnerTrustedIssuer.id)
-    )
-    return [TrustedIssuer(row.partner_id, row.identifier) for row in result]
 
 
 # --------------------------------------------------------------------------- one item
@@ -289,39 +383,78 @@ class _Sender:
     trusted: list[TrustedIssuer]
 
 
+@dataclass
+class _Run:
+    """One run of :func:`process_delivery`: its connection (every unit of work of the
+    run is a transaction on it), the pending items read at its start, and whether the
+    last item's transaction may complete the delivery (no earlier item waits)."""
+
+    connection: AsyncConnection | None
+    sender: _Sender | None = None
+    rows: dict[str, _Sealed] = field(default_factory=dict)
+    last_item_id: str | None = None
+    waiting: int = 0
+    completed: bool = False
+
+
+_RUN: Final[ContextVar[_Run | None]] = ContextVar("obhub_ingestion_run", default=None)
+
+
+@asynccontextmanager
+async def _unit(ctx: JobContext) -> AsyncIterator[AsyncSession]:
+    """One unit of work: on the run's connection when there is one, else its own."""
+    run = _RUN.get()
+    if run is None or run.connection is None:
+        async with session_scope(ctx.sessions) as session:
+            yield session
+        return
+    async with ctx.sessions(bind=run.connection) as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def _complete_with(session: AsyncSession, item: _Item, now: datetime) -> None:
+    """In the transaction finishing the run's last item: complete the delivery too,
+    unless an earlier item waits for a retry."""
+    run = _RUN.get()
+    if run is None or run.last_item_id != item.id or run.waiting:
+        return
+    await _complete(session, item.delivery_id, now)
+    run.completed = True
+
+
+def _item_of(ctx: JobContext, row: _Sealed) -> _Item:
+    kind = row.recipient_kind
+    return _Item(
+        id=row.id,
+        delivery_id=row.delivery_id,
+        payload_kind=row.payload_kind,
+        payload=(
+            unseal_pii(ctx.kek, row.payload_sealed) if row.payload_sealed is not None else None
+        ),
+        recipient_kind="email" if kind == "email" else "did" if kind == "did" else None,
+        recipient=(
+            unseal_pii(ctx.kek, row.recipient_sealed) if row.recipient_sealed is not None else None
+        ),
+    )
+
+
 async def _read_item(ctx: JobContext, item_id: str) -> tuple[_Item, _Sender] | None:
-    async with session_scope(ctx.sessions) as session:
-        row = await session.scalar(
-            select(DeliveryItem).where(
-                DeliveryItem.id == item_id, DeliveryItem.outcome == "pending"
-            )
-        )
-        if row is None:
+    run = _RUN.get()
+    if run is not None and run.sender is not None:
+        row = run.rows.pop(item_id, None)
+        if row is not None:
+            return _item_of(ctx, row), run.sender
+    async with _unit(ctx) as session:
+        found = (await session.execute(_ONE_PENDING, {"p_item": item_id})).first()
+        if found is None:
             return None
-        delivery = await session.get(Delivery, row.delivery_id)
-        partner_id = delivery.partner_id if delivery is not None else None
-        partner = await session.get(Partner, partner_id) if partner_id is not None else None
-        sender = _Sender(
-            partner_id,
-            suspended=partner is not None and partner.state != "active",
-            trusted=await _trusted(session, partner_id),
-        )
-        kind = row.recipient_kind
-        item = _Item(
-            id=row.id,
-            delivery_id=row.delivery_id,
-            payload_kind=row.payload_kind,
-            payload=(
-                unseal_pii(ctx.kek, row.payload_sealed) if row.payload_sealed is not None else None
-            ),
-            recipient_kind="email" if kind == "email" else "did" if kind == "did" else None,
-            recipient=(
-                unseal_pii(ctx.kek, row.recipient_sealed)
-                if row.recipient_sealed is not None
-                else None
-            ),
-        )
-    return item, sender
+        sender = await _sender(session, found.partner_id)
+    return _item_of(ctx, _sealed(found)), sender
 
 
 async def process_item(ctx: JobContext, item_id: str) -> bool:
@@ -331,19 +464,19 @@ async def process_item(ctx: JobContext, item_id: str) -> bool:
         return True
     item, sender = read
     if item.payload is None:
-        await _finish_alone(ctx, item.id, "failed", [reason(acceptance.PAYLOAD_ERASED)])
+        await _finish_alone(ctx, item, "failed", [reason(acceptance.PAYLOAD_ERASED)])
         return True
     if sender.suspended:
-        await _finish_alone(ctx, item.id, "rejected", [reason(acceptance.PARTNER_SUSPENDED)])
+        await _finish_alone(ctx, item, "rejected", [reason(acceptance.PARTNER_SUSPENDED)])
         return True
     if item.recipient is None or item.recipient_kind is None:
-        await _finish_alone(ctx, item.id, "rejected", [reason(acceptance.RECIPIENT_MISSING)])
+        await _finish_alone(ctx, item, "rejected", [reason(acceptance.RECIPIENT_MISSING)])
         return True
     try:
         data = verifier_input(item.payload_kind, item.payload)
     except PayloadError:
         rejection = reason(acceptance.NOT_VERIFIED, check="parse", check_code="invalid_base64")
-        await _finish_alone(ctx, item.id, "rejected", [rejection])
+        await _finish_alone(ctx, item, "rejected", [rejection])
         return True
     verified = await run_verifier(ctx, data, item.recipient)
     decision = acceptance.decide(
@@ -355,7 +488,7 @@ async def process_item(ctx: JobContext, item_id: str) -> bool:
     if decision.action == "retry":
         return False
     if decision.action == "reject":
-        await _finish_alone(ctx, item.id, "rejected", decision.reason_list)
+        await _finish_alone(ctx, item, "rejected", decision.reason_list)
         return True
     facts = acceptance.badge_facts(
         verified.report, digest=digest_of(data), badge_class=verified.badge_class()
@@ -363,7 +496,7 @@ async def process_item(ctx: JobContext, item_id: str) -> bool:
     try:
         await _keep(ctx, item, facts, decision.partner_id, verified.report)
     except learners.RecipientConflictError:
-        await _finish_alone(ctx, item.id, "rejected", [reason(acceptance.RECIPIENT_CONFLICT)])
+        await _finish_alone(ctx, item, "rejected", [reason(acceptance.RECIPIENT_CONFLICT)])
     return True
 
 
@@ -378,11 +511,13 @@ async def _keep(
     if item.payload is None or item.recipient is None or item.recipient_kind is None:
         raise ValueError("only a complete item can be kept")  # pragma: no cover - checked above
     now = now_utc()
-    async with session_scope(ctx.sessions) as session:
-        if not await _claim(session, item.id, now):
+    lookup = identifier_lookup(ctx.kek, item.recipient_kind, item.recipient)
+    async with _unit(ctx) as session:
+        claimed = await _claim(session, item.id, now, item.recipient_kind, lookup)
+        if claimed is None:
             return
-        learner_id = await learners.find_or_create(
-            session, ctx.kek, item.recipient_kind, item.recipient, now
+        learner_id = claimed.learner_id or await learners.create_or_find(
+            session, ctx.kek, item.recipient_kind, item.recipient, now, lookup=lookup
         )
         envelope = (item.recipient_kind, normalize(item.recipient_kind, item.recipient))
         for kind, value in facts.extra_identifiers:
@@ -407,9 +542,21 @@ async def _keep(
             learner_id=learner_id,
             badge_id=kept.badge_id,
         )
+        await _complete_with(session, item, now)
 
 
 # --------------------------------------------------------------------------- the delivery
+
+
+@asynccontextmanager
+async def _connection(ctx: JobContext) -> AsyncIterator[AsyncConnection | None]:
+    """The run's connection: one pool checkout per job instead of one per transaction."""
+    bind = ctx.sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        yield None
+        return
+    async with bind.connect() as connection:
+        yield connection
 
 
 async def process_delivery(ctx: JobContext, delivery_id: str) -> None:
@@ -417,22 +564,61 @@ async def process_delivery(ctx: JobContext, delivery_id: str) -> None:
 
     Raises :class:`RetryLater` when some items could not be verified yet.
     """
-    async with session_scope(ctx.sessions) as session:
-        delivery = await _start(session, delivery_id, ctx.attempt)
-        if delivery is None:  # done, dead, or gone
-            return
-        item_ids = await _pending_item_ids(session, delivery_id)
-    waiting = 0
-    for item_id in item_ids:
-        if not await process_item(ctx, item_id):
-            waiting += 1
-    async with session_scope(ctx.sessions) as session:
-        if waiting:
-            await _note(session, delivery_id, _waiting_message(waiting))
+    async with _connection(ctx) as connection:
+        run = _Run(connection)
+        token = _RUN.set(run)
+        try:
+            await _process(ctx, run, delivery_id)
+        finally:
+            _RUN.reset(token)
+
+
+async def _read_delivery(
+    executor: AsyncSession | AsyncConnection, run: _Run, delivery_id: str, attempt: int
+) -> list[_Sealed] | None:
+    """Record the attempt, read the pending items and the sender; None if not queued."""
+    delivery = await _start(executor, delivery_id, attempt)
+    if delivery is None:  # done, dead, or gone
+        return None
+    rows = await _pending_items(executor, delivery_id)
+    if rows:
+        run.sender = await _sender(executor, delivery.partner_id)
+    return rows
+
+
+async def _begin(ctx: JobContext, run: _Run, delivery_id: str) -> list[_Sealed] | None:
+    connection = run.connection
+    if connection is None or connection.dialect.name != "postgresql":
+        async with _unit(ctx) as session:
+            return await _read_delivery(session, run, delivery_id, ctx.attempt)
+    # On PostgreSQL each statement commits on its own: the attempt is recorded before
+    # anything is verified, as in one transaction (whose reads, in READ COMMITTED, see
+    # no more consistent a state), without its BEGIN and COMMIT round trips.
+    await connection.execution_options(isolation_level="AUTOCOMMIT")
+    rows = await _read_delivery(connection, run, delivery_id, ctx.attempt)
+    await connection.commit()  # ends the connection-level transaction (no round trip)
+    await connection.execution_options(isolation_level=connection.default_isolation_level)
+    return rows
+
+
+async def _process(ctx: JobContext, run: _Run, delivery_id: str) -> None:
+    rows = await _begin(ctx, run, delivery_id)
+    if rows is None:
+        return
+    run.rows = {row.id: row for row in rows}
+    run.last_item_id = rows[-1].id if rows else None
+    for row in rows:
+        if not await process_item(ctx, row.id):
+            run.waiting += 1
+    if run.completed:
+        return
+    async with _unit(ctx) as session:
+        if run.waiting:
+            await _note(session, delivery_id, _waiting_message(run.waiting))
         else:
             await _complete(session, delivery_id, now_utc())
-    if waiting:
-        raise RetryLater(_waiting_message(waiting))
+    if run.waiting:
+        raise RetryLater(_waiting_message(run.waiting))
 
 
 def _waiting_message(count: int) -> str:
@@ -452,25 +638,23 @@ async def dead_delivery(ctx: JobContext, error: str, delivery_id: str) -> None:
     now = now_utc()
     async with session_scope(ctx.sessions) as session:
         await session.execute(
-            update(DeliveryItem)
-            .where(DeliveryItem.delivery_id == delivery_id, DeliveryItem.outcome == "pending")
+            _ITEM.update()
+            .where(_ITEM.c.delivery_id == delivery_id, _ITEM.c.outcome == "pending")
             .values(
                 outcome="failed",
                 reasons=[reason(acceptance.PROCESSING_FAILED)],
                 processed_at=now,
             )
-            .execution_options(synchronize_session=False)
         )
         await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status == "queued")
+            _DELIVERY.update()
+            .where(_DELIVERY.c.id == delivery_id, _DELIVERY.c.status == "queued")
             .values(
                 status="dead",
                 attempts=ctx.attempt,
                 completed_at=now,
                 last_error=f"processing failed after {ctx.attempt} attempt(s): {error_type}",
             )
-            .execution_options(synchronize_session=False)
         )
 
 

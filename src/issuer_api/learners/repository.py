@@ -3,11 +3,14 @@ the delivery items and regional awards that concern a learner. No rules here: se
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import (
@@ -19,7 +22,59 @@ from issuer_api.models import (
     PartnerBadgeEvent,
     RegionalAward,
 )
-from issuer_api.sql import insert_or_ignore
+
+# Core tables of the ingestion's hot path: statements on them skip the ORM's
+# machinery (identity map, bulk-update synchronisation), which costs more than the query.
+_LEARNER: Final = cast(Table, Learner.__table__)
+_IDENTIFIER: Final = cast(Table, LearnerIdentifier.__table__)
+_BADGE: Final = cast(Table, PartnerBadge.__table__)
+_EVENT: Final = cast(Table, PartnerBadgeEvent.__table__)
+
+# Statements built once, with bound parameters (``p_…`` in conditions, column names for
+# the values written): building and hashing a statement costs more than running it.
+_LOOKUP: Final = select(_IDENTIFIER.c.learner_id).where(
+    _IDENTIFIER.c.kind == bindparam("p_kind"), _IDENTIFIER.c.lookup == bindparam("p_lookup")
+)
+LEARNER_BY_LOOKUP: Final = _LOOKUP.scalar_subquery()
+"""The learner holding the identifier ``(:p_kind, :p_lookup)``, to embed in a statement
+(the ingestion reads it in the statement that claims an item)."""
+_TOUCH: Final = _LEARNER.update().where(_LEARNER.c.id == bindparam("p_learner"))
+_BADGE_BY_KEY: Final = (
+    select(
+        _BADGE.c.id,
+        _BADGE.c.learner_id,
+        _BADGE.c.valid_from,
+        _BADGE.c.status,
+        _BADGE.c.status_changed_at,
+    )
+    .where(_BADGE.c.equality_key == bindparam("p_key"))
+    .with_for_update()
+)
+_UPDATE_BADGE: Final = _BADGE.update().where(_BADGE.c.id == bindparam("p_badge"))
+
+
+@functools.cache
+def _insert_ignoring(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING pk`` for the dialect (the
+    values are the execution's parameters), as :func:`issuer_api.sql.insert_or_ignore`."""
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:  # pragma: no cover - db.py accepts only these two backends
+        raise ValueError(f"unsupported database backend {dialect!r}")
+    return statement.on_conflict_do_nothing(index_elements=list(conflict)).returning(
+        *table.primary_key.columns
+    )
+
+
+async def _insert_or_ignore(
+    session: AsyncSession, table: Table, values: dict[str, Any], conflict: tuple[str, ...]
+) -> bool:
+    statement = _insert_ignoring(session.get_bind().dialect.name, table, conflict)
+    result = await session.execute(statement, values)
+    return result.first() is not None
+
 
 # --------------------------------------------------------------------------- learners
 
@@ -30,17 +85,14 @@ async def get(session: AsyncSession, learner_id: str) -> Learner | None:
 
 async def learner_by_lookup(session: AsyncSession, kind: str, lookup: str) -> str | None:
     """The learner holding the identifier ``(kind, lookup)``, as committed now."""
-    result = await session.execute(
-        select(LearnerIdentifier.learner_id).where(
-            LearnerIdentifier.kind == kind, LearnerIdentifier.lookup == lookup
-        )
-    )
-    return result.scalar_one_or_none()
+    result = await session.execute(_LOOKUP, {"p_kind": kind, "p_lookup": lookup})
+    found: str | None = result.scalar_one_or_none()
+    return found
 
 
 async def insert_learner(session: AsyncSession, learner_id: str, now: datetime) -> None:
     await session.execute(
-        Learner.__table__.insert().values(id=learner_id, created_at=now, updated_at=now)  # type: ignore[attr-defined]
+        _LEARNER.insert(), {"id": learner_id, "created_at": now, "updated_at": now}
     )
 
 
@@ -49,7 +101,7 @@ async def delete_learner(session: AsyncSession, learner_id: str) -> None:
 
 
 async def touch(session: AsyncSession, learner_id: str, now: datetime) -> None:
-    await session.execute(update(Learner).where(Learner.id == learner_id).values(updated_at=now))
+    await session.execute(_TOUCH, {"p_learner": learner_id, "updated_at": now})
 
 
 async def insert_identifier(
@@ -63,9 +115,9 @@ async def insert_identifier(
 ) -> bool:
     """Add an identifier unless ``(kind, lookup)`` is taken (by anyone): the unique
     constraint decides between concurrent workers."""
-    return await insert_or_ignore(
+    return await _insert_or_ignore(
         session,
-        LearnerIdentifier.__table__,  # type: ignore[arg-type]
+        _IDENTIFIER,
         {
             "learner_id": learner_id,
             "kind": kind,
@@ -91,23 +143,26 @@ async def identifiers_of(session: AsyncSession, learner_id: str) -> list[Learner
 
 async def insert_badge(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Keep a new badge unless one with its equality key is kept already."""
-    return await insert_or_ignore(
-        session,
-        PartnerBadge.__table__,  # type: ignore[arg-type]
-        values,
-        ("equality_key",),
-    )
+    return await _insert_or_ignore(session, _BADGE, values, ("equality_key",))
 
 
-async def badge_by_key(session: AsyncSession, equality_key: str) -> PartnerBadge | None:
+@dataclass(frozen=True)
+class StoredBadge:
+    """What the comparison with a credential delivered again needs of the kept badge."""
+
+    id: str
+    learner_id: str
+    valid_from: datetime | None
+    status: str
+    status_changed_at: datetime | None
+
+
+async def badge_by_key(session: AsyncSession, equality_key: str) -> StoredBadge | None:
     """The kept badge with this equality key, locked for the transaction (PostgreSQL)."""
-    result = await session.execute(
-        select(PartnerBadge)
-        .where(PartnerBadge.equality_key == equality_key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return result.scalar_one_or_none()
+    row = (await session.execute(_BADGE_BY_KEY, {"p_key": equality_key})).first()
+    if row is None:
+        return None
+    return StoredBadge(row.id, row.learner_id, row.valid_from, row.status, row.status_changed_at)
 
 
 async def get_badge(session: AsyncSession, badge_id: str) -> PartnerBadge | None:
@@ -115,12 +170,7 @@ async def get_badge(session: AsyncSession, badge_id: str) -> PartnerBadge | None
 
 
 async def update_badge(session: AsyncSession, badge_id: str, values: dict[str, Any]) -> None:
-    await session.execute(
-        update(PartnerBadge)
-        .where(PartnerBadge.id == badge_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_UPDATE_BADGE, {**values, "p_badge": badge_id})
 
 
 async def change_badge_status(
@@ -128,21 +178,17 @@ async def change_badge_status(
 ) -> bool:
     """Move a badge from ``previous`` to ``new`` status unless it changed meanwhile."""
     result = await session.execute(
-        update(PartnerBadge)
-        .where(PartnerBadge.id == badge_id, PartnerBadge.status == previous)
+        _BADGE.update()
+        .where(_BADGE.c.id == badge_id, _BADGE.c.status == previous)
         .values(status=new, status_changed_at=now, status_checked_at=now, updated_at=now)
-        .returning(PartnerBadge.id)
-        .execution_options(synchronize_session=False)
+        .returning(_BADGE.c.id)
     )
     return result.first() is not None
 
 
 async def stamp_checked(session: AsyncSession, badge_id: str, now: datetime) -> None:
     await session.execute(
-        update(PartnerBadge)
-        .where(PartnerBadge.id == badge_id)
-        .values(status_checked_at=now)
-        .execution_options(synchronize_session=False)
+        _BADGE.update().where(_BADGE.c.id == badge_id).values(status_checked_at=now)
     )
 
 
@@ -186,7 +232,7 @@ async def badges_to_recheck(
     return list(result.scalars())
 
 
-def add_event(
+async def add_event(
     session: AsyncSession,
     *,
     learner_id: str,
@@ -197,16 +243,17 @@ def add_event(
     new_status: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        PartnerBadgeEvent(
-            partner_badge_id=badge_id,
-            learner_id=learner_id,
-            kind=kind,
-            previous_status=previous_status,
-            new_status=new_status,
-            at=at,
-            detail=detail or {},
-        )
+    await session.execute(
+        _EVENT.insert(),
+        {
+            "partner_badge_id": badge_id,
+            "learner_id": learner_id,
+            "kind": kind,
+            "previous_status": previous_status,
+            "new_status": new_status,
+            "at": at,
+            "detail": detail or {},
+        },
     )
 
 

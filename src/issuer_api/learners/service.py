@@ -86,6 +86,23 @@ async def find_or_create(
     found = await repository.learner_by_lookup(session, kind, lookup)
     if found is not None:
         return found
+    return await create_or_find(session, kek, kind, value, now, lookup=lookup)
+
+
+async def create_or_find(
+    session: AsyncSession,
+    kek: bytes,
+    kind: IdentifierKind,
+    value: str,
+    now: datetime,
+    *,
+    lookup: str | None = None,
+) -> str:
+    """Create the learner of an identifier no one held when it was looked up; if a
+    concurrent worker registered it since, its learner (``lookup``: the identifier's
+    keyed hash, when the caller computed it already)."""
+    if lookup is None:
+        lookup = identifier_lookup(kek, kind, value)
     learner_id = new_id()
     await repository.insert_learner(session, learner_id, now)
     inserted = await repository.insert_identifier(
@@ -220,7 +237,7 @@ async def keep_partner_badge(
         },
     )
     if inserted:
-        repository.add_event(
+        await repository.add_event(
             session,
             learner_id=learner_id,
             badge_id=badge_id,
@@ -245,7 +262,7 @@ async def keep_partner_badge(
         stored.id,
         {**values, "status_changed_at": now if previous != "active" else stored.status_changed_at},
     )
-    repository.add_event(
+    await repository.add_event(
         session,
         learner_id=learner_id,
         badge_id=stored.id,
@@ -272,7 +289,7 @@ async def change_badge_status(
     False when the badge's status changed meanwhile (nothing is written)."""
     if not await repository.change_badge_status(session, badge_id, previous, new, now):
         return False
-    repository.add_event(
+    await repository.add_event(
         session,
         learner_id=learner_id,
         badge_id=badge_id,
