@@ -43,6 +43,8 @@ SQLITE_FILENAME = "obhub.sqlite3"
 KEK_FILENAME = "kek"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+CascadePolicy = Literal["suspend", "revoke", "keep"]
+"""What happens to a regional badge that lost its support (see ``cascade_policy``)."""
 
 _HOSTNAME = re.compile(
     r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
@@ -130,7 +132,7 @@ class Settings(BaseSettings):
     handed back to the queue."""
     worker_heartbeat_seconds: PositiveInt = 10
     """Distributed engine: how often a worker proves it is alive."""
-    cascade_policy: Literal["suspend", "revoke", "keep"] = "suspend"
+    cascade_policy: CascadePolicy = "suspend"
     """What happens to a regional badge whose partner badges no longer support it (one
     was revoked, suspended or expired): suspended until support returns (default),
     revoked for good, or kept (the change is only recorded)."""

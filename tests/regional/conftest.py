@@ -22,8 +22,7 @@ from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.outbound import endpoints as outbound_endpoints
 from issuer_api.regional import endpoints as regional_endpoints
 from issuer_api.regional import service
-from issuer_api.regional.schemas import CascadePolicy
-from issuer_api.settings import Settings
+from issuer_api.settings import CascadePolicy, Settings
 from partners.helpers import with_ingestion_routes
 from regional.helpers import RegionalHub
 from verification.localhttp import LocalServer

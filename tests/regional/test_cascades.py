@@ -21,7 +21,7 @@ from issuer_api.ingestion import processing
 from issuer_api.learners import service as learners
 from issuer_api.models import OutboundMessage, PartnerBadge
 from issuer_api.regional import flows
-from issuer_api.regional.schemas import CascadePolicy
+from issuer_api.settings import CascadePolicy
 from outbound.receiver import Receiver
 from regional.helpers import EMAIL, ORG_URI, RegionalHub, aligned
 

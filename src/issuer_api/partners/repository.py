@@ -159,19 +159,6 @@ async def webhook_sender(
     )
 
 
-async def active_secrets(session: AsyncSession, partner_id: str) -> list[PartnerWebhookSecret]:
-    """The secrets a webhook may be signed with: not revoked, newest first."""
-    rows = await session.execute(
-        select(PartnerWebhookSecret)
-        .where(
-            PartnerWebhookSecret.partner_id == partner_id,
-            PartnerWebhookSecret.revoked_at.is_(None),
-        )
-        .order_by(PartnerWebhookSecret.created_at.desc())
-    )
-    return list(rows.scalars())
-
-
 async def secrets_by_partner(
     session: AsyncSession, partner_ids: list[str]
 ) -> dict[str, list[PartnerWebhookSecret]]:

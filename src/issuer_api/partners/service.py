@@ -26,8 +26,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, Final, TypeVar
 
 from pydantic import JsonValue
 from sqlalchemy import event
@@ -135,6 +136,9 @@ class PartnerNotAllowedError(ApiError):
 # --------------------------------------------------------------------------- lookups
 
 
+_Found = TypeVar("_Found")
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -143,13 +147,27 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-async def find_partner(session: AsyncSession, ref: str) -> Partner | None:
-    """The partner with this id or slug (slugs never have the form of an id)."""
+async def _by_ref(
+    ref: str,
+    by_id: Callable[[str], Awaitable[_Found | None]],
+    by_slug: Callable[[str], Awaitable[_Found | None]],
+) -> _Found | None:
+    """What ``ref`` names: looked up as an id when it has the form of one, else (or if
+    no id matches) as a slug — slugs never have the form of an id."""
     if _is_uuid(ref):
-        found = await repository.get_by_id(session, ref)
+        found = await by_id(ref)
         if found is not None:
             return found
-    return await repository.get_by_slug(session, ref)
+    return await by_slug(ref)
+
+
+async def find_partner(session: AsyncSession, ref: str) -> Partner | None:
+    """The partner with this id or slug."""
+    return await _by_ref(
+        ref,
+        partial(repository.get_by_id, session),
+        partial(repository.get_by_slug, session),
+    )
 
 
 async def get_partner(session: AsyncSession, ref: str) -> Partner:
@@ -491,11 +509,11 @@ async def webhook_sender(session: AsyncSession, ref: str) -> repository.WebhookS
     cached = _SENDERS.get(ref)
     if cached is not None and now - cached[0] < SENDER_CACHE_SECONDS:
         return cached[1]
-    sender = None
-    if _is_uuid(ref):
-        sender = await repository.webhook_sender(session, partner_id=ref)
-    if sender is None:
-        sender = await repository.webhook_sender(session, slug=ref)
+    sender = await _by_ref(
+        ref,
+        lambda partner_id: repository.webhook_sender(session, partner_id=partner_id),
+        lambda slug: repository.webhook_sender(session, slug=slug),
+    )
     if sender is None:
         raise PartnerNotFoundError(details={"partner": ref})
     if len(_SENDERS) >= _SENDER_CACHE_LIMIT:
@@ -516,12 +534,6 @@ def open_secrets(kek: bytes, sealed: Sequence[tuple[str, Mapping[str, Any]]]) ->
             )
             raise WebhookSecretUnavailableError() from None
     return opened
-
-
-async def active_secrets(session: AsyncSession, kek: bytes, partner: Partner) -> list[str]:
-    """The clear values of the partner's active secrets, newest first."""
-    rows = await repository.active_secrets(session, partner.id)
-    return open_secrets(kek, [(row.id, row.sealed) for row in rows])
 
 
 # --------------------------------------------------------------------------- OAuth client

@@ -73,8 +73,7 @@ from issuer_api.outbound.schemas import (
 )
 from issuer_api.privacy import unseal_pii
 from issuer_api.regional import repository, service
-from issuer_api.regional.schemas import CascadePolicy
-from issuer_api.settings import Settings
+from issuer_api.settings import CascadePolicy, Settings
 from obcore import contexts
 from obcore.identity import make_identity_object
 from obcore.keys import KeyPair

@@ -16,7 +16,6 @@ from issuer_api.ingestion.schemas import MAX_BADGES, Reason, Receipt, RecipientI
 
 MappingState = Literal["proposed", "approved", "rejected"]
 AwardState = Literal["active", "suspended", "revoked"]
-CascadePolicy = Literal["suspend", "revoke", "keep"]
 
 MAX_DRY_RUN_BADGES: Final = 200
 

@@ -85,7 +85,6 @@ from issuer_api.regional.schemas import (
     AwardOut,
     AwardState,
     BadgeOut,
-    CascadePolicy,
     MappingIn,
     MappingRecord,
     MappingState,
@@ -94,7 +93,7 @@ from issuer_api.regional.schemas import (
     ReferentialSummary,
     RegionalAchievementOut,
 )
-from issuer_api.settings import Settings
+from issuer_api.settings import CascadePolicy, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +109,6 @@ YAML_TYPES: Final = frozenset(
     {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
 )
 JSON_TYPES: Final = frozenset({"application/json"})
-CASCADE_POLICIES: Final[tuple[CascadePolicy, ...]] = ("suspend", "revoke", "keep")
 
 
 # --------------------------------------------------------------------------- errors
