@@ -15,6 +15,8 @@
 4. **Processing**: the API stops; ``WORKERS`` ``obhub worker`` processes (procrastinate)
    verify and store everything. Reported: badges fully verified and stored per second
    (from the workers' start to the last item's ``processed_at``).
+   Then, until every learner's regional evaluation has run: ``settled_seconds``
+   (from the workers' start) and the regional badges awarded.
 5. **Accounting**: every delivery acknowledged is in the inbox exactly once; every
    item is final; one stored badge per distinct credential; resent credentials are
    ``duplicate``; nothing lost, nothing duplicated.
@@ -49,6 +51,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bench.issuance import _free_port, _obhub, _stop, _unpin, _wait_ready, start_server
+from issuer_api.regional.service import EVALUATE_TASK
 from obcore import did, keywrap
 from obcore.identity import make_identity_object
 from obcore.keys import KeyPair
@@ -92,6 +95,7 @@ class Result:
     lost: int
     duplicated: int
     regional_awards: int
+    settled_seconds: float
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,20 @@ def _counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
+def _evaluations_waiting(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM procrastinate_jobs "
+                    "WHERE task_name = :task AND status IN ('todo', 'doing')"
+                ),
+                {"task": EVALUATE_TASK},
+            )
+            or 0
+        )
+
+
 def run() -> Result:
     kek = keywrap.new_kek()
     url, admin = _database()
@@ -354,6 +372,9 @@ def run() -> Result:
                     break
                 time.sleep(0.5)
             process_seconds = time.monotonic() - started
+            while time.monotonic() - started < PROCESS_TIMEOUT_S and _evaluations_waiting(engine):
+                time.sleep(0.5)
+            settled_seconds = time.monotonic() - started
         finally:
             for worker in workers:
                 _stop(worker)
@@ -387,6 +408,7 @@ def run() -> Result:
             duplicated=max(0, counts["deliveries"] - unique_ids)
             + max(0, counts["stored"] - distinct),
             regional_awards=counts["awards"],
+            settled_seconds=round(settled_seconds, 2),
         )
     finally:
         engine.dispose()
