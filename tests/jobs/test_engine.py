@@ -116,16 +116,17 @@ async def test_a_job_failing_every_attempt_is_dead_lettered_once(runtime: JobRun
 
 
 async def test_a_queueing_lock_keeps_one_waiting_job(runtime: JobRuntime) -> None:
-    key = new_key()
+    key, before, after = new_key(), new_key(), new_key()
     async with session_scope(runtime.sessions) as session:
         first = await enqueue(session, "test.jobs.record", {"key": key}, queueing_lock=key)
+        await enqueue(session, "test.jobs.record", {"key": before})
         second = await enqueue(session, "test.jobs.record", {"key": key}, queueing_lock=key)
-        # The caller's transaction goes on after a taken lock.
-        await session.execute(text("SELECT 1"))
+        # The caller's transaction goes on after a taken lock, and keeps what it wrote.
+        await enqueue(session, "test.jobs.record", {"key": after})
 
     assert (first, second) == (True, False)
     await runtime.run_pending()
-    assert RUNS[key] == 1
+    assert (RUNS[key], RUNS[before], RUNS[after]) == (1, 1, 1)
 
     async with session_scope(runtime.sessions) as session:  # the lock is free again
         assert await enqueue(session, "test.jobs.record", {"key": key}, queueing_lock=key)

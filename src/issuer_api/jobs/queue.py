@@ -6,7 +6,8 @@ commits — no job for work that was rolled back, no work without its job.
 
 * SQLite (embedded default): a row in the ``job`` table, run by the in-process runner.
 * PostgreSQL: a procrastinate job, written through procrastinate's own versioned SQL
-  function (``procrastinate_defer_jobs_v1``) on our connection, so any worker process
+  function (``procrastinate_defer_jobs_v1``; under a queueing lock, through
+  ``obhub_defer_job_once``, which calls it) on our connection, so any worker process
   on any machine picks it up.
 
 ``queueing_lock``: at most one *waiting* job per lock (a second enqueue is a no-op).
@@ -21,7 +22,6 @@ from typing import Any, Final
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import Job
@@ -33,6 +33,11 @@ _DEFER: Final = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW("
     ":queue, :task, 0, :lock, :queueing_lock, CAST(:args AS jsonb), "
     "CAST(:scheduled_at AS timestamptz))::procrastinate_job_to_defer_v1])"
+)
+
+_DEFER_ONCE: Final = text(
+    "SELECT obhub_defer_job_once(:queue, :task, :lock, :queueing_lock, "
+    "CAST(:args AS jsonb), CAST(:scheduled_at AS timestamptz))"
 )
 
 
@@ -93,13 +98,9 @@ async def _defer_procrastinate(  # noqa: PLR0917 - enqueue's own arguments, pass
         await session.execute(_DEFER, params)
         return True
     # A taken queueing lock is a unique violation inside procrastinate's function:
-    # contain it in a savepoint so the caller's transaction goes on.
-    try:
-        async with session.begin_nested():
-            await session.execute(_DEFER, params)
-    except IntegrityError:
-        return False
-    return True
+    # obhub_defer_job_once (revision 0005) contains it on the server and says NULL,
+    # so the caller's transaction goes on with no savepoint round trips.
+    return await session.scalar(_DEFER_ONCE, params) is not None
 
 
 # --------------------------------------------------------------------------- wake-up
