@@ -8,12 +8,30 @@ abort the whole PostgreSQL transaction; both SQLite (3.35+) and PostgreSQL suppo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@functools.cache
+def insert_ignoring(dialect: str, table: Table, conflict_columns: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (conflict_columns) DO NOTHING RETURNING pk`` for the dialect,
+    built once: the row comes as the execution's parameters (building and hashing the
+    statement for each row costs more than running it)."""
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:  # pragma: no cover - db.py accepts only these two backends
+        raise ValueError(f"unsupported database backend {dialect!r}")
+    # RETURNING, not rowcount: psycopg's async cursor reports -1 for this statement.
+    return statement.on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(
+        *table.primary_key.columns
+    )
 
 
 async def insert_or_ignore(
@@ -28,21 +46,6 @@ async def insert_or_ignore(
     concurrent, not yet committed transaction makes this wait for that transaction's
     outcome, so the answer is always final.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = (
-            postgresql.insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite.insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        )
-    else:  # pragma: no cover - db.py accepts only these two backends
-        raise ValueError(f"unsupported database backend {dialect!r}")
-    # RETURNING, not rowcount: psycopg's async cursor reports -1 for this statement.
-    result = await session.execute(statement.returning(*table.primary_key.columns))
+    statement = insert_ignoring(session.get_bind().dialect.name, table, tuple(conflict_columns))
+    result = await session.execute(statement, dict(values))
     return result.first() is not None

@@ -109,7 +109,7 @@ async def store_delivery(
                 raise RuntimeError("conflicting delivery vanished")
             return stored, False
     else:
-        await session.execute(table.insert().values(**values))  # type: ignore[attr-defined]
+        await session.execute(table.insert(), values)  # type: ignore[attr-defined]
     rows: list[dict[str, Any]] = [
         {
             "id": new_id(),

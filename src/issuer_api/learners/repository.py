@@ -3,14 +3,12 @@ the delivery items and regional awards that concern a learner. No rules here: se
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import (
@@ -22,6 +20,7 @@ from issuer_api.models import (
     PartnerBadgeEvent,
     RegionalAward,
 )
+from issuer_api.sql import insert_or_ignore
 
 # Core tables of the ingestion's hot path: statements on them skip the ORM's
 # machinery (identity map, bulk-update synchronisation), which costs more than the query.
@@ -51,29 +50,6 @@ _BADGE_BY_KEY: Final = (
     .with_for_update()
 )
 _UPDATE_BADGE: Final = _BADGE.update().where(_BADGE.c.id == bindparam("p_badge"))
-
-
-@functools.cache
-def _insert_ignoring(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
-    """``INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING pk`` for the dialect (the
-    values are the execution's parameters), as :func:`issuer_api.sql.insert_or_ignore`."""
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:  # pragma: no cover - db.py accepts only these two backends
-        raise ValueError(f"unsupported database backend {dialect!r}")
-    return statement.on_conflict_do_nothing(index_elements=list(conflict)).returning(
-        *table.primary_key.columns
-    )
-
-
-async def _insert_or_ignore(
-    session: AsyncSession, table: Table, values: dict[str, Any], conflict: tuple[str, ...]
-) -> bool:
-    statement = _insert_ignoring(session.get_bind().dialect.name, table, conflict)
-    result = await session.execute(statement, values)
-    return result.first() is not None
 
 
 # --------------------------------------------------------------------------- learners
@@ -115,7 +91,7 @@ async def insert_identifier(
 ) -> bool:
     """Add an identifier unless ``(kind, lookup)`` is taken (by anyone): the unique
     constraint decides between concurrent workers."""
-    return await _insert_or_ignore(
+    return await insert_or_ignore(
         session,
         _IDENTIFIER,
         {
@@ -143,7 +119,7 @@ async def identifiers_of(session: AsyncSession, learner_id: str) -> list[Learner
 
 async def insert_badge(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Keep a new badge unless one with its equality key is kept already."""
-    return await _insert_or_ignore(session, _BADGE, values, ("equality_key",))
+    return await insert_or_ignore(session, _BADGE, values, ("equality_key",))
 
 
 @dataclass(frozen=True)
