@@ -11,10 +11,12 @@
    load generator sends one signed webhook per badge (Standard Webhooks headers,
    ``CONCURRENCY`` in flight), plus ``REPLAYS`` replays of already-sent webhook ids
    and ``RESENT`` deliveries of already-sent credentials under new ids. Reported:
-   deliveries acknowledged per second, p50/p99 acknowledgement latency.
+   deliveries acknowledged per second, p50/p99 acknowledgement latency, and the CPU
+   time the API processes and the PostgreSQL server spent per delivery.
 4. **Processing**: the API stops; ``WORKERS`` ``obhub worker`` processes (procrastinate)
    verify and store everything. Reported: badges fully verified and stored per second
-   (from the workers' start to the last item's ``processed_at``).
+   (from the workers' start until no item is pending), and the CPU time the workers
+   and the PostgreSQL server spent per badge meanwhile (read from ``/proc``).
    Then, until every learner's regional evaluation has run: ``settled_seconds``
    (from the workers' start) and the regional badges awarded.
 5. **Accounting**: every delivery acknowledged is in the inbox exactly once; every
@@ -82,6 +84,8 @@ class Result:
     ack_p50_ms: float
     ack_p99_ms: float
     ack_errors: int
+    api_cpu_ms_per_delivery: float
+    ack_postgres_cpu_ms_per_delivery: float | None
     items: int
     process_seconds: float
     processed_per_s: float
@@ -95,6 +99,8 @@ class Result:
     lost: int
     duplicated: int
     regional_awards: int
+    worker_cpu_ms_per_badge: float
+    postgres_cpu_ms_per_badge: float | None
     settled_seconds: float
 
 
@@ -311,6 +317,58 @@ def _counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU of a process (``children``: of its waited-for children too)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / _TICKS
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and of its live descendants (uvicorn and its workers)."""
+    total = _cpu_seconds(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_cpu_seconds(int(child)) for child in children)
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """CPU used by the local PostgreSQL server so far: live processes, plus what ended
+    backends left to the postmaster; None where /proc cannot tell (another OS)."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if name in ("postgres", "postmaster"):
+            parent = (entry / "stat").read_text().rpartition(")")[2].split()[1]
+            is_postmaster = _comm(int(parent)) not in ("postgres", "postmaster")
+            total += _cpu_seconds(int(entry.name), children=is_postmaster)
+    return total
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def _evaluations_waiting(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(
@@ -323,6 +381,91 @@ def _evaluations_waiting(engine: Engine) -> int:
             )
             or 0
         )
+
+
+@dataclass(frozen=True)
+class _Acknowledged:
+    latencies: list[float]
+    acknowledged: int
+    errors: int
+    seconds: float
+    api_cpu: float
+    postgres_cpu: float | None
+
+
+@dataclass(frozen=True)
+class _Processed:
+    seconds: float
+    settled_seconds: float
+    worker_cpu: float
+    postgres_cpu: float | None
+
+
+def _cpu_since(before: float | None) -> float | None:
+    after = _postgres_cpu_seconds()
+    return after - before if before is not None and after is not None else None
+
+
+def _per(total: float | None, count: int) -> float | None:
+    return round(1000 * total / max(count, 1), 2) if total is not None else None
+
+
+def _acknowledge(env: dict[str, str], data_dir: Path, deliveries: list[Delivery]) -> _Acknowledged:
+    """Phase 3: the API alone, every delivery sent; the API stops afterwards."""
+    port = _free_port()
+    api = start_server(env, port, 2, data_dir / "api.log")
+
+    async def send() -> _Acknowledged:
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
+            await _wait_ready(probe, api)
+        postgres_before = _postgres_cpu_seconds()
+        api_before = _tree_cpu_seconds(api.pid)
+        started = time.perf_counter()
+        latencies, acknowledged, errors = await _send_all(base_url, deliveries)
+        return _Acknowledged(
+            latencies,
+            acknowledged,
+            errors,
+            seconds=time.perf_counter() - started,
+            api_cpu=_tree_cpu_seconds(api.pid) - api_before,
+            postgres_cpu=_cpu_since(postgres_before),
+        )
+
+    try:
+        return asyncio.run(send())
+    finally:
+        _stop(api)
+
+
+def _process(env: dict[str, str], data_dir: Path, engine: Engine) -> _Processed:
+    """Phase 4: the workers alone, until no item is pending, then no evaluation waits."""
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own CLI
+            [*_obhub(), "worker", "--concurrency", "4"],
+            env=env,
+            stdout=(data_dir / f"worker-{n}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for n in range(WORKERS)
+    ]
+    started = time.monotonic()
+    postgres_before = _postgres_cpu_seconds()
+    try:
+        while time.monotonic() - started < PROCESS_TIMEOUT_S:
+            if _counts(engine).get("pending", 0) == 0:
+                break
+            time.sleep(0.5)
+        seconds = time.monotonic() - started
+        worker_cpu = sum(_cpu_seconds(worker.pid) for worker in workers)
+        postgres_cpu = _cpu_since(postgres_before)
+        while time.monotonic() - started < PROCESS_TIMEOUT_S and _evaluations_waiting(engine):
+            time.sleep(0.5)
+        return _Processed(seconds, time.monotonic() - started, worker_cpu, postgres_cpu)
+    finally:
+        for worker in workers:
+            _stop(worker)
 
 
 def run() -> Result:
@@ -338,65 +481,30 @@ def run() -> Result:
         partners = _partners(engine, keywrap.parse_kek(kek))
         first, extra, distinct = _deliveries(partners)
         deliveries = first + extra
-        port = _free_port()
-        api = start_server(env, port, 2, data_dir / "api.log")
-        try:
-
-            async def acknowledge() -> tuple[list[float], int, int, float]:
-                base_url = f"http://127.0.0.1:{port}"
-                async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
-                    await _wait_ready(probe, api)
-                started = time.perf_counter()
-                latencies, acknowledged, errors = await _send_all(base_url, deliveries)
-                return latencies, acknowledged, errors, time.perf_counter() - started
-
-            latencies, acknowledged, errors, ack_seconds = asyncio.run(acknowledge())
-        finally:
-            _stop(api)
-
-        workers = [
-            subprocess.Popen(  # noqa: S603 - our own CLI
-                [*_obhub(), "worker", "--concurrency", "4"],
-                env=env,
-                stdout=(data_dir / f"worker-{n}.log").open("wb"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            for n in range(WORKERS)
-        ]
-        started = time.monotonic()
-        try:
-            while time.monotonic() - started < PROCESS_TIMEOUT_S:
-                counts = _counts(engine)
-                if counts.get("pending", 0) == 0:
-                    break
-                time.sleep(0.5)
-            process_seconds = time.monotonic() - started
-            while time.monotonic() - started < PROCESS_TIMEOUT_S and _evaluations_waiting(engine):
-                time.sleep(0.5)
-            settled_seconds = time.monotonic() - started
-        finally:
-            for worker in workers:
-                _stop(worker)
+        ack = _acknowledge(env, data_dir, deliveries)
+        processed = _process(env, data_dir, engine)
         counts = _counts(engine)
         items = sum(
             counts.get(k, 0) for k in ("accepted", "duplicate", "rejected", "failed", "pending")
         )
         unique_ids = len({d.webhook_id for d in deliveries})
+        latencies = ack.latencies
         cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
         return Result(
             partners=PARTNERS,
             learners=LEARNERS,
             deliveries_sent=len(deliveries),
-            deliveries_acknowledged=acknowledged,
-            ack_seconds=round(ack_seconds, 2),
-            ack_per_s=round(acknowledged / ack_seconds, 1),
+            deliveries_acknowledged=ack.acknowledged,
+            ack_seconds=round(ack.seconds, 2),
+            ack_per_s=round(ack.acknowledged / ack.seconds, 1),
             ack_p50_ms=round(cuts[49] * 1000, 2),
             ack_p99_ms=round(cuts[98] * 1000, 2),
-            ack_errors=errors,
+            ack_errors=ack.errors,
+            api_cpu_ms_per_delivery=_per(ack.api_cpu, ack.acknowledged) or 0.0,
+            ack_postgres_cpu_ms_per_delivery=_per(ack.postgres_cpu, ack.acknowledged),
             items=items,
-            process_seconds=round(process_seconds, 2),
-            processed_per_s=round(items / process_seconds, 1),
+            process_seconds=round(processed.seconds, 2),
+            processed_per_s=round(items / processed.seconds, 1),
             accepted=counts.get("accepted", 0),
             duplicate=counts.get("duplicate", 0),
             rejected=counts.get("rejected", 0),
@@ -408,7 +516,9 @@ def run() -> Result:
             duplicated=max(0, counts["deliveries"] - unique_ids)
             + max(0, counts["stored"] - distinct),
             regional_awards=counts["awards"],
-            settled_seconds=round(settled_seconds, 2),
+            worker_cpu_ms_per_badge=_per(processed.worker_cpu, items) or 0.0,
+            postgres_cpu_ms_per_badge=_per(processed.postgres_cpu, items),
+            settled_seconds=round(processed.settled_seconds, 2),
         )
     finally:
         engine.dispose()
