@@ -208,6 +208,14 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Aucun badge émis par ce service ne porte cet identifiant.",
             en="No credential issued by this service has this identifier.",
         ),
+        "credential_erased": Message(
+            fr=(
+                "Ce badge a été révoqué et effacé à la demande de son titulaire : il n'est "
+                "plus publié."
+            ),
+            en="This credential was revoked and erased at its holder's request: it is no "
+            "longer published.",
+        ),
         "invalid_idempotency_key": Message(
             fr="L'en-tête Idempotency-Key doit compter de 1 à 200 caractères ASCII imprimables.",
             en="The Idempotency-Key header must hold 1 to 200 printable ASCII characters.",

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select, text
 from ingestion.factory import PartnerIssuer, json_item
 from ingestion.helpers import EMAIL, LEARNER_DID, OTHER_EMAIL, Hub
 from issuer_api.models import AuditEvent, IssuedCredential, ReferentialVersion, RegionalAward
+from obcore.statuslist import status_of
 
 QUEUE_TABLES = ("job",)
 """The job queue: its rows name learners by id only (to evaluate or re-check them)."""
@@ -290,6 +291,7 @@ async def test_erasure_keeps_counters_and_outcomes_and_is_audited_without_person
         "identifiers": 2,
         "delivery_items_wiped": 2,
         "regional_credentials_revoked": 1,
+        "regional_credentials_erased": 1,
     }
     assert awards == []
     assert issued is not None
@@ -314,3 +316,61 @@ async def test_a_learner_erased_can_come_back_as_a_new_learner(
     (learner,) = await hub.learners()
     assert learner.id != camille.learner_id
     assert len(await hub.badges()) == 1
+
+
+async def regional_credential(hub: Hub, credential_id: str) -> dict[str, object]:
+    async with hub.sessions() as session:
+        issued = await session.get(IssuedCredential, credential_id)
+        assert issued is not None
+        return dict(issued.document)
+
+
+async def test_erasure_empties_the_regional_credential_of_its_holder(
+    hub: Hub, camille: Camille, admin: dict[str, str]
+) -> None:
+    document = await regional_credential(hub, camille.regional_credential_id)
+    (identity,) = document["credentialSubject"]["identifier"]  # type: ignore[index]
+    salted_hash, salt = identity["identityHash"], identity["salt"]
+
+    await hub.http.delete(f"/learners/{camille.learner_id}", headers=admin)
+
+    async for table, row in rows_of_every_table(hub):
+        assert salted_hash not in row, table
+        assert salt not in row, table
+    emptied = await regional_credential(hub, camille.regional_credential_id)
+    assert set(emptied) == {"@context", "id", "type", "issuer", "credentialStatus"}
+    assert emptied["credentialStatus"] == document["credentialStatus"]
+    async with hub.sessions() as session:
+        issued = await session.get(IssuedCredential, camille.regional_credential_id)
+    assert issued is not None
+    assert issued.erased_at is not None
+    assert (issued.recipient, issued.jwt, issued.request_digest) == (None, None, None)
+
+
+async def test_an_erased_credential_is_gone_from_its_public_addresses_but_stays_revoked(
+    hub: Hub, camille: Camille, admin: dict[str, str]
+) -> None:
+    credential_id = camille.regional_credential_id
+    assert (await hub.http.get(f"/credentials/{credential_id}")).status_code == 200
+
+    await hub.http.delete(f"/learners/{camille.learner_id}", headers=admin)
+
+    gone = await hub.http.get(f"/credentials/{credential_id}", headers={"Accept-Language": "en"})
+    assert gone.status_code == 410
+    error = gone.json()["error"]
+    assert error["code"] == "credential_erased"
+    assert "erased at its holder's request" in error["message"]
+    for suffix in ("", ".json", ".svg", ".png"):
+        page = await hub.http.get(f"/badges/{credential_id}{suffix}")
+        assert page.status_code == 410, suffix
+        assert "Badge effacé" in page.text
+    listing = await hub.http.get("/issuers/region/credentials", headers=admin)
+    (record,) = [r for r in listing.json()["items"] if r["id"] == credential_id]
+    assert record["status"] == "revoked"
+    assert record["erased_at"] is not None
+    assert "credentialSubject" not in record["credential"]
+    entry = record["credential"]["credentialStatus"]
+    status_list = await hub.http.get(entry["statusListCredential"])
+    assert status_list.status_code == 200
+    assert status_of(entry, status_list.json()["credentialSubject"]) == 1  # revoked (or the
+    # suspension entry, set for good: a copy held elsewhere verifies as not valid)

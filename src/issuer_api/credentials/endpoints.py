@@ -254,7 +254,7 @@ def _quality(accept: str, media: str) -> float:
                 },
             },
         },
-        **error_responses(404, 406),
+        **error_responses(404, 406, 410),
     },
 )
 async def get_credential(
@@ -264,6 +264,7 @@ async def get_credential(
     accept: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
     credential = await service.get(session, credential_id)
+    service.ensure_not_erased(credential)
     if credential.format == "jwt" and credential.jwt is not None:
         media = _negotiate(accept, _JWT_TYPES)
         if media is None:

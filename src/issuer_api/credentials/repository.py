@@ -96,6 +96,25 @@ async def mark_revoked(session: AsyncSession, credential_id: str, now: datetime)
     )
 
 
+async def mark_erased(
+    session: AsyncSession, credential_id: str, now: datetime, document: dict[str, Any]
+) -> bool:
+    """Empty a revoked credential of its holder's data, once (see ``service.erase_subject``)."""
+    return await _conditional_update(
+        session,
+        credential_id,
+        IssuedCredential.revoked_at.is_not(None) & IssuedCredential.erased_at.is_(None),
+        {
+            "erased_at": now,
+            "document": document,
+            "jwt": None,
+            "recipient_type": "none",
+            "recipient": None,
+            "request_digest": None,
+        },
+    )
+
+
 async def mark_suspended(session: AsyncSession, credential_id: str, suspended: bool) -> bool:
     """Suspend (or lift the suspension) unless revoked or already in that state."""
     return await _conditional_update(

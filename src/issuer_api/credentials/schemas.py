@@ -278,6 +278,13 @@ class CredentialRecord(BaseModel):
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     revoked_at: datetime | None = None
+    erased_at: datetime | None = Field(
+        default=None,
+        description="Révoqué puis vidé à l'effacement de son titulaire (RGPD) : `credential` "
+        "ne garde que id, type, issuer et credentialStatus / revoked then emptied when its "
+        "holder was erased (GDPR): `credential` keeps only id, type, issuer and "
+        "credentialStatus",
+    )
     created_at: datetime
     credential: dict[str, Any] = Field(
         description="Le badge : signé (di) ou tel que porté par le jeton (jwt) / the credential: "

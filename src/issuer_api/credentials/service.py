@@ -85,6 +85,13 @@ class CredentialNotFoundError(NotFoundError):
     code = "credential_not_found"
 
 
+class CredentialErasedError(ApiError):
+    """The credential was revoked and emptied when its holder's data was erased."""
+
+    status_code = 410
+    code = "credential_erased"
+
+
 class InvalidIdempotencyKeyError(ApiError):
     status_code = 400
     code = "invalid_idempotency_key"
@@ -325,10 +332,40 @@ def record(credential: IssuedCredential, base_url: str) -> CredentialRecord:
         valid_from=credential.valid_from,
         valid_until=credential.valid_until,
         revoked_at=credential.revoked_at,
+        erased_at=credential.erased_at,
         created_at=credential.created_at,
         credential=credential.document,
         jwt=credential.jwt,
     )
+
+
+def ensure_not_erased(credential: IssuedCredential) -> None:
+    """Raise :class:`CredentialErasedError` (410) for a credential emptied by an erasure."""
+    if credential.erased_at is not None:
+        raise CredentialErasedError(details={"erased_at": _iso(credential.erased_at)})
+
+
+ERASED_DOCUMENT_MEMBERS: Final[tuple[str, ...]] = (
+    "@context",
+    "id",
+    "type",
+    "issuer",
+    "credentialStatus",
+)
+"""What an erased credential's stored document keeps: enough to say which credential of
+which issuer it was and where its (revoked) status is published; nothing about whom."""
+
+
+async def erase_subject(session: AsyncSession, credential: IssuedCredential, now: datetime) -> bool:
+    """Empty a revoked credential of everything that designates its holder (GDPR art. 17):
+    subject, evidence, proof and VC-JWT, recipient hash, request digest. The status list
+    entry stays, so a copy held elsewhere keeps verifying as revoked. False (nothing
+    written) unless the credential is revoked and not erased yet."""
+    document = credential.document
+    kept: dict[str, Any] = {
+        name: document[name] for name in ERASED_DOCUMENT_MEMBERS if name in document
+    }
+    return await repository.mark_erased(session, credential.id, now, kept)
 
 
 # --------------------------------------------------------------------------- status changes

@@ -21,6 +21,7 @@ of every delivery item that concerned them; counters and outcomes stay.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -497,23 +498,28 @@ async def erase(session: AsyncSession, learner_id: str, *, actor: str) -> dict[s
     """Erase the learner (GDPR art. 17); the audit event records counts, nothing personal."""
     await get(session, learner_id)
     lookups = await _lookups(session, learner_id)
-    revoked = 0
+    revoked = emptied = 0
+    now = datetime.now(UTC)
     for award in await repository.awards_of(session, learner_id):
         if award.credential_id is None:
             continue
         issued = await credential_repository.get(session, award.credential_id)
-        if issued is None or issued.revoked_at is not None:
+        if issued is None or issued.erased_at is not None:
             continue
-        try:
-            await credentials.change_status(
-                session, issued, "revoke", actor=actor, reason=ERASURE_REASON
-            )
-        except credentials.AlreadyRevokedError:
-            continue
-        revoked += 1
+        if issued.revoked_at is None:
+            with contextlib.suppress(credentials.AlreadyRevokedError):
+                issued = await credentials.change_status(
+                    session, issued, "revoke", actor=actor, reason=ERASURE_REASON
+                )
+                revoked += 1
+        emptied += await credentials.erase_subject(session, issued, now)
     wiped = await repository.wipe_items(session, learner_id, lookups)
     counts = await repository.delete_records(session, learner_id)
-    counts |= {"delivery_items_wiped": wiped, "regional_credentials_revoked": revoked}
+    counts |= {
+        "delivery_items_wiped": wiped,
+        "regional_credentials_revoked": revoked,
+        "regional_credentials_erased": emptied,
+    }
     add_audit_event(
         session,
         actor=actor,

@@ -96,3 +96,5 @@ class IssuedCredential(TimestampMixin, Base):
     suspension_index: Mapped[int | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     suspended: Mapped[bool] = mapped_column(default=False)
+    # Set when the holder's data was erased (GDPR): revoked, document emptied.
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -549,6 +549,19 @@ async def _not_found(request: Request, lang: str | None) -> HTMLResponse:
     return html_response(not_found_page(page_language(request, lang)), status_code=404)
 
 
+async def _published(
+    request: Request, session: AsyncSession, credential_id: str, lang: str | None
+) -> BadgeView | HTMLResponse:
+    """The badge, or the page saying it does not exist (404) or was erased (410)."""
+    view = await load_badge(session, credential_id)
+    if view is None:
+        return await _not_found(request, lang)
+    if view.credential.erased_at is not None:
+        language = page_language(request, lang)
+        return html_response(message_page(language, "erased_title", "erased_text"), status_code=410)
+    return view
+
+
 # --------------------------------------------------------------------------- routes
 
 Lang = Annotated[str | None, Query(max_length=8)]
@@ -558,9 +571,9 @@ Lang = Annotated[str | None, Query(max_length=8)]
 async def badge_json(
     request: Request, session: Session, credential_id: str, lang: Lang = None
 ) -> Response:
-    view = await load_badge(session, credential_id)
-    if view is None:
-        return await _not_found(request, lang)
+    view = await _published(request, session, credential_id, lang)
+    if isinstance(view, Response):
+        return view
     if view.credential.format == "jwt" and view.credential.jwt:
         body, media, extension = view.credential.jwt.encode("ascii"), JWT_MEDIA_TYPE, "jwt"
     else:
@@ -598,9 +611,9 @@ async def _baked_download(
     extension: Literal["svg", "png"],
 ) -> Response:
     """The badge image with the credential baked in, as SVG or PNG."""
-    view = await load_badge(session, credential_id)
-    if view is None:
-        return await _not_found(request, lang)
+    view = await _published(request, session, credential_id, lang)
+    if isinstance(view, Response):
+        return view
     image = await badge_image(session, view, _bases(request))
     if extension == "svg":
         body, media_type = baked_svg(image, view), "image/svg+xml"
@@ -641,9 +654,9 @@ async def _badge_page(
     request: Request, session: AsyncSession, credential_id: str, lang: str | None, *, verified: bool
 ) -> HTMLResponse:
     """The badge page; when ``verified``, with the report of verifying it now (not stored)."""
-    view = await load_badge(session, credential_id)
-    if view is None:
-        return await _not_found(request, lang)
+    view = await _published(request, session, credential_id, lang)
+    if isinstance(view, Response):
+        return view
     language = page_language(request, lang)
     result: dict[str, Any] | None = None
     if verified:
@@ -773,13 +786,18 @@ def _document(lang: Language, head: Html, header: Html, main: Html) -> str:
 
 
 def not_found_page(lang: Language) -> str:
+    return message_page(lang, "not_found_title", "not_found_text")
+
+
+def message_page(lang: Language, title_key: str, text_key: str) -> str:
+    """A page with a title, a sentence and the way to the verification page."""
     other: Language = "en" if lang == "fr" else "fr"
-    title = badge_text(lang, "not_found_title")
+    title = badge_text(lang, title_key)
     main = el(
         "main",
         {"id": "main", "class": "wrap", "tabindex": "-1"},
         el("h1", None, title),
-        el("p", {"class": "intro"}, badge_text(lang, "not_found_text")),
+        el("p", {"class": "intro"}, badge_text(lang, text_key)),
         el(
             "p",
             None,

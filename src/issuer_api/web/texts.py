@@ -254,6 +254,11 @@ BADGE_TEXTS: Final[dict[Language, dict[str, str]]] = {
             "vérifiez un badge que vous avez en main sur la page de vérification."
         ),
         "not_found_link": "Vérifier un badge",
+        "erased_title": "Badge effacé",
+        "erased_text": (
+            "Ce badge a été révoqué, puis effacé à la demande de son titulaire : il n'est "
+            "plus publié."
+        ),
         "state_valid": "Ce badge est valide.",
         "state_valid_detail": (
             "Il n'est ni suspendu ni révoqué, et il est dans sa période de validité."
@@ -327,6 +332,11 @@ BADGE_TEXTS: Final[dict[Language, dict[str, str]]] = {
             "badge you have on the verification page."
         ),
         "not_found_link": "Verify a badge",
+        "erased_title": "Badge erased",
+        "erased_text": (
+            "This badge was revoked, then erased at its holder's request: it is no longer "
+            "published."
+        ),
         "state_valid": "This badge is valid.",
         "state_valid_detail": (
             "It is neither suspended nor revoked, and it is within its validity period."
