@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,3 +49,20 @@ async def insert_or_ignore(
     statement = insert_ignoring(session.get_bind().dialect.name, table, tuple(conflict_columns))
     result = await session.execute(statement, dict(values))
     return result.first() is not None
+
+
+async def lock_row(session: AsyncSession, table: Table, row_id: Any, *, touch: str) -> None:
+    """Hold the row whose primary key is ``row_id`` until the transaction ends, so that a
+    check-then-write (read the keys, add one; read the versions, add one) cannot race.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite has no row locks and reads
+    outside a write transaction: a no-op ``UPDATE`` (``touch = touch``, a column that is
+    not a key) takes the database write lock first, so what is read afterwards is what
+    the other writers committed, and they wait for this transaction.
+    """
+    (key,) = table.primary_key.columns
+    if session.get_bind().dialect.name == "sqlite":
+        column = table.c[touch]
+        await session.execute(update(table).where(key == row_id).values({column: column}))
+        return
+    await session.execute(select(key).where(key == row_id).with_for_update())

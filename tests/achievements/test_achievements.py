@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -225,6 +226,29 @@ async def test_an_update_adds_a_version_with_the_same_id_and_leaves_the_old_one_
         latest = await resolve_version(session, created["document"]["id"])
     assert stored.document == created["document"]
     assert (latest.version, latest.achievement.issuer_id) == (2, created["issuer_id"])
+
+
+async def test_concurrent_updates_each_add_their_own_version(api: Api) -> None:
+    admin, _ = await _setup(api)
+    created = await _create(api, admin, SST)
+    path = f"/issuers/campus-caen/achievements/{created['id']}"
+    base = {k: v for k, v in SST.items() if k != "slug"}
+
+    responses = await asyncio.gather(
+        *(
+            api.http.put(path, json=base | {"description": f"Texte {n}."}, headers=admin)
+            for n in range(5)
+        )
+    )
+
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    async with api.sessions() as session:
+        versions = list(
+            await session.scalars(
+                select(AchievementVersion.version).order_by(AchievementVersion.version)
+            )
+        )
+    assert versions == [1, 2, 3, 4, 5, 6]
 
 
 async def test_an_update_that_changes_nothing_stores_nothing(api: Api) -> None:

@@ -6,6 +6,7 @@ the real pipeline, resolving keys only from the documents the service publishes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -392,3 +393,25 @@ async def test_every_profile_property_survives_signing_in_safe_mode(web_api: Api
     report = _verify(credential, await _served_documents(web_api, "campus-caen"))
     assert report.check("safe_mode").status == "valid"
     assert report.check("schema").status == "valid"
+
+
+async def test_concurrent_rotations_each_get_their_own_key_number(web_api: Api) -> None:
+    await web_api.region()
+    admin = await web_api.headers("admin")
+
+    responses = await asyncio.gather(
+        *(
+            web_api.http.post("/admin/issuers/region/keys:rotate", json={}, headers=admin)
+            for _ in range(5)
+        )
+    )
+
+    # One after the other, on SQLite as on PostgreSQL: none is refused as concurrent.
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    async with web_api.sessions() as session:
+        numbers = list(await session.scalars(select(SigningKey.number).order_by(SigningKey.number)))
+        active = await session.scalar(
+            select(func.count()).select_from(SigningKey).where(SigningKey.status == "active")
+        )
+    assert numbers == [1, 2, 3, 4, 5, 6]
+    assert active == 1

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import Achievement, AchievementVersion
+from issuer_api.sql import lock_row
 
 
 async def get(session: AsyncSession, achievement_id: str) -> Achievement | None:
@@ -22,12 +23,12 @@ async def get_by_slug(session: AsyncSession, issuer_id: str, slug: str) -> Achie
 
 
 async def lock(session: AsyncSession, achievement_id: str) -> Achievement | None:
-    """The achievement as committed now, its row locked until the end of the transaction
-    (``SELECT … FOR UPDATE``; SQLite serialises writers and ignores the clause)."""
+    """The achievement as committed now, its row held until the end of the transaction
+    (see :func:`issuer_api.sql.lock_row`)."""
+    await lock_row(session, Achievement.__table__, achievement_id, touch="slug")  # type: ignore[arg-type]
     result = await session.execute(
         select(Achievement)
         .where(Achievement.id == achievement_id)
-        .with_for_update()
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()

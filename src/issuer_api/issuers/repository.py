@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import Issuer, SigningKey
+from issuer_api.sql import lock_row
 
 
 async def get_by_id(session: AsyncSession, issuer_id: str) -> Issuer | None:
@@ -47,9 +48,8 @@ def add(session: AsyncSession, issuer: Issuer) -> None:
 
 
 async def lock(session: AsyncSession, issuer_id: str) -> None:
-    """Serialise key changes of one issuer (``SELECT … FOR UPDATE``; SQLite serialises
-    writers anyway and ignores the clause)."""
-    await session.execute(select(Issuer.id).where(Issuer.id == issuer_id).with_for_update())
+    """Serialise key changes of one issuer until the transaction ends."""
+    await lock_row(session, Issuer.__table__, issuer_id, touch="slug")  # type: ignore[arg-type]
 
 
 async def keys_of(session: AsyncSession, issuer_id: str) -> list[SigningKey]:

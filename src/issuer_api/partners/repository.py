@@ -11,7 +11,7 @@ from sqlalchemy import Table, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import ApiClient, Partner, PartnerTrustedIssuer, PartnerWebhookSecret
-from issuer_api.sql import insert_or_ignore
+from issuer_api.sql import insert_or_ignore, lock_row
 
 _PARTNER: Table = Partner.__table__  # type: ignore[assignment]
 _TRUSTED: Table = PartnerTrustedIssuer.__table__  # type: ignore[assignment]
@@ -95,19 +95,8 @@ async def delete_trusted_issuer(session: AsyncSession, trusted_id: int) -> None:
 
 
 async def lock(session: AsyncSession, partner_id: str) -> None:
-    """Serialise secret and client changes of one partner until the transaction ends.
-
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the partner row. SQLite has no row locks
-    and reads outside a write transaction, so a check-then-write would race: a no-op
-    ``UPDATE`` takes the database write lock first, and what is read afterwards is
-    what the other writers committed.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(
-            update(_PARTNER).where(_PARTNER.c.id == partner_id).values(slug=_PARTNER.c.slug)
-        )
-        return
-    await session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+    """Serialise secret and client changes of one partner until the transaction ends."""
+    await lock_row(session, _PARTNER, partner_id, touch="slug")
 
 
 async def secrets_of(session: AsyncSession, partner_id: str) -> list[PartnerWebhookSecret]:
