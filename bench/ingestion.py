@@ -320,11 +320,18 @@ def _counts(engine: Engine) -> dict[str, int]:
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _cpu_seconds(pid: int, *, children: bool = False) -> float:
-    """User + system CPU of a process (``children``: of its waited-for children too)."""
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command name; None once it has exited."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:  # gone meanwhile (ProcessLookupError), or no /proc
+        return None
+
+
+def _cpu_seconds(pid: int, *, children: bool = False, fields: list[str] | None = None) -> float:
+    """User + system CPU of a process (``children``: of its waited-for children too)."""
+    fields = fields or _stat(pid)
+    if fields is None:
         return 0.0
     ticks = int(fields[11]) + int(fields[12])  # utime, stime
     if children:
@@ -349,20 +356,20 @@ def _postgres_cpu_seconds() -> float | None:
         return None
     total = 0.0
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or _comm(entry.name) not in _POSTGRES:
             continue
-        try:
-            name = (entry / "comm").read_text().strip()
-        except OSError:
+        fields = _stat(entry.name)
+        if fields is None:
             continue
-        if name in ("postgres", "postmaster"):
-            parent = (entry / "stat").read_text().rpartition(")")[2].split()[1]
-            is_postmaster = _comm(int(parent)) not in ("postgres", "postmaster")
-            total += _cpu_seconds(int(entry.name), children=is_postmaster)
+        is_postmaster = _comm(fields[1]) not in _POSTGRES  # its parent is not postgres
+        total += _cpu_seconds(int(entry.name), children=is_postmaster, fields=fields)
     return total
 
 
-def _comm(pid: int) -> str:
+_POSTGRES = ("postgres", "postmaster")
+
+
+def _comm(pid: int | str) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:

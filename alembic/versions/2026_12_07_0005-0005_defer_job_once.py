@@ -6,7 +6,8 @@ waits. Containing that refusal cost a savepoint and its release around every suc
 enqueue: three round trips where one does. ``obhub_defer_job_once`` calls
 procrastinate's own ``procrastinate_defer_jobs_v1`` in a PL/pgSQL exception block (the
 same subtransaction, on the server) and returns the new job's id, or NULL when the
-queueing lock is taken. Any other error is raised as it is.
+queueing lock is taken (looked up first: the exception path is for races only). Any
+other error is raised as it is.
 
 Revision ID: 0005
 Revises: 0004
@@ -39,6 +40,14 @@ AS $$
 DECLARE
     violated text;
 BEGIN
+    -- The usual case under load: a job already waits under this lock (its unique
+    -- partial index answers); the exception block below settles the races.
+    IF EXISTS (
+        SELECT 1 FROM procrastinate_jobs
+        WHERE queueing_lock = p_queueing_lock AND status = 'todo'
+    ) THEN
+        RETURN NULL;
+    END IF;
     RETURN (procrastinate_defer_jobs_v1(ARRAY[ROW(
         p_queue, p_task, 0, p_lock, p_queueing_lock, p_args, p_scheduled_at
     )::procrastinate_job_to_defer_v1]))[1];
