@@ -84,11 +84,14 @@ NotifyUrl = Annotated[
     AfterValidator(_notify_url),
     Field(
         description=(
-            "Où envoyer les notifications du partenaire ; https (http seulement pour "
-            "localhost). / Where this partner's notifications go; https (http only for "
-            "localhost)."
+            "Obsolète : adresse enregistrée pour mémoire, rien n'y est envoyé ; les "
+            "notifications signées passent par `POST /webhook-endpoints`. https (http "
+            "seulement pour localhost). / Deprecated: kept for reference, nothing is sent "
+            "there; signed notifications go through `POST /webhook-endpoints`. https (http "
+            "only for localhost)."
         ),
         examples=["https://lms.campus-caen.example.fr/hooks/obhub"],
+        json_schema_extra={"deprecated": True},
     ),
 ]
 Note = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
