@@ -13,8 +13,15 @@ from sqlalchemy import inspect, select, text
 
 from ingestion.factory import PartnerIssuer, json_item
 from ingestion.helpers import EMAIL, LEARNER_DID, OTHER_EMAIL, Hub
-from issuer_api.models import AuditEvent, IssuedCredential, ReferentialVersion, RegionalAward
+from issuer_api.models import (
+    AuditEvent,
+    IssuedCredential,
+    OutboundMessage,
+    ReferentialVersion,
+    RegionalAward,
+)
 from obcore.statuslist import status_of
+from outbound.helpers import award_data, create_endpoint, notify_event
 
 QUEUE_TABLES = ("job",)
 """The job queue: its rows name learners by id only (to evaluate or re-check them)."""
@@ -292,6 +299,7 @@ async def test_erasure_keeps_counters_and_outcomes_and_is_audited_without_person
         "delivery_items_wiped": 2,
         "regional_credentials_revoked": 1,
         "regional_credentials_erased": 1,
+        "notifications_redacted": 0,
     }
     assert awards == []
     assert issued is not None
@@ -374,3 +382,29 @@ async def test_an_erased_credential_is_gone_from_its_public_addresses_but_stays_
     assert status_list.status_code == 200
     assert status_of(entry, status_list.json()["credentialSubject"]) == 1  # revoked (or the
     # suspension entry, set for good: a copy held elsewhere verifies as not valid)
+
+
+async def test_erasure_redacts_the_notifications_about_the_learner_and_stops_unsent_ones(
+    hub: Hub, camille: Camille, admin: dict[str, str]
+) -> None:
+    await create_endpoint(hub, admin, "https://hooks.normandie.example.fr/obhub")
+    (about,) = await notify_event(hub, data=award_data(camille.learner_id))
+    (other,) = await notify_event(hub, data=award_data())  # another learner's
+
+    response = await hub.http.delete(f"/learners/{camille.learner_id}", headers=admin)
+
+    assert response.status_code == 204
+    assert await personal_data_found(hub, camille) == []
+    async with hub.sessions() as session:
+        redacted = await session.get(OutboundMessage, about.id)
+        untouched = await session.get(OutboundMessage, other.id)
+    assert redacted is not None
+    assert untouched is not None
+    assert redacted.payload == {
+        "type": "regional_badge.awarded",
+        "timestamp": about.payload["timestamp"],
+        "data": {"erased": True},
+    }
+    assert (redacted.status, redacted.next_attempt_at) == ("dead", None)
+    assert untouched.payload == other.payload
+    assert untouched.status == "pending"

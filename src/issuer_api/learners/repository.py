@@ -16,6 +16,7 @@ from issuer_api.models import (
     DeliveryItem,
     Learner,
     LearnerIdentifier,
+    OutboundMessage,
     PartnerBadge,
     PartnerBadgeEvent,
     RegionalAward,
@@ -263,6 +264,29 @@ async def items_concerning(
         .order_by(Delivery.received_at, DeliveryItem.position)
     )
     return [(item, delivery) for item, delivery in result]
+
+
+ERASED_MESSAGE_ERROR: Final = "not sent: the learner's data was erased"
+
+
+async def redact_messages(session: AsyncSession, learner_id: str) -> int:
+    """Outbound notifications about the learner keep their type and time, not their
+    ``data`` (the learner's id, their partner badges); those not sent yet never will be.
+    How many were redacted."""
+    about = OutboundMessage.payload[("data", "learner_id")].as_string() == learner_id
+    messages = list(await session.scalars(select(OutboundMessage).where(about)))
+    for message in messages:
+        message.payload = {
+            "type": message.payload.get("type"),
+            "timestamp": message.payload.get("timestamp"),
+            "data": {"erased": True},
+        }
+        if message.status == "pending":
+            message.status = "dead"
+            message.next_attempt_at = None
+            message.last_error = ERASED_MESSAGE_ERROR
+    await session.flush()
+    return len(messages)
 
 
 async def wipe_items(session: AsyncSession, learner_id: str, lookups: Sequence[str]) -> int:

@@ -513,12 +513,14 @@ async def erase(session: AsyncSession, learner_id: str, *, actor: str) -> dict[s
                 )
                 revoked += 1
         emptied += await credentials.erase_subject(session, issued, now)
+    redacted = await repository.redact_messages(session, learner_id)
     wiped = await repository.wipe_items(session, learner_id, lookups)
     counts = await repository.delete_records(session, learner_id)
     counts |= {
         "delivery_items_wiped": wiped,
         "regional_credentials_revoked": revoked,
         "regional_credentials_erased": emptied,
+        "notifications_redacted": redacted,
     }
     add_audit_event(
         session,
