@@ -408,7 +408,7 @@ class _Processed:
     postgres_cpu: float | None
 
 
-def _cpu_since(before: float | None) -> float | None:
+def _postgres_cpu_since(before: float | None) -> float | None:
     after = _postgres_cpu_seconds()
     return after - before if before is not None and after is not None else None
 
@@ -436,7 +436,7 @@ def _acknowledge(env: dict[str, str], data_dir: Path, deliveries: list[Delivery]
             errors,
             seconds=time.perf_counter() - started,
             api_cpu=_tree_cpu_seconds(api.pid) - api_before,
-            postgres_cpu=_cpu_since(postgres_before),
+            postgres_cpu=_postgres_cpu_since(postgres_before),
         )
 
     try:
@@ -466,7 +466,7 @@ def _process(env: dict[str, str], data_dir: Path, engine: Engine) -> _Processed:
             time.sleep(0.5)
         seconds = time.monotonic() - started
         worker_cpu = sum(_cpu_seconds(worker.pid) for worker in workers)
-        postgres_cpu = _cpu_since(postgres_before)
+        postgres_cpu = _postgres_cpu_since(postgres_before)
         while time.monotonic() - started < PROCESS_TIMEOUT_S and _evaluations_waiting(engine):
             time.sleep(0.5)
         return _Processed(seconds, time.monotonic() - started, worker_cpu, postgres_cpu)

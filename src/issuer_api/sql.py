@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @functools.cache
-def insert_ignoring(dialect: str, table: Table, conflict_columns: tuple[str, ...]) -> Any:
+def _insert_ignoring(dialect: str, table: Table, conflict_columns: tuple[str, ...]) -> Any:
     """``INSERT … ON CONFLICT (conflict_columns) DO NOTHING RETURNING pk`` for the dialect,
     built once: the row comes as the execution's parameters (building and hashing the
     statement for each row costs more than running it)."""
@@ -46,7 +46,7 @@ async def insert_or_ignore(
     concurrent, not yet committed transaction makes this wait for that transaction's
     outcome, so the answer is always final.
     """
-    statement = insert_ignoring(session.get_bind().dialect.name, table, tuple(conflict_columns))
+    statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(conflict_columns))
     result = await session.execute(statement, dict(values))
     return result.first() is not None
 
@@ -55,14 +55,27 @@ async def lock_row(session: AsyncSession, table: Table, row_id: Any, *, touch: s
     """Hold the row whose primary key is ``row_id`` until the transaction ends, so that a
     check-then-write (read the keys, add one; read the versions, add one) cannot race.
 
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite has no row locks and reads
-    outside a write transaction: a no-op ``UPDATE`` (``touch = touch``, a column that is
-    not a key) takes the database write lock first, so what is read afterwards is what
-    the other writers committed, and they wait for this transaction.
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite: see :func:`sqlite_write_lock`.
     """
     (key,) = table.primary_key.columns
-    if session.get_bind().dialect.name == "sqlite":
-        column = table.c[touch]
-        await session.execute(update(table).where(key == row_id).values({column: column}))
-        return
-    await session.execute(select(key).where(key == row_id).with_for_update())
+    if not await sqlite_write_lock(session, table, row_id, touch=touch):
+        await session.execute(select(key).where(key == row_id).with_for_update())
+
+
+async def sqlite_write_lock(
+    session: AsyncSession, table: Table, row_id: Any, *, touch: str
+) -> bool:
+    """On SQLite, take the database write lock now; False (nothing done) elsewhere.
+
+    SQLite has no row locks and reads outside a write transaction: a no-op ``UPDATE``
+    (``touch = touch``, a column that is not a key) of the row takes the write lock
+    first, so what is read afterwards is what the other writers committed, and they
+    wait for this transaction. A caller that reads the row ``FOR UPDATE`` anyway needs
+    only this, not :func:`lock_row`.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    (key,) = table.primary_key.columns
+    column = table.c[touch]
+    await session.execute(update(table).where(key == row_id).values({column: column}))
+    return True

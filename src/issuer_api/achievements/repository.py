@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import Achievement, AchievementVersion
-from issuer_api.sql import lock_row
+from issuer_api.sql import sqlite_write_lock
 
 
 async def get(session: AsyncSession, achievement_id: str) -> Achievement | None:
@@ -23,12 +23,13 @@ async def get_by_slug(session: AsyncSession, issuer_id: str, slug: str) -> Achie
 
 
 async def lock(session: AsyncSession, achievement_id: str) -> Achievement | None:
-    """The achievement as committed now, its row held until the end of the transaction
-    (see :func:`issuer_api.sql.lock_row`)."""
-    await lock_row(session, Achievement.__table__, achievement_id, touch="slug")  # type: ignore[arg-type]
+    """The achievement as committed now, its row locked until the end of the transaction
+    (``SELECT … FOR UPDATE``; on SQLite, :func:`issuer_api.sql.sqlite_write_lock` first)."""
+    await sqlite_write_lock(session, Achievement.__table__, achievement_id, touch="slug")  # type: ignore[arg-type]
     result = await session.execute(
         select(Achievement)
         .where(Achievement.id == achievement_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
