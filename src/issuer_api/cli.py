@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -461,9 +462,43 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 # ---- serve ---------------------------------------------------------------------
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The certificate and key ``serve`` presents: options first, then the settings.
 
-    print(f"obhub : http://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
+    Both or neither; the pair is loaded once here so that an unreadable file or a key
+    that does not match the certificate is a usage error, not a server that dies later.
+    """
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+
+    cert: str | None = args.tls_cert
+    key: str | None = args.tls_key
+    if cert is None and key is None:
+        try:
+            settings = get_settings()
+        except ValueError as exc:
+            _fail(f"invalid settings: {exc}")
+        if settings.tls_cert_file is not None and settings.tls_key_file is not None:
+            cert, key = str(settings.tls_cert_file), str(settings.tls_key_file)
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        _fail("--tls-cert and --tls-key go together: give both files or neither")
+    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
+        try:
+            Path(path).read_bytes()
+        except OSError as exc:
+            _fail(f"{option}: cannot read {path}: {exc.strerror}")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except ssl.SSLError as exc:
+        _fail(f"--tls-cert/--tls-key: not a PEM certificate and its matching key ({exc.reason})")
+    return cert, key
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    tls = _tls_files(args)
+    scheme = "https" if tls is not None else "http"
+    print(f"obhub : {scheme}://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
     uvicorn.run(
         "issuer_api.app:create_app",
         factory=True,
@@ -472,6 +507,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,  # the app configures JSON logging; no second log format
         access_log=False,  # the app logs one JSON line per request itself
         proxy_headers=True,
+        ssl_certfile=tls[0] if tls is not None else None,
+        ssl_keyfile=tls[1] if tls is not None else None,
     )
     return EXIT_OK
 
@@ -659,6 +696,16 @@ def _add_service_commands(sub: Any) -> None:
     serve = sub.add_parser("serve", help="start the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="serve HTTPS with this PEM certificate (default: OBHUB_TLS_CERT_FILE)",
+    )
+    serve.add_argument(
+        "--tls-key",
+        metavar="FILE",
+        help="PEM private key of --tls-cert (default: OBHUB_TLS_KEY_FILE)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     referential = sub.add_parser(

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     If neither ``kek`` nor ``kek_file`` is set, one is generated in ``data_dir/kek``
     (mode 0600) on first start; see :meth:`load_or_create_kek`."""
 
+    tls_cert_file: Path | None = None
+    """PEM certificate (chain) ``obhub serve`` presents when it serves HTTPS itself, for
+    deployments without a TLS-terminating reverse proxy. Set with :attr:`tls_key_file`."""
+
+    tls_key_file: Path | None = Field(default=None, repr=False)
+    """PEM private key matching :attr:`tls_cert_file`."""
+
     log_level: LogLevel = "INFO"
 
     max_body_bytes: PositiveInt = 2 * 1024 * 1024
@@ -181,6 +188,12 @@ class Settings(BaseSettings):
     def _one_kek_source(self) -> Self:
         if self.kek is not None and self.kek_file is not None:
             raise ValueError("set OBHUB_KEK or OBHUB_KEK_FILE, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Self:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("set OBHUB_TLS_CERT_FILE and OBHUB_TLS_KEY_FILE together")
         return self
 
     @property
