@@ -17,7 +17,7 @@ LINT_PATHS := src tests bench
 # The database the PostgreSQL pass of the test suite runs against.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run lint test test-sqlite test-postgres bench openapi clean
+.PHONY: install run lint test test-sqlite test-postgres test-w3c bench openapi clean
 
 # install: create .venv and install obhub with its dev tools (redone when pyproject.toml changes)
 install: $(STAMP)
@@ -44,6 +44,7 @@ lint: install
 test: lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) test-w3c
 
 # Every test except those marked `postgres` (they need the server and run in the next
 # pass), interop tests included. Embedded SQLite in a throw-away data directory.
@@ -61,6 +62,13 @@ test-postgres: install
 		$(BIN)/pytest -m "postgres or db" || rc=$$?; \
 	if [ "$$rc" -eq 5 ]; then echo "test-postgres: no database tests collected yet"; rc=0; fi; \
 	exit "$$rc"
+
+# test-w3c: the five W3C / W3C-CCG conformance suites (mocha, Node.js >= 20 and npm)
+# against `obhub serve` over TLS; fails on any failure not listed, with its reason, in
+# tests/w3c/expected-failures.json. The suites are copied from OBHUB_W3C_SUITES
+# (default ../shared/w3c-suites) into .cache/w3c-suites and installed there once.
+test-w3c: install
+	$(BIN)/python tests/w3c/run_suites.py
 
 # bench: run the benchmarks (bench/__main__.py)
 bench: install
