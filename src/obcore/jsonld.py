@@ -338,9 +338,10 @@ def expand(document: Mapping[str, Any], *, safe: bool = True) -> list[Any]:
     processor = _Processor()
     try:
         expanded = processor.expand_document(dict(document))
-    except (pyld_jsonld.JsonLdError, ValueError, TypeError, RecursionError) as exc:
+    except (pyld_jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
         # pyld signals some input errors as plain ValueError (a relative context
-        # IRI with no base, an @import of one, …): untrusted input, never a crash.
+        # IRI with no base, an @import of one, …) or KeyError (``"@vocab": null`` where
+        # no @vocab is set): untrusted input, never a crash.
         raise _translate(exc) from exc
     if safe:
         if processor.dropped:
@@ -415,9 +416,10 @@ def expanded_to_quads(expanded: list[Any]) -> list[Quad]:
                         g,
                     )
                 )
-    except (pyld_jsonld.JsonLdError, ValueError, TypeError, RecursionError) as exc:
+    except (pyld_jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
         # pyld signals some input errors as plain ValueError (a relative context
-        # IRI with no base, an @import of one, …): untrusted input, never a crash.
+        # IRI with no base, an @import of one, …) or KeyError (``"@vocab": null`` where
+        # no @vocab is set): untrusted input, never a crash.
         raise _translate(exc) from exc
     return quads
 

@@ -165,7 +165,7 @@ def issuer_id(credential: Mapping[str, Any]) -> str | None:
 def _check_contexts(doc: Mapping[str, Any]) -> Check:
     raw = doc.get("@context")
     contexts = raw if isinstance(raw, list) else [raw]
-    if not contexts or contexts[0] not in VC_CONTEXTS:
+    if not contexts or not isinstance(contexts[0], str) or contexts[0] not in VC_CONTEXTS:
         return Check(
             "contexts",
             "invalid",

@@ -174,10 +174,12 @@ async def verify_credential(
     kek: Kek,
     body: VerifyCredentialRequest,
 ) -> JSONResponse:
+    service.refuse_json_text(body.verifiableCredential)
     data = service.unwrap(body.verifiableCredential)
     world = await service.local_world(session, settings, kek, _cache(request), [data])
     report = await service.run_pipeline(data, world)
     result = service.result_of(report, body.options.checks, _language(request, settings))
+    result = service.with_data_model(result, data)
     return _answer(result)
 
 
@@ -224,7 +226,12 @@ async def verify_presentation(
         )
     )
     results = [
-        service.result_of(await service.run_pipeline(item, world), body.options.checks, language)
+        service.with_data_model(
+            service.result_of(
+                await service.run_pipeline(item, world), body.options.checks, language
+            ),
+            item,
+        )
         for item in items
     ]
     errors = list(own.errors)

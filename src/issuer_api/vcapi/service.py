@@ -65,6 +65,7 @@ from obcore.proofs import dataintegrity as di
 from obcore.proofs import vcjwt
 from obcore.resolve import LocalResolver
 from obcore.schema import validate_credential
+from verify import vcdm
 from verify.messages import Lang
 from verify.pipeline import VerifyOptions, verify
 from verify.report import Check, Report
@@ -194,7 +195,9 @@ def _prepare(document: dict[str, Any], issuer_did: str, now: datetime) -> tuple[
         raise _invalid("type must include VerifiableCredential")
     if "proof" in document:
         raise _invalid("the credential already has a proof: send it unsigned")
-    if "credentialStatus" in document:
+    is_open_badge = bool(type_names(document.get("type")) & OB_TYPES)
+    if "credentialStatus" in document and is_open_badge:
+        # The OB 3.0 schema allows one status entry: this service's revocation entry.
         raise _invalid("credentialStatus is assigned by this service: leave it out")
     if not _is_subject(document.get("credentialSubject")):
         raise _invalid("credentialSubject must be an object, or a non-empty array of objects")
@@ -203,8 +206,12 @@ def _prepare(document: dict[str, Any], issuer_did: str, now: datetime) -> tuple[
         raise _invalid("issuer is required: a URL, or an object with an id")
     if named != issuer_did:
         raise IssuerMismatchError(details={"issuer": str(named)[:200], "expected": issuer_did})
+    found = vcdm.violations(document)
+    if found:
+        raise InvalidCredentialInputError(
+            details={"reason": found[0].detail, "rule": found[0].code}
+        )
     legacy = context[0] == contexts.VC_V1
-    is_open_badge = bool(type_names(document.get("type")) & OB_TYPES)
     stamp = di.format_datetime(now)
     if legacy:
         for extra in (contexts.DATA_INTEGRITY_V2, STATUS_CONTEXT):
@@ -325,8 +332,9 @@ async def issue(
     _, is_open_badge = _prepare(document, issuer_did, now)
     _refuse_plaintext_emails(document)
     await _check_attribution(session, settings, issuer, document)
-    if isinstance(document.get("issuer"), Mapping):
-        # The Profile shown to people is the one this service holds, not the caller's.
+    if is_open_badge and isinstance(document.get("issuer"), Mapping):
+        # An Open Badge shows the Profile this service holds, not the caller's. A plain
+        # VC keeps the issuer object it was given (VCDM 2.0 §4.7: the issuer's own words).
         document["issuer"] = issuers.profile_document(issuer, settings)
     valid_from, valid_until = _window(document)
     uri = document.get("id") if isinstance(document.get("id"), str) else options.credentialId
@@ -340,7 +348,10 @@ async def issue(
 
     def build(slots: Sequence[Slot]) -> dict[str, Any]:
         built = copy.deepcopy(document)
-        entries = [slot.entry() for slot in slots]
+        given = built.get("credentialStatus")
+        # VCDM 2.0 §4.10: the caller's own status entries are kept, this service's added.
+        entries = [*(given if isinstance(given, list) else [given] if given else [])]
+        entries.extend(slot.entry() for slot in slots)
         built["credentialStatus"] = entries[0] if len(entries) == 1 else entries
         return built
 
@@ -491,6 +502,52 @@ def unwrap(value: Mapping[str, Any] | str) -> Mapping[str, Any] | str:
             details={"reason": "only data:application/vc+jwt envelopes are supported"},
         )
     return value
+
+
+def refuse_json_text(value: Mapping[str, Any] | str) -> None:
+    """VC-API: a secured credential is a JSON object, or a VC-JWT (a compact JWS string).
+
+    A JSON credential sent as text is not one (vc-di-eddsa §3.3: "If ... securedDocument is
+    not a map ..., an error MUST be raised"); it is refused, never parsed.
+    """
+    if isinstance(value, str) and (value.count(".") != 2 or value.lstrip().startswith("{")):
+        raise InvalidCredentialInputError(
+            code="invalid_credential",
+            details={"reason": "a credential is a JSON object, or a VC-JWT string"},
+        )
+
+
+def data_model_errors(value: Mapping[str, Any] | str) -> list[str]:
+    """The VCDM 2.0 rules (:mod:`verify.vcdm`) the credential breaks, as result errors.
+
+    They count whatever ``options.checks`` names: they say the document is not a
+    verifiable credential at all, which no choice of checks can make acceptable.
+    """
+    documents = _documents_of(value) if isinstance(value, str) else [value]
+    errors: list[str] = []
+    for found in documents:
+        # A VCDM 1.1 VC-JWT payload carries the credential in its ``vc`` claim.
+        document = found["vc"] if isinstance(found, Mapping) and "vc" in found else found
+        if not isinstance(document, Mapping):
+            continue
+        errors.extend(f"data_model: {v.code} ({v.detail})" for v in vcdm.violations(document))
+    return errors
+
+
+def with_data_model(
+    result: VerificationResult, value: Mapping[str, Any] | str
+) -> VerificationResult:
+    """``result`` with the data model errors of ``value`` (not verified if there are any)."""
+    errors = data_model_errors(value)
+    if not errors:
+        return result
+    return result.model_copy(
+        update={
+            "verified": False,
+            "checks": ["data_model", *result.checks],
+            "errors": [*errors, *result.errors],
+        }
+    )
 
 
 def _documents_of(value: Mapping[str, Any] | str) -> list[Any]:
