@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from obcore import multibase
+from obcore.errors import ObcoreError
 from obcore.model import parse_datetime
 
 # RFC 3986 §3: an absolute URI is a scheme, ":", then no whitespace.
@@ -137,9 +139,12 @@ def _check_text(owner: str, node: Mapping[str, Any]) -> Iterable[Violation]:
             )
 
 
-def _check_issuer(document: Mapping[str, Any]) -> Iterable[Violation]:
-    """§4.7: ``issuer`` is a URL, or an object whose ``id`` is a URL."""
+def _check_issuer(document: Mapping[str, Any], *, in_jwt: bool) -> Iterable[Violation]:
+    """§4.7: ``issuer`` is a URL, or an object whose ``id`` is a URL. In a VC-JWT the
+    ``iss`` claim may carry it instead (VC-JOSE-COSE; VC-JWT 1.1 ``vc`` claim)."""
     issuer = document.get("issuer")
+    if issuer is None and in_jwt:
+        return
     if isinstance(issuer, Mapping):
         if not is_url(issuer.get("id")):
             yield Violation("invalid_issuer", "issuer.id must be a URL")
@@ -188,16 +193,17 @@ def _sri_digest(value: Any) -> tuple[str, bytes] | None:
 
 
 def _multibase_digest(value: Any) -> bytes | None:
-    """A multibase (``u`` base64url, no padding) SHA-256 digest, as VCDM 2.0 §5.3 shows."""
-    if not isinstance(value, str) or not value.startswith("u") or len(value) > 200:
-        return None
-    text = value[1:]
-    if not re.fullmatch(r"[A-Za-z0-9_\-]+", text):
+    """A multibase digest: ``u`` (base64url, as VCDM 2.0 §5.3 shows) or ``z`` (base58btc)."""
+    if not isinstance(value, str) or len(value) > 200:
         return None
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        if value.startswith("u"):
+            return multibase.decode_u(value)
+        if value.startswith("z"):
+            return multibase.decode_z(value)
+    except ObcoreError:
         return None
+    return None
 
 
 def _check_related_resource(document: Mapping[str, Any]) -> Iterable[Violation]:
@@ -247,17 +253,18 @@ def _check_related_resource(document: Mapping[str, Any]) -> Iterable[Violation]:
                 return
 
 
-def violations(document: Mapping[str, Any]) -> list[Violation]:
-    """Every VCDM 2.0 rule ``document`` breaks (empty: none)."""
+def violations(document: Mapping[str, Any], *, in_jwt: bool = False) -> list[Violation]:
+    """Every VCDM 2.0 rule ``document`` breaks (empty: none). ``in_jwt``: the credential
+    a VC-JWT carries, whose issuer may be the ``iss`` claim instead."""
     found: list[Violation] = []
     for rule in (
         _check_context,
         _check_type,
-        _check_issuer,
         _check_typed_objects,
         _check_validity,
         _check_related_resource,
     ):
         found.extend(rule(document))
+    found.extend(_check_issuer(document, in_jwt=in_jwt))
     found.extend(_check_text("", document))
     return found

@@ -55,8 +55,9 @@ class IssueRequest(_Input):
     )
 
     credential: dict[str, Any] = Field(
-        description="Le badge à signer (VCDM 2.0 ou 1.1), sans preuve ni `credentialStatus` / "
-        "the credential to sign (VCDM 2.0 or 1.1), without proof or `credentialStatus`"
+        description="Le badge à signer (VCDM 2.0 ou 1.1), sans preuve ; un Open Badge sans "
+        "`credentialStatus` / the credential to sign (VCDM 2.0 or 1.1), without proof; an Open "
+        "Badge without `credentialStatus`"
     )
     options: IssueOptions = Field(default_factory=IssueOptions)
 

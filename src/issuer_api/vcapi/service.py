@@ -1,9 +1,14 @@
 """VC-API rules: what ``/credentials/issue`` accepts, how verification is reported.
 
 Issue
-    The credential may be VCDM 2.0 or 1.1. It must not carry a ``proof`` (this instance
-    is configured to refuse existing proofs, one of the behaviours the VC-API allows) nor
-    a ``credentialStatus`` (status entries are this service's to assign). The issuer is
+    The credential may be VCDM 2.0 or 1.1 and must meet the VC Data Model rules
+    (:mod:`verify.vcdm`: contexts, types, issuer, typed objects, names, validity period,
+    related resources). It must not carry a ``proof`` (this instance is configured to
+    refuse existing proofs, one of the behaviours the VC-API allows). A plain credential
+    keeps the ``credentialStatus`` entries it brings (this service adds its own after
+    them) and the issuer object it names; an Open Badge may bring no status entry (its
+    schema allows one: this service's) and shows the issuer Profile this service holds
+    (the caller's object is replaced). The issuer is
     ``options.issuer`` (obhub extension), else the credential's ``issuer`` (which must be
     the DID of an issuer of this service), else the client's own issuer, else the
     Region; the client must be allowed to act for it, and a credential naming another
@@ -22,8 +27,9 @@ Verify
     through this service's own published lists (read from the database). Anything else
     is "could not check". The VC-API result lists the checks performed, the errors (one
     line per failed check) and warnings; ``details`` carries obhub's full per-check
-    report. ``options.checks`` limits the verdict to the checks named (plus parsing and
-    JSON-LD safety, which every verdict needs).
+    report. ``options.checks`` limits the verdict to the checks named (plus parsing,
+    JSON-LD safety and the VC Data Model rules, which every verdict needs). A credential
+    is a JSON object or a VC-JWT: JSON sent as a string is refused (400).
 """
 
 from __future__ import annotations
@@ -523,14 +529,12 @@ def data_model_errors(value: Mapping[str, Any] | str) -> list[str]:
     They count whatever ``options.checks`` names: they say the document is not a
     verifiable credential at all, which no choice of checks can make acceptable.
     """
-    documents = _documents_of(value) if isinstance(value, str) else [value]
+    in_jwt = isinstance(value, str)
     errors: list[str] = []
-    for found in documents:
-        # A VCDM 1.1 VC-JWT payload carries the credential in its ``vc`` claim.
-        document = found["vc"] if isinstance(found, Mapping) and "vc" in found else found
-        if not isinstance(document, Mapping):
-            continue
-        errors.extend(f"data_model: {v.code} ({v.detail})" for v in vcdm.violations(document))
+    for document in _documents_of(value) if in_jwt else [value]:
+        if isinstance(document, Mapping):
+            found = vcdm.violations(document, in_jwt=in_jwt)
+            errors.extend(f"data_model: {v.code} ({v.detail})" for v in found)
     return errors
 
 
