@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,6 @@ class Service:
     issuer_did: str
     process: subprocess.Popen[bytes]
     log: Path
-    env: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -175,18 +174,23 @@ def _service_env(work: Path) -> dict[str, str]:
     return env
 
 
+def _run_obhub(args: list[str], env: dict[str, str]) -> str:
+    proc = subprocess.run(  # noqa: S603 - our console script, fixed arguments
+        [_obhub(), *args], env=env, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        sys.exit(f"[w3c] obhub {args[0]} failed (exit {proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
 def start_service(work: Path) -> Service:
     tls = write_self_signed(work / "tls")
     env = _service_env(work)
-    subprocess.run([_obhub(), "migrate"], env=env, check=True, capture_output=True)  # noqa: S603
-    created = subprocess.run(  # noqa: S603 - our console script, fixed arguments
-        [_obhub(), "clients", "create", "--name", "w3c-suites", "--scope", "admin", "--json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    _run_obhub(["migrate"], env)
+    created = _run_obhub(
+        ["clients", "create", "--name", "w3c-suites", "--scope", "admin", "--json"], env
     )
-    client = json.loads(created.stdout)
+    client = json.loads(created)
     port = _free_port()
     base_url = f"https://127.0.0.1:{port}"
     log = work / "serve.log"
@@ -358,8 +362,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         service.stop()
     ok = judge(outcomes, load_expectations())
-    print(f"  ({time.monotonic() - started:.0f}s; service log: {service.log})")
-    if not args.keep and ok:
+    if args.keep or not ok:
+        print(f"  ({time.monotonic() - started:.0f}s; reports and service log in {work})")
+    else:
+        print(f"  ({time.monotonic() - started:.0f}s)")
         shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
 
