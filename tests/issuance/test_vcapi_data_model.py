@@ -82,6 +82,25 @@ async def test_verify_refuses_a_data_integrity_credential_sent_as_a_json_string(
     assert (await _verify(api, issued)).status_code == 200
 
 
+async def test_a_presentation_carrying_a_credential_as_json_text_is_refused(api: Api) -> None:
+    # VCDM 2.0 §4.13: verifiableCredential holds credentials (objects) or enveloped ones
+    # (VC-JWTs); a JSON document sent as text is neither.
+    admin = await _admin(api)
+    issued = await _issued(api, admin, degree())
+    presentation = {
+        "@context": [contexts.VC_V2],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [json.dumps(issued)],
+    }
+
+    response = await api.http.post(
+        "/presentations/verify", json={"verifiablePresentation": presentation}
+    )
+
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_presentation"
+
+
 # ------------------------------------------------------------------ typed objects (§4.5)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from obcore import contexts
+from verify.pipeline import verify
 from verify.vcdm import violations
 
 V2_DIGEST_SRI = "sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg"
@@ -46,6 +47,16 @@ def test_context_must_be_an_ordered_set(context: Any) -> None:
 def test_context_items_must_be_urls_or_objects(item: Any) -> None:
     document = credential(**{"@context": [contexts.VC_V2, item]})
     assert codes(document) == ["invalid_context"]
+
+
+@pytest.mark.parametrize("first", [[], {}, {"@vocab": "https://example.org/"}])
+def test_the_pipeline_reports_a_context_not_starting_with_the_vc_context_as_invalid(
+    first: Any,
+) -> None:
+    report = verify(credential(**{"@context": [first, contexts.VC_V2]}))
+
+    contexts_check = next(c for c in report.checks if c.id == "contexts")
+    assert (contexts_check.status, contexts_check.code) == ("invalid", "invalid_context_order")
 
 
 # §4.5 Types: "Verifiable credentials MUST contain a type property with an associated value"

@@ -510,13 +510,18 @@ def unwrap(value: Mapping[str, Any] | str) -> Mapping[str, Any] | str:
     return value
 
 
+def _is_compact_jws(value: str) -> bool:
+    """Three dot-separated parts, none of them JSON text (RFC 7515 §7.1)."""
+    return value.count(".") == 2 and not value.lstrip().startswith(("{", "["))
+
+
 def refuse_json_text(value: Mapping[str, Any] | str) -> None:
     """VC-API: a secured credential is a JSON object, or a VC-JWT (a compact JWS string).
 
     A JSON credential sent as text is not one (vc-di-eddsa §3.3: "If ... securedDocument is
     not a map ..., an error MUST be raised"); it is refused, never parsed.
     """
-    if isinstance(value, str) and (value.count(".") != 2 or value.lstrip().startswith("{")):
+    if isinstance(value, str) and not _is_compact_jws(value):
         raise InvalidCredentialInputError(
             code="invalid_credential",
             details={"reason": "a credential is a JSON object, or a VC-JWT string"},
@@ -753,7 +758,7 @@ def presentation_credentials(presentation: Mapping[str, Any]) -> list[Mapping[st
         raise InvalidPresentationError(details={"reason": "more than 50 credentials"})
     out: list[Mapping[str, Any] | str] = []
     for item in items:
-        if not isinstance(item, (Mapping, str)):
+        if not isinstance(item, Mapping) and not (isinstance(item, str) and _is_compact_jws(item)):
             raise InvalidPresentationError(
                 details={"reason": "verifiableCredential items must be objects or VC-JWTs"}
             )
