@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import concurrent.futures
+import fcntl
 import hashlib
 import json
 import os
@@ -352,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown suite(s): {', '.join(unknown)}")
     started = time.monotonic()
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with (CACHE.parent / f"{CACHE.name}.lock").open("w") as lock:  # one run per checkout
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _run(wanted, keep=args.keep, started=started)
+
+
+def _run(wanted: list[str], *, keep: bool, started: float) -> int:
     prepare_suites(shared_suites(), wanted)
     _log(f"suites ready in {time.monotonic() - started:.0f}s")
     work = Path(tempfile.mkdtemp(prefix="obhub-w3c-"))
@@ -362,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         service.stop()
     ok = judge(outcomes, load_expectations())
-    if args.keep or not ok:
+    if keep or not ok:
         print(f"  ({time.monotonic() - started:.0f}s; reports and service log in {work})")
     else:
         print(f"  ({time.monotonic() - started:.0f}s)")
