@@ -39,8 +39,10 @@ TYPED_PROPERTIES: Final = (
 MAX_ITEMS: Final = 100
 
 # Digests of resources as their publishers fix them, so that a relatedResource naming one
-# can be checked without the network. VCDM 2.0 §B.1 (Base Context) publishes the digests
-# of https://www.w3.org/ns/credentials/v2: SHA2-256 (hex) and the SRI SHA2-384 form.
+# can be checked without the network. VCDM 2.0 §B.1 (Base Context) gives the SHA2-256
+# digest of the file at https://www.w3.org/ns/credentials/v2 ("the hexadecimal encoded
+# SHA2-256 digest value of the base context file"); the SHA2-384 one is that file's SRI
+# value. obhub's bundled copy is the same context, not the same bytes.
 PUBLISHED_DIGESTS: Final[dict[str, dict[str, bytes]]] = {
     "https://www.w3.org/ns/credentials/v2": {
         "sha256": bytes.fromhex("24a18c90e9856d526111f29376e302d970b2bd10182e33959995b0207d7043b9"),
