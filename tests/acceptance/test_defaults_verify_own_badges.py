@@ -1,14 +1,14 @@
 """On defaults, the hub verifies its own badges.
 
-The service is started exactly as ``make run`` starts it: ``obhub migrate`` then
-``obhub serve`` in a fresh working directory, with no ``OBHUB_*`` setting at all (no
-public base URL, no fetch allow-list). Its issuers are did:key and its status lists live
-on its own loopback ``http:`` address, which the SSRF guard refuses to fetch: the hub
-reads its own documents from its database instead. A credential it issues through the
-VC-API, and a regional badge its job mints from independently signed partner badges, are
-judged ``valid`` by its own verifier — ``POST /verify``, the ``/verifier`` page, the badge
-page's "Vérifier maintenant" and ``obhub verify --service`` — then ``invalid`` (revoked)
-once revoked.
+The service is started exactly as ``make run`` starts it: ``obhub serve --migrate``
+(migrate, then serve) in a fresh working directory, with no ``OBHUB_*`` setting at all
+(no public base URL, no fetch allow-list), on a free port instead of 8000. Its issuers
+are did:key and its status lists live on its own loopback ``http:`` address, which the
+SSRF guard refuses to fetch: the hub reads its own documents from its database instead.
+A credential it issues through the VC-API, and a regional badge its job mints from
+independently signed partner badges, are judged ``valid`` by its own verifier —
+``POST /verify``, the ``/verifier`` page, the badge page's "Vérifier maintenant" and
+``obhub verify --service`` — then ``invalid`` once revoked.
 """
 
 from __future__ import annotations
@@ -115,18 +115,16 @@ def _checks(report: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubOnDefaults]:
-    """``make run`` in a fresh directory: migrate, then serve (on a free port)."""
+    """``make run`` in a fresh directory: ``obhub serve --migrate`` (on a free port)."""
     workdir = tmp_path_factory.mktemp("make-run")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBHUB_")}
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     probe = HubOnDefaults(base, workdir, env, httpx.Client(), {})
-    migrated = probe.obhub("migrate")
-    assert migrated.returncode == 0, migrated.stderr
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
-            [*_obhub_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*_obhub_command(), "serve", "--migrate", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             cwd=workdir,
             stdout=log,
@@ -163,6 +161,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubOnDefaults]:
 def _open_badge(issuer: str) -> dict[str, Any]:
     return {
         "@context": [contexts.VC_V2, contexts.OB_V3],
+        "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer,
         "validFrom": "2026-01-01T00:00:00Z",
@@ -187,20 +186,26 @@ def _judged_valid_everywhere(hub: HubOnDefaults, credential: dict[str, Any], pag
     assert _checks(report)["status"][0] == "valid", report
     code, cli_report = hub.verify_cli(credential)
     assert (code, cli_report["verdict"]) == (0, "valid"), cli_report
-    assert VALID_VERDICT in hub.verifier_page(credential)
+    assert 'data-verdict="valid"' in hub.verifier_page(credential)
     page = hub.badge_page_button(page_id)
     assert "Ce badge est valide." in page  # the state the page shows …
     assert VALID_VERDICT in page  # … and what its own button concludes agree
-    assert "pas pu être entièrement vérifié" not in page
+    assert 'data-verdict="valid"' in page
 
 
-def _judged_revoked_everywhere(hub: HubOnDefaults, credential: dict[str, Any]) -> None:
+def _judged_revoked_everywhere(
+    hub: HubOnDefaults, credential: dict[str, Any], page_id: str, status_code: str = "revoked"
+) -> None:
     report = hub.verify_api(credential)
     assert report["verdict"] == "invalid", report
-    assert _checks(report)["status"] == ("invalid", "revoked"), report
+    assert _checks(report)["status"] == ("invalid", status_code), report
     code, cli_report = hub.verify_cli(credential)
     assert (code, cli_report["verdict"]) == (1, "invalid"), cli_report
-    assert _checks(cli_report)["status"] == ("invalid", "revoked")
+    assert _checks(cli_report)["status"] == ("invalid", status_code)
+    assert 'data-verdict="invalid"' in hub.verifier_page(credential)
+    page = hub.badge_page_button(page_id)
+    assert "Ce badge a été révoqué." in page
+    assert 'data-verdict="invalid"' in page
 
 
 def test_a_credential_issued_through_the_vc_api_verifies_then_shows_revoked(
@@ -215,7 +220,7 @@ def test_a_credential_issued_through_the_vc_api_verifies_then_shows_revoked(
     )
     assert issued.status_code == 201, issued.text
     credential = issued.json()["verifiableCredential"]
-    status_url = credential["credentialStatus"][0]["statusListCredential"]
+    status_url = _status_url(credential)
     assert status_url.startswith(f"{hub.base}/status/")
     credential_id = issued.headers["Location"].rsplit("/", 1)[1]
 
@@ -227,7 +232,7 @@ def test_a_credential_issued_through_the_vc_api_verifies_then_shows_revoked(
         headers=hub.admin,
     )
     assert revoked.status_code == 200, revoked.text
-    _judged_revoked_everywhere(hub, credential)
+    _judged_revoked_everywhere(hub, credential, credential_id)
 
 
 def test_a_regional_badge_minted_by_the_job_verifies_then_shows_revoked(
@@ -261,7 +266,7 @@ def test_a_regional_badge_minted_by_the_job_verifies_then_shows_revoked(
     minted = _wait_for_regional_credential(hub)
     credential = hub.http.get(f"/credentials/{minted}").json()
     for url in (
-        credential["credentialStatus"][0]["statusListCredential"],
+        _status_url(credential),
         credential["credentialSubject"]["achievement"]["id"],
     ):
         assert url.startswith(f"{hub.base}/"), url
@@ -275,7 +280,9 @@ def test_a_regional_badge_minted_by_the_job_verifies_then_shows_revoked(
         headers=hub.admin,
     )
     assert revoked.status_code == 200, revoked.text
-    _judged_revoked_everywhere(hub, credential)
+    # A regional badge carries one status entry, of purpose suspension (the OB 3.0 schema
+    # allows a single entry): its revocation sets that bit for good, and verifiers see it.
+    _judged_revoked_everywhere(hub, credential, minted, status_code="suspended")
 
 
 def _wait_for_regional_credential(hub: HubOnDefaults) -> str:
@@ -290,3 +297,10 @@ def _wait_for_regional_credential(hub: HubOnDefaults) -> str:
                 return str(item["id"])
         time.sleep(0.5)
     raise AssertionError("no regional badge was minted")
+
+
+def _status_url(credential: dict[str, Any]) -> str:
+    """The status list of ``credential``'s first status entry (one entry, or a list)."""
+    entries = credential["credentialStatus"]
+    first = entries[0] if isinstance(entries, list) else entries
+    return str(first["statusListCredential"])
