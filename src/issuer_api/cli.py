@@ -630,6 +630,14 @@ async def _run_worker(concurrency: int | None) -> None:
     if concurrency is not None:
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
     configure_logging(settings.log_level)
+    if settings.public_base_url is None and not os.environ.get("OBHUB_LOCAL_BASE_URL"):
+        print(
+            "OBHUB_PUBLIC_BASE_URL n'est pas défini : les badges créés ici portent des URL en "
+            f"{settings.local_base_url} ; donnez OBHUB_LOCAL_BASE_URL si l'API écoute ailleurs. "
+            "/ OBHUB_PUBLIC_BASE_URL is not set: credentials minted here carry URLs on "
+            f"{settings.local_base_url}; set OBHUB_LOCAL_BASE_URL if the API listens elsewhere.",
+            file=sys.stderr,
+        )
     settings.ensure_data_dir()
     kek = settings.load_or_create_kek()
     engine = create_engine(settings.effective_database_url)
