@@ -1028,3 +1028,29 @@ def test_an_http_public_base_url_is_refused_at_start_up_with_the_reason(
     assert "OBHUB_PUBLIC_BASE_URL must be an https URL" in process.stderr
     assert "did:web" in process.stderr
     assert not (tmp_path / "data" / "obhub.sqlite3").exists()
+
+
+def test_clients_create_on_a_database_never_migrated_says_to_migrate(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OBHUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+
+    result = cli("clients", "create", "--name", "admin", "--scope", "admin")
+
+    assert result.code == EXIT_USAGE
+    assert "the database is not migrated: run `obhub migrate` first" in result.err
+
+
+def test_clients_create_right_after_migrating_works(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OBHUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+    assert cli("migrate").code == EXIT_OK
+
+    result = cli("clients", "create", "--name", "admin", "--scope", "admin", "--json")
+
+    assert result.code == EXIT_OK, result.err
+    assert set(result.json()) == {"client_id", "client_secret"}
