@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -34,6 +34,9 @@ from verify.pipeline import VerifyOptions, verify
 from verify.report import Check, Report
 from verify.resolvers import network_options
 from verify.sources import ACCEPT_BADGE, Fetched
+
+if TYPE_CHECKING:
+    from issuer_api.settings import Settings
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -387,7 +390,7 @@ def cmd_unbake(args: argparse.Namespace) -> int:
 # ---- database and clients ---------------------------------------------------------
 
 
-def _service_settings() -> Any:
+def _service_settings() -> Settings:
     """The settings from the environment, refused (exit 64, with the reason) when invalid
     or when they would mint credentials nobody can verify."""
     from pydantic import ValidationError  # noqa: PLC0415 - service commands only
@@ -414,7 +417,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _migrate(settings: Any, *, demo: bool) -> None:
+def _migrate(settings: Settings, *, demo: bool) -> None:
     import asyncio  # noqa: PLC0415 - database commands only
 
     from issuer_api.bootstrap import first_start  # noqa: PLC0415
@@ -557,7 +560,7 @@ def listen_url(host: str, port: int) -> str:
     return f"http://{name}:{port}"
 
 
-def _require_migrated(settings: Any) -> None:
+def _require_migrated(settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - service commands only
 
     from issuer_api.migrate import database_is_migrated  # noqa: PLC0415
