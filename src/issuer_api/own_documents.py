@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from issuer_api.achievements import service as achievements
@@ -42,6 +44,8 @@ from issuer_api.statuslists import repository as statuslist_repository
 from issuer_api.statuslists import service as statuslists
 from obcore.errors import ResolutionError
 from verify.sources import Fetched
+
+logger = logging.getLogger(__name__)
 
 LOOKUP_TIMEOUT_SECONDS: Final = 10.0
 _JSON: Final = "application/json"
@@ -135,6 +139,15 @@ class OwnDocuments:
     # ---- look-ups --------------------------------------------------------------------
 
     async def _lookup(self, url: str) -> Fetched | None:
+        try:
+            return await self._read(url)
+        except SQLAlchemyError:
+            # The database cannot answer (unmigrated, unreachable): verification goes on
+            # as it would without this source; the network (and its guard) decides.
+            logger.warning("own documents unavailable", exc_info=True)
+            return None
+
+    async def _read(self, url: str) -> Fetched | None:
         async with session_scope(self.sessions) as session:
             heads = await statuslist_repository.heads_by_url(session, [url])
             if heads:
