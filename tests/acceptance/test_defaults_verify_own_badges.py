@@ -265,10 +265,8 @@ def test_a_regional_badge_minted_by_the_job_verifies_then_shows_revoked(
 
     minted = _wait_for_regional_credential(hub)
     credential = hub.http.get(f"/credentials/{minted}").json()
-    for url in (
-        _status_url(credential),
-        credential["credentialSubject"]["achievement"]["id"],
-    ):
+    achievement = credential["credentialSubject"]["achievement"]
+    for url in (_status_url(credential), achievement["id"], achievement["image"]["id"]):
         assert url.startswith(f"{hub.base}/"), url
         assert hub.http.get(url).status_code == 200, url
 
