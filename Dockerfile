@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
 # obhub API image. Build: docker build -t obhub .
 # Run:   docker run -p 8000:8000 -v obhub-data:/var/lib/obhub obhub
+#        (production: -e OBHUB_PUBLIC_BASE_URL=https://badges.example.fr, its did:web)
 # Workers (PostgreSQL): docker run -e OBHUB_DATABASE_URL=… -e OBHUB_KEK=… obhub obhub worker
 # The volume holds the SQLite database and the generated key-encryption key (OBHUB_KEK
 # or OBHUB_KEK_FILE supply one instead); set OBHUB_DATABASE_URL for PostgreSQL.
+# The container migrates its database before serving (`obhub serve --migrate`: a fresh
+# volume comes up migrated, with the Region issuer); `obhub serve` alone refuses a
+# database that is not migrated, and /readyz answers 503 until it is.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -49,4 +53,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
-CMD ["obhub", "serve", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["obhub", "serve", "--migrate", "--host", "0.0.0.0", "--port", "8000"]

@@ -28,10 +28,10 @@ $(STAMP): pyproject.toml
 	$(PIP) install -e '.[dev]'
 	touch $@
 
-# run: serve the API on SQLite, data in ./var, no configuration needed
+# run: migrate, then serve the API on SQLite, data in ./var, no configuration needed
+# (one command, so the URLs minted while migrating are on the address served)
 run: install
-	$(BIN)/obhub migrate
-	$(BIN)/obhub serve
+	$(BIN)/obhub serve --migrate
 
 # lint: ruff (lint and format), mypy (strict), import-linter (layer contracts)
 lint: install

@@ -55,12 +55,13 @@ from issuer_api.jobs.runtime import JobRuntime
 from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
+from issuer_api.migrate import is_migrated
 from issuer_api.outbound import endpoints as outbound_endpoints
 from issuer_api.partners import endpoints as partner_endpoints
 from issuer_api.regional import endpoints as regional_endpoints
 from issuer_api.routers import health, verify
-from issuer_api.routers.health import add_readiness_check
-from issuer_api.settings import Settings, get_settings
+from issuer_api.routers.health import NotReadyError, add_readiness_check
+from issuer_api.settings import Settings, check_mintable, get_settings
 from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging(settings.log_level)
+    check_mintable(settings)
     settings.ensure_data_dir()
     app.state.kek = SecretBytes(settings.load_or_create_kek())
     app.state.token_key = tokens.signing_key(app.state.kek.get_secret_value())
@@ -210,7 +212,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    async def schema_ready() -> None:
+        async with engine.connect() as connection:
+            if not await connection.run_sync(is_migrated):
+                raise NotReadyError(
+                    "database_not_migrated", "the database schema is not at the head revision"
+                )
+
     add_readiness_check(app, "database", database_ready)
+    add_readiness_check(app, "migrations", schema_ready)
     jobs = JobRuntime(settings, app.state.sessions, app.state.kek.get_secret_value())
     app.state.jobs = jobs
     if jobs.in_process_by_default:
@@ -218,7 +228,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.public_base_url is None:
         logger.warning(
             "OBHUB_PUBLIC_BASE_URL is not set: issuers are did:key and the public URLs "
-            "written into credentials follow each request's Host header; set it in production"
+            "written into credentials are on the local address (%s, or each request's Host "
+            "header); set an https public base URL in production",
+            settings.local_base_url,
         )
     logger.info(
         "obhub started",

@@ -14,10 +14,11 @@ import os
 import ssl
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 import uvicorn
 import yaml
@@ -33,7 +34,10 @@ from verify.fetch import HttpFetcher
 from verify.pipeline import VerifyOptions, verify
 from verify.report import Check, Report
 from verify.resolvers import network_options
-from verify.sources import ACCEPT_BADGE
+from verify.sources import ACCEPT_BADGE, Fetched
+
+if TYPE_CHECKING:
+    from issuer_api.settings import Settings
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -254,12 +258,54 @@ def _fetch_input(url: str, fetcher: HttpFetcher) -> bytes | Report:
     return fetched.body
 
 
+def _service_base(url: str) -> str:
+    """``--service``: an http(s) origin, optionally with a path prefix, no trailing slash."""
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.query
+        or parts.fragment
+    ):
+        _fail(f"--service: {url!r} is not the http(s) address of a running obhub")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+@dataclass(frozen=True)
+class ServiceDocuments:
+    """``obhub verify --service URL``: documents published under ``base`` (a running
+    obhub, typically ``http://127.0.0.1:8000`` on a development machine) are fetched from
+    it even though its address is a loopback or private one; every other URL keeps the
+    SSRF guard untouched (the exception is for this origin and path prefix only)."""
+
+    base: str
+    fetcher: HttpFetcher
+
+    @classmethod
+    def at(cls, base: str) -> ServiceDocuments:
+        host = urlsplit(base).hostname or ""
+        return cls(base, HttpFetcher(allowlist=[host]))
+
+    def serves(self, url: str) -> bool:
+        parts = urlsplit(url)
+        target = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
+        return not parts.username and target.startswith(self.base + "/")
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched | None:
+        return self.fetcher.get(url, accept=accept) if self.serves(url) else None
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     fetcher = HttpFetcher(allowlist=args.allow_host or [])
+    service = ServiceDocuments.at(_service_base(args.service)) if args.service else None
     if args.input.startswith(("http://", "https://")):
         if args.offline:
             _fail("--offline cannot verify a URL; download the badge first")
-        fetched = _fetch_input(args.input, fetcher)
+        own = service is not None and service.serves(args.input)
+        source = service.fetcher if service is not None and own else fetcher
+        fetched = _fetch_input(args.input, source)
         if isinstance(fetched, Report):
             return _emit(fetched, args)
         data = fetched
@@ -285,6 +331,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             trust_fragment_keys=args.trust_fragment_keys,
             recipient=args.recipient,
             now=now,
+            local=service,
         )
     network_status = options.status_source
 
@@ -344,26 +391,52 @@ def cmd_unbake(args: argparse.Namespace) -> int:
 # ---- database and clients ---------------------------------------------------------
 
 
+def _service_settings() -> Settings:
+    """The settings from the environment, refused (exit 64, with the reason) when invalid
+    or when they would mint credentials nobody can verify."""
+    from pydantic import ValidationError  # noqa: PLC0415 - service commands only
+
+    from issuer_api.settings import (  # noqa: PLC0415
+        UnverifiableConfigurationError,
+        check_mintable,
+        get_settings,
+    )
+
+    try:
+        settings = get_settings()
+        check_mintable(settings)
+    except ValidationError as exc:
+        _fail(f"invalid configuration (OBHUB_* variables):\n{exc}")
+    except UnverifiableConfigurationError as exc:
+        _fail(str(exc))
+    return settings
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the schema, then create the Region issuer (first start; idempotent)."""
+    _migrate(_service_settings(), demo=args.demo)
+    return EXIT_OK
+
+
+def _migrate(settings: Settings, *, demo: bool) -> None:
     import asyncio  # noqa: PLC0415 - database commands only
 
     from issuer_api.bootstrap import first_start  # noqa: PLC0415
     from issuer_api.migrate import upgrade  # noqa: PLC0415
-    from issuer_api.settings import KekError, get_settings  # noqa: PLC0415
+    from issuer_api.settings import KekError  # noqa: PLC0415
 
-    settings = get_settings()
     settings.ensure_data_dir()
     upgrade(settings.effective_database_url)
     print(f"database ready: {settings.effective_database_url.split('://', 1)[0]}", file=sys.stderr)
     try:
-        report = asyncio.run(first_start(settings, demo=args.demo))
+        report = asyncio.run(first_start(settings, demo=demo))
     except KekError as exc:
         _fail(str(exc))
     identity = (
         "did:web" if report.did_web else "did:key (OBHUB_PUBLIC_BASE_URL non défini / not set)"
     )
-    local = f"http://127.0.0.1:8000/issuers/{report.region_slug}  (obhub serve)"
+    local_base = str(settings.local_base_url).rstrip("/")
+    local = f"{local_base}/issuers/{report.region_slug}  (obhub serve)"
     lines = [
         f"Région Normandie : {report.region_did}",
         f"  identité / identity : {identity}",
@@ -385,7 +458,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         "puis / then : POST /oauth/token (HTTP Basic client_id:client_secret)",
     ]
     print("\n".join(lines), file=sys.stderr)
-    return EXIT_OK
 
 
 async def _create_client(name: str, scopes: list[str], issuer_slug: str | None) -> Any:
@@ -413,6 +485,22 @@ async def _create_client(name: str, scopes: list[str], issuer_slug: str | None) 
         await engine.dispose()
 
 
+def _database_error(exc: Exception) -> NoReturn:
+    """Say why a database command failed: an unmigrated schema, or something else."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - database commands only
+
+    from issuer_api.migrate import database_is_migrated  # noqa: PLC0415
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+
+    try:
+        migrated = database_is_migrated(get_settings().effective_database_url)
+    except SQLAlchemyError:
+        migrated = True  # unreachable: the original error says more than "migrate"
+    if not migrated:
+        _fail("the database is not migrated: run `obhub migrate` first")
+    _fail(f"the database refused the operation ({type(exc).__name__}); try again")
+
+
 def cmd_clients_create(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415 - database commands only
 
@@ -424,8 +512,8 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
         created = asyncio.run(_create_client(args.name, args.scope, args.issuer))
     except UnknownScopeError as exc:
         _fail(str(exc))
-    except (OperationalError, ProgrammingError):
-        _fail("the database is not ready: run `obhub migrate` first")
+    except (OperationalError, ProgrammingError) as exc:
+        _database_error(exc)
     if args.json:
         print(json.dumps({"client_id": created.client_id, "client_secret": created.client_secret}))
     else:
@@ -495,9 +583,47 @@ def _tls_files(args: argparse.Namespace) -> tuple[str, str] | None:
     return cert, key
 
 
+def listen_url(host: str, port: int, scheme: str = "http") -> str:
+    """The address ``obhub serve --host --port`` answers on, as a base URL. A wildcard
+    host (every interface) is reached on loopback from the machine itself."""
+    name = host.strip().strip("[]")
+    if name in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard, not binding it
+        name = "127.0.0.1"
+    if ":" in name:
+        name = f"[{name}]"
+    return f"{scheme}://{name}:{port}"
+
+
+def _require_migrated(settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - service commands only
+
+    from issuer_api.migrate import database_is_migrated  # noqa: PLC0415
+
+    settings.ensure_data_dir()
+    try:
+        migrated = database_is_migrated(settings.effective_database_url)
+    except SQLAlchemyError as exc:
+        _fail(f"cannot read the database: {type(exc).__name__}")
+    if not migrated:
+        _fail(
+            "la base de données n'est pas migrée : lancez `obhub migrate` (ou `obhub serve "
+            "--migrate`). / the database is not migrated: run `obhub migrate` first (or "
+            "`obhub serve --migrate`)."
+        )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the API. Without a public base URL, the URLs minted outside a request (jobs)
+    use the address served here (``OBHUB_LOCAL_BASE_URL`` unless already set)."""
     tls = _tls_files(args)
     scheme = "https" if tls is not None else "http"
+    if not os.environ.get("OBHUB_LOCAL_BASE_URL"):
+        os.environ["OBHUB_LOCAL_BASE_URL"] = listen_url(args.host, args.port, scheme)
+    settings = _service_settings()
+    if args.migrate:
+        _migrate(settings, demo=False)
+    else:
+        _require_migrated(settings)
     print(f"obhub : {scheme}://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
     uvicorn.run(
         "issuer_api.app:create_app",
@@ -539,12 +665,20 @@ async def _run_worker(concurrency: int | None) -> None:
     from issuer_api.app import configure_logging  # noqa: PLC0415 - worker only
     from issuer_api.db import create_engine, session_factory  # noqa: PLC0415
     from issuer_api.jobs.runtime import JobRuntime  # noqa: PLC0415
-    from issuer_api.settings import get_settings  # noqa: PLC0415
 
-    settings = get_settings()
+    settings = _service_settings()
+    _require_migrated(settings)
     if concurrency is not None:
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
     configure_logging(settings.log_level)
+    if settings.public_base_url is None and not os.environ.get("OBHUB_LOCAL_BASE_URL"):
+        print(
+            "OBHUB_PUBLIC_BASE_URL n'est pas défini : les badges créés ici portent des URL en "
+            f"{settings.local_base_url} ; donnez OBHUB_LOCAL_BASE_URL si l'API écoute ailleurs. "
+            "/ OBHUB_PUBLIC_BASE_URL is not set: credentials minted here carry URLs on "
+            f"{settings.local_base_url}; set OBHUB_LOCAL_BASE_URL if the API listens elsewhere.",
+            file=sys.stderr,
+        )
     settings.ensure_data_dir()
     kek = settings.load_or_create_kek()
     engine = create_engine(settings.effective_database_url)
@@ -638,6 +772,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch nothing: did:key/did:jwk keys and --status-list files only",
     )
     ver.add_argument(
+        "--service",
+        metavar="URL",
+        help="a running obhub (e.g. http://127.0.0.1:8000): read the documents it publishes "
+        "(status lists, DID documents) from it, even on a local address",
+    )
+    ver.add_argument(
         "--allow-host",
         action="append",
         metavar="HOST",
@@ -705,6 +845,11 @@ def _add_service_commands(sub: Any) -> None:
         "--tls-key",
         metavar="FILE",
         help="PEM private key of --tls-cert (default: OBHUB_TLS_KEY_FILE)",
+    )
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="migrate the database (and create the Region issuer) first, as `obhub migrate`",
     )
     serve.set_defaults(func=cmd_serve)
 

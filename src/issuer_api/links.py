@@ -2,10 +2,12 @@
 
 The origin is ``OBHUB_PUBLIC_BASE_URL`` when set. When it is not set (development,
 tests), the base URL of the current request is used instead: convenient, but the URL
-then depends on the ``Host`` header the client sent. URLs written *into* signed
-credentials (the status list address, for instance) are fixed when first written and
-never recomputed, so a deployment must set ``OBHUB_PUBLIC_BASE_URL`` before it issues
-its first credential.
+then depends on the ``Host`` header the client sent (URLs minted outside a request, by
+jobs, use the address ``obhub serve`` listens on: ``OBHUB_LOCAL_BASE_URL``). The
+service's own verifier reads the documents at either from its database
+(:mod:`issuer_api.own_documents`). URLs written *into* signed credentials (the status
+list address, for instance) are fixed when first written and never recomputed, so a
+deployment must set ``OBHUB_PUBLIC_BASE_URL`` before it issues its first credential.
 """
 
 from __future__ import annotations

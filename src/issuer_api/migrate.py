@@ -13,6 +13,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine
+
+from issuer_api.db import sync_url
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
@@ -45,3 +50,28 @@ def alembic_config(database_url: str | None = None) -> Config:
 def upgrade(database_url: str | None = None, revision: str = "head") -> None:
     """Bring the database to ``revision`` (idempotent)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revisions() -> frozenset[str]:
+    """The revisions ``obhub migrate`` brings a database to."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database on ``connection`` is at (empty: never migrated)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def is_migrated(connection: Connection) -> bool:
+    """Whether the schema on ``connection`` is at the head revision(s)."""
+    return current_revisions(connection) == head_revisions()
+
+
+def database_is_migrated(database_url: str) -> bool:
+    """:func:`is_migrated` for a database URL (opens and closes its own connection)."""
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return is_migrated(connection)
+    finally:
+        engine.dispose()

@@ -41,6 +41,8 @@ KEK_BYTES = keywrap.KEK_BYTES
 
 SQLITE_FILENAME = "obhub.sqlite3"
 KEK_FILENAME = "kek"
+DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:8000"
+"""Where ``obhub serve`` listens by default (``make run``)."""
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 CascadePolicy = Literal["suspend", "revoke", "keep"]
@@ -71,6 +73,10 @@ def encode_kek(key: bytes) -> str:
     return keywrap.format_kek(key)
 
 
+class UnverifiableConfigurationError(ValueError):
+    """The configuration would make the service mint credentials nobody can verify."""
+
+
 class Settings(BaseSettings):
     """Every setting of the service. Environment variables carry the ``OBHUB_`` prefix.
 
@@ -95,7 +101,13 @@ class Settings(BaseSettings):
 
     public_base_url: AnyHttpUrl | None = None
     """Public origin of the service, used to build the URLs it publishes (issuer profiles,
-    status lists). ``None`` until a deployment sets it."""
+    status lists) and its did:web identity. Must be ``https``: a did:web resolves over
+    https only (see :func:`check_mintable`). ``None`` until a deployment sets it."""
+
+    local_base_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_LOCAL_BASE_URL)
+    """Where the service answers when no public base URL is set (local development): the
+    origin of the URLs minted outside a request (background jobs). ``obhub serve`` sets it
+    from ``--host``/``--port``; a separate ``obhub worker`` must be given the same."""
 
     kek: SecretStr | None = None
     """Key-encryption key protecting issuers' private keys at rest: 32 bytes in base64url."""
@@ -257,6 +269,28 @@ def _read_kek_file(path: Path) -> bytes:
             "the key-encryption key file is readable by other users", extra={"path": str(path)}
         )
     return decode_kek(text)
+
+
+def check_mintable(settings: Settings) -> None:
+    """Refuse a configuration under which the service would mint unverifiable credentials.
+
+    A public base URL makes every issuer a did:web, and a did:web resolves over https
+    only: an ``http:`` public base URL gives identities no verifier can resolve. Without
+    a public base URL the issuers are did:key and the URLs are minted on
+    :attr:`Settings.local_base_url`, which the service's own verifier reads locally.
+    Raises :class:`UnverifiableConfigurationError` with a message for the operator.
+    """
+    base = settings.public_base_url
+    if base is not None and base.scheme != "https":
+        raise UnverifiableConfigurationError(
+            f"OBHUB_PUBLIC_BASE_URL must be an https URL (got {base.scheme}://{base.host}): "
+            "it becomes the issuers' did:web, which verifiers resolve over https only, so "
+            "credentials issued under it could never be verified. Set the public https "
+            "address of the service, or leave it unset for local development "
+            "(did:key identities, URLs on the address obhub serve listens on). "
+            "/ OBHUB_PUBLIC_BASE_URL doit être une URL https (did:web), ou rester non définie "
+            "en développement local."
+        )
 
 
 def get_settings() -> Settings:

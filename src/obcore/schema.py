@@ -298,6 +298,48 @@ def vcdm11_schema_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_convert_vcdm11(copy.deepcopy(dict(doc))))
 
 
+_VALUE_OBJECT_KEYS: Final = frozenset({"@value", "@language", "@direction"})
+
+
+def _is_language_value(node: Any) -> bool:
+    """A VCDM 2.0 language value object: ``{"@value": str, "@language"?, "@direction"?}``."""
+    return (
+        isinstance(node, dict)
+        and isinstance(node.get("@value"), str)
+        and set(node) <= _VALUE_OBJECT_KEYS
+    )
+
+
+def _plain_strings(node: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        return node
+    if _is_language_value(node):
+        return node["@value"]
+    if isinstance(node, list):
+        if node and all(_is_language_value(item) for item in node):
+            return node[0]["@value"]  # one text in several languages: the schema wants one
+        return [_plain_strings(item, depth + 1) for item in node]
+    if isinstance(node, dict):
+        return {key: _plain_strings(value, depth + 1) for key, value in node.items()}
+    return node
+
+
+def language_values_as_strings(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` where every language value object (VCDM 2.0 §11.1: ``{"@value",
+    "@language", "@direction"}``, alone or one per language in an array) is replaced by
+    its text, for schema validation only. The 1EdTech JSON Schema predates these objects
+    and wants plain strings (``name``, ``description`` …); VCDM 2.0 allows either."""
+    return dict(_plain_strings(dict(doc)))
+
+
+def declared_schema_ids(doc: Mapping[str, Any]) -> frozenset[str]:
+    """The bundled 1EdTech schemas ``doc`` declares in ``credentialSchema``."""
+    raw = doc.get("credentialSchema")
+    entries = raw if isinstance(raw, list) else [raw]
+    declared = {entry.get("id") for entry in entries if isinstance(entry, Mapping)}
+    return frozenset(i for i in declared if isinstance(i, str)) & known_schema_ids()
+
+
 def validate_credential(doc: Any) -> SchemaResult:
     """Validate an OB 3.0 credential against the schema its ``type`` calls for.
 

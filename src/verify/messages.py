@@ -118,6 +118,18 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
         "fr": "Le badge n'est pas conforme au schéma Open Badges 3.0.",
         "en": "The badge does not conform to the Open Badges 3.0 schema.",
     },
+    "schema_language_values": {
+        "fr": "Le badge est conforme au schéma Open Badges 3.0, à des textes multilingues "
+        "près (objets de langue VCDM 2.0), signalés sans être bloquants.",
+        "en": "The badge conforms to the Open Badges 3.0 schema except for language value "
+        "objects (VCDM 2.0), which are reported, not treated as failures.",
+    },
+    "schema_language_value_objects": {
+        "fr": "Des textes sont des objets de langue VCDM 2.0 ({@value, @language}), que le "
+        "schéma Open Badges 3.0 ne prévoit pas : accepté, le badge ne déclarant pas ce schéma.",
+        "en": "Some texts are VCDM 2.0 language value objects ({@value, @language}), which the "
+        "Open Badges 3.0 schema does not foresee: accepted, as the badge does not declare it.",
+    },
     "schema_legacy_relaxed": {
         "fr": "Badge au format VCDM 1.1 : écarts au schéma signalés sans être bloquants.",
         "en": "VCDM 1.1 badge: schema deviations are reported, not treated as failures.",

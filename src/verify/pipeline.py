@@ -41,7 +41,7 @@ from obcore.model import display_text, is_ob3_context, node_id, parse_datetime, 
 from obcore.proofs import dataintegrity as di
 from obcore.proofs import vcjwt
 from obcore.resolve import LocalResolver, MethodResolver, ResolvedMethod
-from obcore.schema import validate_credential
+from obcore.schema import declared_schema_ids, language_values_as_strings, validate_credential
 from obcore.statuslist import status_of
 from verify import ob2, presentation
 from verify.report import Check, CheckStatus, Report
@@ -208,8 +208,32 @@ def _check_safe_mode(
     return Check("safe_mode", "valid", "safe_mode_ok")
 
 
-def _check_schema(doc: Mapping[str, Any]) -> Check:
+def _check_schema(doc: Mapping[str, Any], notices: list[str]) -> Check:
+    """The 1EdTech JSON Schema, as the verification policy applies it.
+
+    A credential that declares the schema in ``credentialSchema`` must conform to it.
+    One that does not is not refused for what VCDM 2.0 itself permits and the schema
+    predates: language value objects (``{"@value", "@language", "@direction"}``) where
+    the schema wants a plain string. Such deviations are reported (the schema issues in
+    the check's data, a notice), not failed; every other issue still fails.
+    """
     result = validate_credential(doc)
+    if (
+        result.applicable
+        and not result.valid
+        and not result.converted_from_vcdm11
+        and not declared_schema_ids(doc)
+        and validate_credential(language_values_as_strings(doc)).valid
+    ):
+        issues = [{"path": i.path, "message": i.message} for i in result.issues]
+        notices.append("schema_language_value_objects")
+        return Check(
+            "schema",
+            "valid",
+            "schema_language_values",
+            f"{result.issues[0].path}: {result.issues[0].message}" if result.issues else None,
+            {"schema": result.schema_id, "issues": issues, "total": result.total_issues},
+        )
     if not result.applicable:
         return Check("schema", "skipped", "schema_not_applicable", result.note)
     if result.converted_from_vcdm11 and not result.valid:
@@ -404,8 +428,13 @@ def _verify_status_list(
         if c.id in ("proof", "issuer", "safe_mode", "validity") and c.status != "valid"
     ]
     if failing:
+        # A list whose own proof could not be checked (its key unreachable) says nothing
+        # either way: the status is indeterminate, never invalid, whatever else failed.
+        unchecked = any(c.id == "proof" and c.status == "indeterminate" for c in failing)
         status: CheckStatus = (
-            "indeterminate" if all(c.status == "indeterminate" for c in failing) else "invalid"
+            "indeterminate"
+            if unchecked or all(c.status == "indeterminate" for c in failing)
+            else "invalid"
         )
         return None, Check(
             "status",
@@ -890,7 +919,7 @@ def verify(
     checks = [Check("parse", "valid", "parsed", None, {"format": opened.format})]
     checks.extend(_document_checks(document, options, cache, not opened.is_jwt))
     if options.check_schema:
-        checks.append(_check_schema(document))
+        checks.append(_check_schema(document, notices))
     checks.extend(_proof_stage(opened, checks, options, cache, notices))
     refresh = "refresh_not_followed" if document.get("refreshService") else "no_refresh_service"
     checks.append(Check("refresh", "skipped", refresh))

@@ -62,7 +62,7 @@ from verify.fetch import (
     HttpFetcher,
 )
 from verify.pipeline import VerifyOptions
-from verify.sources import DocumentSource, Fetched
+from verify.sources import DocumentSource, Fetched, LocalDocuments, LocalFirstSource
 
 RewriteUrl = Callable[[str], str]
 _OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(VerifyOptions))
@@ -345,17 +345,21 @@ def network_options(
     recipient: str | None = None,
     now: datetime | None = None,
     rewrite_url: RewriteUrl | None = None,
+    local: LocalDocuments | None = None,
     **options: Any,
 ) -> VerifyOptions:
     """:class:`~verify.pipeline.VerifyOptions` resolving keys and status lists on the network.
 
     ``allowlist`` is the settings' ``fetch_allowlist``; ``cache`` is shared
     between calls by long-running callers (the HTTP service); ``source``
-    replaces the whole fetcher (tests); further keyword arguments go to
-    :class:`~verify.pipeline.VerifyOptions`.
+    replaces the whole fetcher (tests); ``local`` answers first for the documents the
+    caller holds itself (never cached here: a revocation shows at once); further keyword
+    arguments go to :class:`~verify.pipeline.VerifyOptions`.
     """
     if source is None:
         source = network_source(allowlist, cache=cache, limits=limits)
+    if local is not None:
+        source = LocalFirstSource(local, source)
     if "documents" in _OPTION_FIELDS:
         # OB 2.0 verification fetches its documents (hosted Assertions, …) here too.
         options.setdefault("documents", source)

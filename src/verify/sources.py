@@ -42,3 +42,33 @@ class DocumentSource(Protocol):
         which verification needs to tell apart (OB 2.0 hosted: 410 = revoked).
         """
         ...
+
+
+class LocalDocuments(Protocol):
+    """Documents a caller holds itself, consulted before the network.
+
+    The service answers for what it publishes (its status lists, DID documents, issuer
+    profiles) from its own database: no network round trip, and no SSRF exception for
+    its own loopback address. The CLI names a running service this way
+    (``obhub verify --service``).
+    """
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched | None:
+        """The document at ``url`` if it is one of ours (a 404/410 :class:`Fetched` when
+        ours but absent), ``None`` when ``url`` is not ours: it is then fetched.
+
+        Raises :class:`obcore.errors.ResolutionError` like :meth:`DocumentSource.get`.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class LocalFirstSource:
+    """A :class:`DocumentSource` that asks ``local`` first, then ``network``."""
+
+    local: LocalDocuments
+    network: DocumentSource
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+        found = self.local.get(url, accept=accept)
+        return found if found is not None else self.network.get(url, accept=accept)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from issuer_api.achievements.service import resolve_version
 from issuer_api.issuers.service import active_signing_key, get_issuer, profile_document
 from issuer_api.models import AchievementVersion, AuditEvent
+from issuer_api.settings import DEFAULT_LOCAL_BASE_URL
 from issuers.helpers import Api, error_code, field_errors, minimal_credential
 from obcore import contexts
 from obcore.proofs import dataintegrity
@@ -97,7 +98,8 @@ async def test_a_partner_creates_an_achievement_for_its_own_issuer(api: Api) -> 
     assert response.status_code == 201, response.text
     record = response.json()
     assert response.headers["location"] == f"/issuers/campus-caen/achievements/{record['id']}"
-    uri = f"http://localhost/achievements/{record['id']}"
+    # No public base URL: the id is on the address the service listens on.
+    uri = f"{DEFAULT_LOCAL_BASE_URL}/achievements/{record['id']}"
     assert record["uri"] == uri
     assert (record["slug"], record["current_version"], record["issuer_slug"]) == (
         "sauveteur-secouriste",

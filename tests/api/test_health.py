@@ -26,11 +26,24 @@ async def test_healthz_says_ok(client: httpx.AsyncClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_checks_that_the_database_answers(client: httpx.AsyncClient) -> None:
-    response = await client.get("/readyz")
+async def test_readyz_checks_that_the_database_answers_and_is_migrated(
+    db_client: httpx.AsyncClient,
+) -> None:
+    response = await db_client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}
+
+
+async def test_readyz_is_not_ready_on_a_database_never_migrated(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "not_ready",
+        "checks": {"database": "ok", "migrations": "failed"},
+        "codes": {"migrations": "database_not_migrated"},
+    }
 
 
 async def test_readyz_reports_each_check_and_fails_if_one_fails(app: FastAPI) -> None:

@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from issuer_api.settings import KEK_BYTES, KekError, Settings, decode_kek, encode_kek, get_settings
+from issuer_api.app import create_app
+from issuer_api.settings import (
+    DEFAULT_LOCAL_BASE_URL,
+    KEK_BYTES,
+    KekError,
+    Settings,
+    UnverifiableConfigurationError,
+    check_mintable,
+    decode_kek,
+    encode_kek,
+    get_settings,
+)
 
 KEY = bytes(range(KEK_BYTES))
 
@@ -136,3 +147,39 @@ def test_generated_kek_is_private_and_stable(tmp_path: Path) -> None:
     assert len(first) == KEK_BYTES
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["kek"]
+
+
+@pytest.mark.parametrize(
+    "base", ["http://badges.normandie.fr", "http://127.0.0.1:8000", "http://localhost"]
+)
+def test_an_http_public_base_url_would_mint_unverifiable_credentials_and_is_refused(
+    tmp_path: Path, base: str
+) -> None:
+    settings = Settings(data_dir=tmp_path, public_base_url=base)  # type: ignore[arg-type]
+
+    with pytest.raises(UnverifiableConfigurationError, match="must be an https URL"):
+        check_mintable(settings)
+
+
+def test_an_https_public_base_url_or_none_is_accepted(tmp_path: Path) -> None:
+    check_mintable(Settings(data_dir=tmp_path, public_base_url="https://badges.normandie.fr"))  # type: ignore[arg-type]
+    check_mintable(Settings(data_dir=tmp_path))
+
+
+def test_without_a_public_base_url_jobs_mint_on_the_default_listening_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OBHUB_LOCAL_BASE_URL", raising=False)
+    assert str(Settings(data_dir=tmp_path).local_base_url).rstrip("/") == DEFAULT_LOCAL_BASE_URL
+    monkeypatch.setenv("OBHUB_LOCAL_BASE_URL", "http://127.0.0.1:9123")
+    assert str(get_settings().local_base_url).rstrip("/") == "http://127.0.0.1:9123"
+
+
+async def test_the_service_refuses_to_start_with_an_http_public_base_url(
+    tmp_path: Path, anyio_backend: str
+) -> None:
+    app = create_app(Settings(data_dir=tmp_path, public_base_url="http://badges.normandie.fr"))  # type: ignore[arg-type]
+
+    with pytest.raises(UnverifiableConfigurationError):
+        async with app.router.lifespan_context(app):
+            pass

@@ -948,24 +948,47 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_end_to_end_serve_answers_healthz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_refuses_a_database_never_migrated_and_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+
+    process = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [str(obhub_script()), "serve", "--host", "127.0.0.1", "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+    assert process.returncode == EXIT_USAGE, process.stderr
+    assert "the database is not migrated: run `obhub migrate` first" in process.stderr
+    assert "obhub serve --migrate" in process.stderr
+
+
+def test_serve_with_migrate_comes_up_migrated_and_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
     port = _free_port()
     log_path = tmp_path / "serve.log"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     answer: httpx.Response | None = None
+    ready: httpx.Response | None = None
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [str(obhub_script()), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(obhub_script()), "serve", "--migrate", "--host", "127.0.0.1", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
         try:
-            with httpx.Client(trust_env=False, timeout=1) as client:
+            with httpx.Client(trust_env=False, timeout=5) as client:
                 while time.monotonic() < deadline and process.poll() is None:
                     try:
                         answer = client.get(f"http://127.0.0.1:{port}/healthz")
+                        ready = client.get(f"http://127.0.0.1:{port}/readyz")
                         break
                     except httpx.TransportError:
                         time.sleep(0.1)
@@ -977,6 +1000,57 @@ def test_end_to_end_serve_answers_healthz(tmp_path: Path, monkeypatch: pytest.Mo
                 process.kill()
                 process.wait()
     output = log_path.read_text(encoding="utf-8", errors="replace")
-    assert answer is not None, f"no answer on /healthz within 10 s\n{output}"
+    assert answer is not None, f"no answer on /healthz within 30 s\n{output}"
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok"}
+    assert ready is not None
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["worker"], ["migrate"]])
+def test_an_http_public_base_url_is_refused_at_start_up_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OBHUB_PUBLIC_BASE_URL", "http://badges.example.fr")
+
+    process = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [str(obhub_script()), *command],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+    assert process.returncode == EXIT_USAGE, process.stderr
+    assert "OBHUB_PUBLIC_BASE_URL must be an https URL" in process.stderr
+    assert "did:web" in process.stderr
+    assert not (tmp_path / "data" / "obhub.sqlite3").exists()
+
+
+def test_clients_create_on_a_database_never_migrated_says_to_migrate(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OBHUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+
+    result = cli("clients", "create", "--name", "admin", "--scope", "admin")
+
+    assert result.code == EXIT_USAGE
+    assert "the database is not migrated: run `obhub migrate` first" in result.err
+
+
+def test_clients_create_right_after_migrating_works(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OBHUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+    assert cli("migrate").code == EXIT_OK
+
+    result = cli("clients", "create", "--name", "admin", "--scope", "admin", "--json")
+
+    assert result.code == EXIT_OK, result.err
+    assert set(result.json()) == {"client_id", "client_secret"}

@@ -991,3 +991,25 @@ def test_a_check_failing_for_a_less_common_reason_still_has_a_french_message(
     report = scenario_with_an_uncatalogued_code(code, signed_badge)
     assert code in {c.code for c in report.checks}
     assert code in CATALOGUE
+
+
+def test_a_status_list_whose_key_cannot_be_fetched_leaves_the_status_indeterminate(
+    revocable_badge: dict[str, Any],
+) -> None:
+    """The list's own proof could not be checked (its did:web unreachable): the status is
+    unknown, never invalid — even though the list's issuer is not the badge's."""
+    lists_key = KeyPair.from_ed25519_seed(bytes([9]) * 32).with_ids(
+        "did:web:lists.region.example#key-1", "did:web:lists.region.example"
+    )
+    local = LocalResolver()
+
+    def offline(vm_id: str, purpose: str = "assertionMethod") -> Any:
+        if vm_id.startswith("did:web:"):
+            raise ResolutionError("lists.region.example is unreachable", code="fetch_failed")
+        return local(vm_id, purpose)
+
+    host = StatusListHost({STATUS_URL: status_list(signer=lists_key, set_bits=(STATUS_INDEX,))})
+    report = verify(revocable_badge, options(status_source=host, resolver=offline))
+
+    assert outcome(report)["status"] == ("indeterminate", "status_list_invalid")
+    assert report.verdict == "indeterminate"

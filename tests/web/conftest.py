@@ -228,13 +228,12 @@ def _obhub_command() -> list[str]:
 
 @pytest.fixture(scope="session")
 def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of the live server and of the ``obhub`` commands that seed it:
-    its own data directory, and loopback allowed to the fetcher (so ``POST /verify`` reads
-    the status lists of the badges this server issued, at ``http://127.0.0.1:…``)."""
+    """The environment of the live server and of the ``obhub`` commands that seed it: its
+    own data directory and nothing else (no fetch allow-list: the server reads the status
+    lists of the badges it issued, at ``http://127.0.0.1:…``, from its own database)."""
     workdir = tmp_path_factory.mktemp("web-server")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBHUB_")}
     env["OBHUB_DATA_DIR"] = str(workdir / "data")
-    env["OBHUB_FETCH_ALLOWLIST"] = "127.0.0.1"
     return env
 
 

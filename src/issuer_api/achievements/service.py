@@ -4,7 +4,7 @@ Versioning
 ==========
 
 * An achievement has one OB 3.0 ``id``, ``{base}/achievements/{uuid}`` (``base`` =
-  ``OBHUB_PUBLIC_BASE_URL``, or ``http://localhost`` in local development), **the same
+  ``OBHUB_PUBLIC_BASE_URL``, or the listening address in local development), **the same
   for every version**: credentials of every version are credentials of the same
   achievement (wallets, verifiers and the Region's aggregation rules group them by
   ``id``). The version is carried by the OB 3.0 ``version`` property (``"1"``, ``"2"``

@@ -52,12 +52,13 @@ from issuer_api.jobs import JobContext, RetryLater
 from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learners
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerTrustedIssuer
+from issuer_api.own_documents import OwnDocuments
 from issuer_api.privacy import IdentifierKind, identifier_lookup, normalize, unseal_pii
 from verify.cache import HttpCache
 from verify.pipeline import verify
 from verify.report import Report
 from verify.resolvers import network_options, network_source
-from verify.sources import DocumentSource, Fetched
+from verify.sources import DocumentSource, Fetched, LocalDocuments, LocalFirstSource
 
 logger = logging.getLogger(__name__)
 
@@ -146,18 +147,28 @@ class Verified:
 
 
 def verify_on_network(
-    data: bytes | str, allowlist: Sequence[str], cache: HttpCache | None, recipient: str | None
+    data: bytes | str,
+    allowlist: Sequence[str],
+    cache: HttpCache | None,
+    recipient: str | None,
+    own: LocalDocuments | None = None,
 ) -> Verified:
-    """The universal verifier with network options, recording what it fetched (blocking)."""
-    source = RecordingSource(network_source(allowlist, cache=cache))
+    """The universal verifier with network options, recording what it fetched (blocking).
+
+    ``own`` answers for this service's own documents before the network."""
+    network = network_source(allowlist, cache=cache)
+    source = RecordingSource(network if own is None else LocalFirstSource(own, network))
     options = network_options(source=source, recipient=recipient)
     return Verified(verify(data, options), source.served)
 
 
 async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None) -> Verified:
     """The universal verifier with network options, in a worker thread."""
+    own = OwnDocuments.here(ctx.settings, ctx.sessions, ctx.kek)
     return await anyio.to_thread.run_sync(
-        partial(verify_on_network, data, ctx.settings.fetch_allowlist, ctx.http_cache, recipient)
+        partial(
+            verify_on_network, data, ctx.settings.fetch_allowlist, ctx.http_cache, recipient, own
+        )
     )
 
 

@@ -65,8 +65,6 @@ REGION_SLUG: Final = "region"
 REGION_NAME: Final = "Région Normandie"
 REGION_URL: Final = "https://www.normandie.fr"
 RESERVED_SLUGS: Final = frozenset({REGION_SLUG})
-LOCAL_BASE_URL: Final = "http://localhost"
-"""Base of the URLs obhub mints (achievement ids) when no public base URL is set."""
 
 SYSTEM_ACTOR: Final = "system"
 PROFILE_CONTEXT: Final = (contexts.VC_V2, contexts.OB_V3)
@@ -129,9 +127,15 @@ def public_base_url(settings: Settings) -> str | None:
     return str(settings.public_base_url).rstrip("/")
 
 
+def local_base_url(settings: Settings) -> str:
+    """Where the service answers without a public base URL (``obhub serve``'s address)."""
+    return str(settings.local_base_url).rstrip("/")
+
+
 def base_url(settings: Settings) -> str:
-    """The base of the URLs obhub mints: the public base URL, or ``http://localhost``."""
-    return public_base_url(settings) or LOCAL_BASE_URL
+    """The base of the URLs obhub mints outside a request (jobs, achievement ids): the
+    public base URL, or the address the service listens on (:func:`local_base_url`)."""
+    return public_base_url(settings) or local_base_url(settings)
 
 
 def uses_did_web(settings: Settings) -> bool:

@@ -51,6 +51,7 @@ from issuer_api.regional.schemas import (
 from issuer_api.settings import Settings
 from verify.cache import HttpCache
 from verify.report import INFORMATIONAL_CHECKS, Report
+from verify.sources import LocalDocuments
 
 NO_ALIGNMENT: Final = "badge_no_alignment"
 IGNORED_REASONS: Final = {
@@ -71,7 +72,11 @@ class _Checked:
 
 
 def _verify_all(
-    parts: Sequence[Part], settings: Settings, cache: HttpCache, recipient: str | None
+    parts: Sequence[Part],
+    settings: Settings,
+    cache: HttpCache,
+    recipient: str | None,
+    own: LocalDocuments | None = None,
 ) -> list[_Checked]:
     """Verify every part (CPU and network: run in a worker thread)."""
     checked: list[_Checked] = []
@@ -80,7 +85,7 @@ def _verify_all(
             data = verifier_input(part.kind, part.payload)
         except ValueError:
             data = part.payload
-        verified = verify_on_network(data, settings.fetch_allowlist, cache, recipient)
+        verified = verify_on_network(data, settings.fetch_allowlist, cache, recipient, own)
         checked.append(_Checked(part, verified.report, digest_of(data), verified.badge_class()))
     return checked
 
@@ -150,6 +155,7 @@ async def dry_run(
     *,
     cache: HttpCache,
     language: Language,
+    own: LocalDocuments | None = None,
 ) -> DryRunOut:
     """Verify, classify and evaluate ``body.badges`` (see the module docstring)."""
     referential, source = await _referential(session, body)
@@ -162,7 +168,7 @@ async def dry_run(
     trusted = await repository.active_trusted_issuers(session)
     recipient = body.recipient.value if body.recipient is not None else None
     checked = await anyio.to_thread.run_sync(
-        partial(_verify_all, parts, settings, cache, recipient)
+        partial(_verify_all, parts, settings, cache, recipient, own)
     )
     now = service.now_utc()
     classifier = Classifier(referential, mappings)

@@ -25,6 +25,7 @@ from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import Language, negotiate_language
 from issuer_api.ingestion.schemas import MAX_BADGES, RecipientIn
 from issuer_api.links import PublicBase
+from issuer_api.own_documents import OwnDocuments
 from issuer_api.regional import claims, dryrun, repository, service
 from issuer_api.regional.schemas import (
     ClaimAck,
@@ -400,12 +401,21 @@ async def evaluate_badges(
     session: Session,
     settings: AppSettings,
 ) -> DryRunOut:
+    state = request.app.state
+    own = OwnDocuments.here(
+        settings,
+        state.sessions,
+        state.kek.get_secret_value(),
+        state.status_list_cache,
+        request_base=str(request.base_url),
+    )
     return await dryrun.dry_run(
         session,
         settings,
         body,
         cache=_http_cache(request),
         language=_language(request, settings),
+        own=own,
     )
 
 

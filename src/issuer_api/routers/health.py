@@ -2,8 +2,10 @@
 
 ``/healthz`` answers as long as the process serves HTTP. ``/readyz`` runs the readiness
 checks registered on the application (see :func:`add_readiness_check`) and answers 503
-if one fails or times out. No check is registered yet: the database check arrives with
-persistence.
+if one fails or times out. The application registers ``database`` (a connection answers)
+and ``migrations`` (the schema is at the head revision: a service on an unmigrated
+database is not ready). A check that knows why it failed raises :class:`NotReadyError`;
+its ``code`` is reported.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from pydantic import BaseModel, Field
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
+
+
+class NotReadyError(Exception):
+    """A readiness check failed for a known reason, named by a stable ``code``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Returns when the dependency is usable, raises otherwise."""
@@ -53,7 +64,12 @@ class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     checks: dict[str, Literal["ok", "failed"]] = Field(
         description="Outcome of each registered check, by name.",
-        examples=[{}],
+        examples=[{"database": "ok", "migrations": "ok"}],
+    )
+    codes: dict[str, str] | None = Field(
+        default=None,
+        description="Why each failed check failed, when known (stable codes).",
+        examples=[{"migrations": "database_not_migrated"}],
     )
 
 
@@ -74,13 +90,19 @@ async def healthz() -> Liveness:
         "/ The service can take traffic: every registered check passed."
     ),
     responses={503: {"model": Readiness, "description": "A check failed / Échec"}},
+    response_model_exclude_none=True,
 )
 async def readyz(checks: ReadinessChecks, response: Response) -> Readiness:
     results: dict[str, Literal["ok", "failed"]] = {}
+    codes: dict[str, str] = {}
     for name, check in checks.items():
         try:
             async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
                 await check()
+        except NotReadyError as exc:
+            logger.warning("not ready", extra={"check": name, "code": exc.code})
+            results[name] = "failed"
+            codes[name] = exc.code
         except Exception:  # a failing check is reported, never raised
             logger.warning("readiness check failed", exc_info=True, extra={"check": name})
             results[name] = "failed"
@@ -89,4 +111,4 @@ async def readyz(checks: ReadinessChecks, response: Response) -> Readiness:
     ready = all(outcome == "ok" for outcome in results.values())
     if not ready:
         response.status_code = 503
-    return Readiness(status="ready" if ready else "not_ready", checks=results)
+    return Readiness(status="ready" if ready else "not_ready", checks=results, codes=codes or None)

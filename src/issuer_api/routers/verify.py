@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 
 from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import negotiate_language
+from issuer_api.own_documents import OwnDocuments
 from verify.cache import HttpCache
 from verify.pipeline import verify
 from verify.report import Report
@@ -180,12 +181,24 @@ async def verify_badge(
 async def run_verification(request: Request, data: bytes, recipient: str | None) -> Report:
     """Verify ``data`` as ``POST /verify`` does (same options, same metrics).
 
-    Shared with the ``/verifier`` web page, whose no-JavaScript form posts here.
+    Shared with the ``/verifier`` web page, whose no-JavaScript form posts here, and the
+    badge page's "Vérifier maintenant". The service's own documents (status lists, DID
+    documents, profiles) are read from its database, not fetched (see
+    :mod:`issuer_api.own_documents`).
     """
+    state = request.app.state
+    own = OwnDocuments.here(
+        state.settings,
+        state.sessions,
+        state.kek.get_secret_value(),
+        state.status_list_cache,
+        request_base=str(request.base_url),
+    )
     options = network_options(
-        allowlist=request.app.state.settings.fetch_allowlist,
+        allowlist=state.settings.fetch_allowlist,
         cache=_shared_cache(request),
         recipient=recipient,
+        local=own,
     )
     report = await run_in_threadpool(verify, data, options)
     request.app.state.metrics.verifications.labels(report.verdict).inc()
