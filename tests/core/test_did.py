@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from jwcrypto import jwk as jose_jwk
 
 from obcore import multibase
 from obcore.did import (
@@ -365,6 +366,19 @@ def test_a_jwks_lists_each_key_with_kid_alg_and_use(
         public = {k: v for k, v in entry.items() if k not in ("kid", "alg", "use")}
         assert public == key.to_jwk()
         assert "d" not in entry
+
+
+def test_a_jwks_keeps_the_order_of_its_keys_and_jwcrypto_reads_it_back(
+    one_key_of_each_type: dict[KeyType, PublicKey],
+) -> None:
+    keys = [(f"k-{t}", one_key_of_each_type[t]) for t in reversed(KEY_TYPES)]
+    result = jwks(keys)
+    assert [k["kid"] for k in result["keys"]] == ["k-rsa", "k-p256", "k-ed25519"]
+    keyset = jose_jwk.JWKSet.from_json(json.dumps(result))
+    for kid, key in keys:
+        (found,) = keyset.get_keys(kid)
+        assert not found.has_private
+        assert found.thumbprint() == key.thumbprint()
 
 
 # ---- finding verification methods -------------------------------------------------------

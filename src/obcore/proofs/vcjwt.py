@@ -331,7 +331,7 @@ def verify_vc_jwt(
     if kid is not None:
         resolved = resolver(kid, "assertionMethod")
         key = resolved.key
-        if header_key is not None and header_key.to_jwk() != key.to_jwk():
+        if header_key is not None and not header_key.same_key(key):
             raise ProofError("the header jwk is not the key kid names", code="jwt_key_mismatch")
         method = kid
     elif header_key is not None:
