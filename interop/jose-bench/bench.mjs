@@ -1,22 +1,31 @@
 // Node jose sign/verify throughput on the tokens and keys bench/vcjwt.py wrote.
 // Usage: node bench.mjs inputs.json  -> JSON rows {name, median_ms} on stdout.
-// Same method as bench/core.py: warm-up, 30 batches, median per-operation time.
+// Same method as bench/vcjwt.py: warm-up, 30 batches, median per-operation time
+// (wall clock and CPU time).
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { SignJWT, importJWK, jwtVerify } from "jose";
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// Wall-clock and process CPU time (all threads, user + system) per operation.
 async function measure(name, fn, batch, batches = 30) {
   for (let i = 0; i < Math.max(5, batch); i++) await fn();
   const samples = [];
+  const cpuSamples = [];
   for (let b = 0; b < batches; b++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let i = 0; i < batch; i++) await fn();
+    const cpu = process.cpuUsage(cpuStart);
+    cpuSamples.push((cpu.user + cpu.system) / 1000 / batch);
     samples.push((performance.now() - start) / batch);
   }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  const median = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
-  return { name, median_ms: median };
+  return { name, median_ms: median(samples), cpu_ms: median(cpuSamples) };
 }
 
 const inputs = JSON.parse(readFileSync(process.argv[2], "utf8"));
