@@ -56,6 +56,7 @@ JWS_ALG: dict[KeyType, str] = {"ed25519": "EdDSA", "p256": "ES256", "rsa": "RS25
 
 _MIN_RSA_BITS = 2048
 _MAX_RSA_BITS = 8192
+_MAX_E_BYTES = 8
 
 _PublicKeyObj = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 _PrivateKeyObj = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -272,10 +273,17 @@ def _public_from_jwk(key_type: KeyType, jwk: Mapping[str, Any]) -> PublicKey:
             if len(_b64_member(jwk, name)) > 32:
                 raise InvalidKeyError(f"EC JWK member '{name}' is too long", code="invalid_jwk")
     else:
-        bits = int.from_bytes(_b64_member(jwk, "n"), "big").bit_length()
-        _b64_member(jwk, "e")
+        modulus = _b64_member(jwk, "n")
+        bits = int.from_bytes(modulus, "big").bit_length()
         if not _MIN_RSA_BITS <= bits <= _MAX_RSA_BITS:
             raise InvalidKeyError("RSA keys must have 2048 to 8192 bits", code="weak_key")
+        # RFC 7518 §6.3.1 wants minimal octets; one leading zero (a signed
+        # big-endian encoding some libraries write) is tolerated, no more, so
+        # the members (and the imported-key cache entries) stay bounded.
+        if len(modulus) > (bits + 7) // 8 + 1 or len(_b64_member(jwk, "e")) > _MAX_E_BYTES:
+            raise InvalidKeyError(
+                "RSA JWK n has leading zero octets or e is longer than 8 bytes", code="invalid_jwk"
+            )
     try:
         key = _jose_key(jwk).get_op_key("verify")
     except (JWException, ValueError, TypeError) as exc:

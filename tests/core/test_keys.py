@@ -387,6 +387,28 @@ def test_a_jwk_member_that_is_not_base64url_is_refused(spoil: str) -> None:
     assert exc.value.code == "invalid_jwk"
 
 
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        {"n": "AAAA" + RFC7638_RSA_JWK["n"]},  # leading zero octets
+        {"e": multibase.b64url_encode(b"\x01" * 9)},  # exponent longer than 8 bytes
+    ],
+    ids=["n-leading-zeros", "e-too-long"],
+)
+def test_an_rsa_jwk_with_a_non_minimal_or_oversized_member_is_refused(
+    spoil: dict[str, str],
+) -> None:
+    with pytest.raises(InvalidKeyError) as exc:
+        PublicKey.from_jwk({**RFC7638_RSA_JWK, **spoil})
+    assert exc.value.code == "invalid_jwk"
+
+
+def test_an_rsa_jwk_whose_n_has_one_leading_zero_octet_is_the_same_key() -> None:
+    signed_n = multibase.b64url_encode(b"\x00" + multibase.b64url_decode(RFC7638_RSA_JWK["n"]))
+    key = PublicKey.from_jwk({**RFC7638_RSA_JWK, "n": signed_n})
+    assert key.thumbprint() == RFC7638_RSA_THUMBPRINT
+
+
 def test_the_same_jwk_read_twice_gives_keys_that_verify_alike() -> None:
     pair = ed25519_key_from_seed(7)
     first = PublicKey.from_jwk(pair.public.to_jwk())
