@@ -18,11 +18,12 @@ JWK import and export, RFC 7638 thumbprints and JWK Sets go through jwcrypto
 (:class:`jwcrypto.jwk.JWK`). This module keeps the policy jwcrypto leaves
 open: the key types and curves accepted (OKP Ed25519, EC P-256, RSA of 2048 to
 8192 bits), strict base64url members (one spelling per key), and no private
-member in a public JWK. jwcrypto costs ~0.2 ms per JWK import or export
-(measured on one core), more than an Ed25519 verification, so a key's JWK is
-computed once per :class:`PublicKey` and the JWKs read on the verification
-path (header ``jwk``, did:jwk, JWK Sets) go through a bounded LRU of imported
-keys (:func:`PublicKey.from_jwk`; keys are immutable, so sharing is safe).
+member in a public JWK. jwcrypto costs 0.2 to 0.3 ms per JWK import or
+export (measured on one shared core), more than an Ed25519 verification, so a
+key's JWK is computed once per :class:`PublicKey` and the JWKs read on the
+verification path (header ``jwk``, did:jwk, JWK Sets) go through a bounded LRU
+of imported keys (:func:`PublicKey.from_jwk`; keys are immutable, so sharing
+is safe).
 Signing and verification themselves call ``cryptography`` directly (see
 :mod:`obcore.proofs.vcjwt` for the measurements).
 """
