@@ -37,7 +37,7 @@ def decoded(segment: str) -> bytes | None:
         return None
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.text(st.sampled_from(B64URL + "+/=. \n*é"), max_size=24))
 def test_base64url_decoding_accepts_exactly_the_canonical_unpadded_segments(segment: str) -> None:
     assert decoded(segment) == reference_b64url(segment)
@@ -126,7 +126,7 @@ def has_duplicates(text: str) -> bool:
     return False
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(json_object_texts())
 def test_an_object_is_refused_exactly_when_a_member_name_repeats(text: str) -> None:
     assert (parsed(text) is None) == has_duplicates(text)

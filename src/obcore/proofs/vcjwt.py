@@ -93,7 +93,6 @@ Decisions (each has a test in ``tests/core/test_vcjwt.py``)
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -142,6 +141,7 @@ _PRIVATE_JWK_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth",
 
 _VCDM1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
 _FROM_URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
+_TO_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 _PADDING: Final = {0: b"", 2: b"==", 3: b"="}
 _B64_INDEX: Final = {
     c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -284,10 +284,7 @@ def _signing_numeric_date(value: Any, field: str) -> int:
 
 def _json_bytes(value: Mapping[str, Any]) -> bytes:
     try:
-        text = json.dumps(
-            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
-        )
-        return text.encode("utf-8")
+        return _ENCODER.encode(value).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
         raise MalformedInputError(
             f"the credential is not JSON: {exc}", code="invalid_credential"
@@ -301,7 +298,14 @@ def _json_default(value: object) -> dict[str, Any]:
 
 
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    encoded = binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE)
+    return encoded.rstrip(b"=").decode("ascii")
+
+
+# One encoder for every token (``JSONEncoder.encode`` keeps no state between calls).
+_ENCODER: Final = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
+)
 
 
 # ---- verification --------------------------------------------------------------
