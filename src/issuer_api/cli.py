@@ -121,6 +121,7 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
                 "controller": controller,
                 "verificationMethod": vm_id,
                 "publicKeyJwk": public.to_jwk(),
+                "jwkThumbprint": public.thumbprint(),
                 "file": str(out),
             },
             indent=2,

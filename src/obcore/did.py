@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from obcore import multibase
 from obcore.errors import InvalidKeyError, MalformedInputError, ResolutionError
-from obcore.keys import PublicKey
+from obcore.keys import PublicKey, jwk_set
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
@@ -204,8 +204,8 @@ def build_did_document(
 
 
 def jwks(keys: Iterable[tuple[str, PublicKey]]) -> dict[str, Any]:
-    """A JSON Web Key Set: ``(kid, key)`` pairs with ``alg`` and ``use``."""
-    return {"keys": [{**k.to_jwk(), "kid": kid, "alg": k.jws_alg, "use": "sig"} for kid, k in keys]}
+    """A JSON Web Key Set: ``(kid, key)`` pairs with ``alg`` and ``use`` (see :func:`jwk_set`)."""
+    return jwk_set(keys)
 
 
 # ---- verification methods ---------------------------------------------------

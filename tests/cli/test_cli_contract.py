@@ -9,6 +9,7 @@ Scenarios run :func:`issuer_api.cli.main` in process; the ones marked
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import socket
 import stat
@@ -97,6 +98,10 @@ def test_keys_generate_writes_an_owner_only_file_and_prints_only_public_info(
     assert printed["controller"].startswith("did:jwk:" if key_type == "rsa" else "did:key:")
     assert printed["verificationMethod"].startswith(printed["controller"] + "#")
     assert "d" not in printed["publicKeyJwk"]
+    # RFC 7638: SHA-256 of the required members, sorted, without whitespace
+    members = json.dumps(printed["publicKeyJwk"], sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(members.encode()).digest()
+    assert printed["jwkThumbprint"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     for member in SECRET_MEMBERS:
         assert member not in result.out
     # the file holds the secret the output must not show, and the same public key

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from jwcrypto import jwk as jose_jwk
 
 from obcore import multibase
 from obcore.did import (
@@ -367,6 +368,19 @@ def test_a_jwks_lists_each_key_with_kid_alg_and_use(
         assert "d" not in entry
 
 
+def test_a_jwks_keeps_the_order_of_its_keys_and_jwcrypto_reads_it_back(
+    one_key_of_each_type: dict[KeyType, PublicKey],
+) -> None:
+    keys = [(f"k-{t}", one_key_of_each_type[t]) for t in reversed(KEY_TYPES)]
+    result = jwks(keys)
+    assert [k["kid"] for k in result["keys"]] == ["k-rsa", "k-p256", "k-ed25519"]
+    keyset = jose_jwk.JWKSet.from_json(json.dumps(result))
+    for kid, key in keys:
+        (found,) = keyset.get_keys(kid)
+        assert not found.has_private
+        assert found.thumbprint() == key.thumbprint()
+
+
 # ---- finding verification methods -------------------------------------------------------
 
 
@@ -625,3 +639,41 @@ def test_a_missing_verification_method_is_reported_as_missing(vm_id: Any) -> Non
     with pytest.raises(ResolutionError) as exc:
         LocalResolver()(vm_id)
     assert exc.value.code == "missing_verification_method"
+
+
+# ---- memoised local resolution ---------------------------------------------------------------
+
+
+def test_a_did_key_method_resolved_again_is_the_same_immutable_result() -> None:
+    key = KeyPair.from_ed25519_seed(bytes([77]) * 32).public
+    resolver = LocalResolver()
+    first = resolver(did_key_vm_id(key))
+    again = LocalResolver()(did_key_vm_id(key))
+    assert again is first
+    assert (again.source, again.controller, again.authorised) == ("did:key", did_key_for(key), True)
+    assert again.key.same_key(key)
+
+
+def test_the_memo_keeps_each_purpose_and_the_bare_did_key_apart() -> None:
+    key = KeyPair.from_ed25519_seed(bytes([78]) * 32).public
+    resolver = LocalResolver()
+    assert resolver(did_key_vm_id(key), "assertionMethod").authorised
+    assert not resolver(did_key_vm_id(key), "keyAgreement").authorised
+    assert resolver(did_key_for(key)).source == "did:key-bare"
+    with pytest.raises(ResolutionError) as exc:
+        LocalResolver(allow_bare_did_key=False)(did_key_for(key))
+    assert exc.value.code == "bare_did_key_method"
+
+
+def test_a_did_jwk_method_resolved_again_is_the_same_immutable_result() -> None:
+    key = KeyPair.from_ed25519_seed(bytes([79]) * 32).public
+    first = LocalResolver()(did_jwk_for(key) + "#0")
+    assert LocalResolver()(did_jwk_for(key) + "#0") is first
+    assert first.key.same_key(key)
+
+
+def test_an_unresolvable_did_key_fails_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(ResolutionError) as exc:
+            LocalResolver()("did:key:z6MkINVALID#z6MkINVALID")
+        assert exc.value.code == "invalid_did"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwcrypto import jwk as jose_jwk
 
 from obcore import multibase
 from obcore.did import did_key_for
@@ -323,6 +325,134 @@ def test_a_private_jwk_whose_secret_does_not_match_its_public_part_is_refused() 
     with pytest.raises(InvalidKeyError) as exc:
         private_from_jwk(jwk)
     assert exc.value.code == "invalid_jwk"
+
+
+# RFC 7638 §3.1: the RSA key of RFC 7517 Appendix A.1 and its published thumbprint.
+RFC7638_RSA_JWK = {
+    "kty": "RSA",
+    "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tS"
+    "oc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0"
+    "_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4"
+    "vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+    "e": "AQAB",
+    "alg": "RS256",
+    "kid": "2011-04-29",
+}
+RFC7638_RSA_THUMBPRINT = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+# RFC 8037 Appendix A.2 / A.3: the Ed25519 public key and its thumbprint.
+RFC8037_ED25519_JWK = {
+    "kty": "OKP",
+    "crv": "Ed25519",
+    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+}
+RFC8037_ED25519_THUMBPRINT = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+
+
+@pytest.mark.parametrize(
+    ("jwk", "thumbprint"),
+    [
+        (RFC7638_RSA_JWK, RFC7638_RSA_THUMBPRINT),
+        (RFC8037_ED25519_JWK, RFC8037_ED25519_THUMBPRINT),
+    ],
+    ids=["rfc7638-rsa", "rfc8037-ed25519"],
+)
+def test_the_jwk_thumbprint_is_the_published_rfc_value(
+    jwk: dict[str, str], thumbprint: str
+) -> None:
+    key = PublicKey.from_jwk(jwk)
+    assert key.thumbprint() == thumbprint
+    assert key.thumbprint_uri() == f"urn:ietf:params:oauth:jwk-thumbprint:sha-256:{thumbprint}"
+
+
+@pytest.mark.parametrize("key_type", KEY_TYPES)
+def test_the_thumbprint_hashes_the_required_members_in_lexicographic_order(
+    one_key_of_each_type: dict[KeyType, KeyPair], key_type: KeyType
+) -> None:
+    public = one_key_of_each_type[key_type].public
+    members = json.dumps(public.to_jwk(), sort_keys=True, separators=(",", ":"))
+    expected = multibase.b64url_encode(hashlib.sha256(members.encode()).digest())
+    assert public.thumbprint() == expected
+
+
+def test_the_members_of_a_jwk_that_are_not_the_keys_own_are_ignored() -> None:
+    key = PublicKey.from_jwk(RFC7638_RSA_JWK)
+    assert key.to_jwk() == {"kty": "RSA", "n": RFC7638_RSA_JWK["n"], "e": "AQAB"}
+
+
+@pytest.mark.parametrize("spoil", ["+", "/", "!"])
+def test_a_jwk_member_that_is_not_base64url_is_refused(spoil: str) -> None:
+    jwk = {**RFC8037_ED25519_JWK, "x": spoil + RFC8037_ED25519_JWK["x"][1:]}
+    with pytest.raises(InvalidKeyError) as exc:
+        PublicKey.from_jwk(jwk)
+    assert exc.value.code == "invalid_jwk"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        {"n": "AAAA" + RFC7638_RSA_JWK["n"]},  # leading zero octets
+        {"e": multibase.b64url_encode(b"\x01" * 9)},  # exponent longer than 8 bytes
+    ],
+    ids=["n-leading-zeros", "e-too-long"],
+)
+def test_an_rsa_jwk_with_a_non_minimal_or_oversized_member_is_refused(
+    spoil: dict[str, str],
+) -> None:
+    with pytest.raises(InvalidKeyError) as exc:
+        PublicKey.from_jwk({**RFC7638_RSA_JWK, **spoil})
+    assert exc.value.code == "invalid_jwk"
+
+
+def test_an_rsa_jwk_whose_n_has_one_leading_zero_octet_is_the_same_key() -> None:
+    signed_n = multibase.b64url_encode(b"\x00" + multibase.b64url_decode(RFC7638_RSA_JWK["n"]))
+    key = PublicKey.from_jwk({**RFC7638_RSA_JWK, "n": signed_n})
+    assert key.thumbprint() == RFC7638_RSA_THUMBPRINT
+
+
+def test_the_same_jwk_read_twice_gives_keys_that_verify_alike() -> None:
+    pair = ed25519_key_from_seed(7)
+    first = PublicKey.from_jwk(pair.public.to_jwk())
+    second = PublicKey.from_jwk(dict(pair.public.to_jwk()))
+    assert first.same_key(second)
+    assert second.verify(pair.sign(MESSAGE), MESSAGE)
+    assert not first.same_key(ed25519_key_from_seed(8).public)
+
+
+def test_the_public_jwk_returned_is_a_copy_the_caller_may_change(
+    one_key_of_each_type: dict[KeyType, KeyPair],
+) -> None:
+    public = one_key_of_each_type["p256"].public
+    jwk = public.to_jwk()
+    jwk["x"] = "changed"
+    assert public.to_jwk()["x"] != "changed"
+
+
+def test_a_private_rsa_jwk_without_its_crt_members_is_read() -> None:
+    pair = KeyPair.generate("rsa")
+    full = pair.private_jwk()
+    bare = {k: v for k, v in full.items() if k not in ("dp", "dq", "qi")}
+    back = private_from_jwk(bare)
+    assert back.private_jwk() == full
+
+
+def test_a_private_rsa_jwk_with_a_wrong_crt_member_is_refused() -> None:
+    pair = KeyPair.generate("rsa")
+    spoiled = {**pair.private_jwk(), "dp": pair.private_jwk()["dq"]}
+    with pytest.raises(InvalidKeyError) as exc:
+        private_from_jwk(spoiled)
+    assert exc.value.code == "invalid_jwk"
+
+
+@pytest.mark.parametrize("key_type", KEY_TYPES)
+def test_jwcrypto_reads_the_exported_jwks_as_the_same_keys(
+    one_key_of_each_type: dict[KeyType, KeyPair], key_type: KeyType
+) -> None:
+    pair = one_key_of_each_type[key_type]
+    public = jose_jwk.JWK(**pair.public.to_jwk())
+    private = jose_jwk.JWK(**pair.private_jwk())
+    assert not public.has_private
+    assert private.has_private
+    assert public.thumbprint() == private.thumbprint() == pair.public.thumbprint()
 
 
 # ---- the key file -------------------------------------------------------------------------
