@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from obcore import baking, jsonld, rdfc
+from obcore import baking, compiled, jsonld, rdfc
 from obcore import contexts as ctx_mod
 from obcore import identity as identity_mod
 from obcore.errors import (
@@ -196,7 +196,7 @@ def _check_safe_mode(
 ) -> Check:
     unsecured = {k: v for k, v in doc.items() if k != "proof"}
     try:
-        canonical = rdfc.canonicalize(jsonld.to_quads(unsecured, safe=True), limits)
+        canonical = compiled.canonicalize(unsecured, limits)
     except SafeModeError as exc:
         # For a VC-JWT the signature covers the bytes, so nothing can hide; still
         # undefined terms are not part of the credential's meaning.

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from obcore import jsonld, multibase, rdfc
+from obcore import compiled, multibase, rdfc
 from obcore.contexts import ED25519_2020
 from obcore.errors import (
     InvalidKeyError,
@@ -79,7 +79,7 @@ def format_datetime(value: datetime) -> str:
 
 
 def _canonical(document: Mapping[str, Any], limits: rdfc.Limits) -> str:
-    return rdfc.canonicalize(jsonld.to_quads(document, safe=True), limits)
+    return compiled.canonicalize(document, limits)
 
 
 # ---- algorithm steps ----------------------------------------------------------
