@@ -143,9 +143,7 @@ DID = st.sampled_from(
     ]
 )
 DATETIME = st.datetimes().map(lambda d: d.replace(microsecond=0).isoformat() + "Z")
-NUMBER = st.one_of(
-    st.integers(-(10**22), 10**22), st.floats(allow_nan=False, allow_infinity=False)
-)
+NUMBER = st.one_of(st.integers(-(10**22), 10**22), st.floats(allow_nan=False, allow_infinity=False))
 
 
 def _text_value() -> st.SearchStrategy[Any]:
@@ -200,9 +198,7 @@ ACHIEVEMENT = _node(
     {
         "description": _text_value(),
         "achievementType": st.sampled_from(["Competency", "Badge", "ext:Regional"]),
-        "image": st.one_of(
-            URL, _node(["Image"], {"id": URL}, {"caption": TEXT}, with_id=False)
-        ),
+        "image": st.one_of(URL, _node(["Image"], {"id": URL}, {"caption": TEXT}, with_id=False)),
         "alignment": st.lists(ALIGNMENT, max_size=3),
         "creditsAvailable": NUMBER,
         "humanCode": TEXT,
@@ -335,7 +331,8 @@ def test_an_ordered_list_becomes_an_rdf_list() -> None:
         }
     ]
     fast = assert_same_as_reference(credential)
-    assert fast is not None and "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>" in fast
+    assert fast is not None
+    assert "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>" in fast
 
 
 def test_language_and_direction_value_objects_are_covered() -> None:
