@@ -175,15 +175,12 @@ class _ShapeMemo:
     """Bounded memo of shapes, keyed by context identities and the object's keys."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[Any, ...], _Shape] = {}
-
-    def get(self, key: tuple[Any, ...]) -> _Shape | None:
-        return self._entries.get(key)
+        self.entries: dict[tuple[Any, ...], _Shape] = {}
 
     def put(self, key: tuple[Any, ...], shape: _Shape) -> None:
-        if len(self._entries) >= _MAX_SHAPES:
-            self._entries.clear()
-        self._entries[key] = shape
+        if len(self.entries) >= _MAX_SHAPES:
+            self.entries.clear()
+        self.entries[key] = shape
 
 
 _SHAPES = _ShapeMemo()
@@ -287,6 +284,29 @@ class _Walk:
                 table[key] = term
         return term
 
+    def expand_id(self, active_ctx: Any, value: str) -> str:
+        """The IRI or blank node term of a node identifier (``@id``, ``"@type": "@id"``).
+
+        pyld's IRI expansion without vocabulary and without a base, for the
+        values it leaves absolute: ``prefix:suffix`` with ``prefix`` a term
+        defined as a prefix expands, ``_:label`` is a blank node, any other
+        ``scheme:…`` stays as it is; anything else (relative) is not covered.
+        """
+        colon = value.find(":")
+        if colon <= 0:
+            raise NotCovered("relative IRI")
+        prefix = value[:colon]
+        if prefix == "_":
+            return self.blank(value)
+        iri = value
+        if not value.startswith("//", colon + 1):
+            mapping = active_ctx["mappings"].get(prefix)
+            if mapping and mapping["_prefix"]:
+                iri = mapping["@id"] + value[colon + 1 :]
+        if not isinstance(iri, str) or _ABSOLUTE_IRI.match(iri) is None:
+            raise NotCovered("relative IRI")
+        return iri_term(iri)
+
     def expand_iri(self, active_ctx: Any, value: str, *, vocab: bool) -> str:
         """An IRI or blank node term for a node id, type or IRI value."""
         expanded = self.processor._expand_iri(active_ctx, value, vocab=vocab, base=None)
@@ -338,14 +358,17 @@ class _Walk:
             if not _is_bundled_reference(embedded):
                 raise NotCovered("context written in the document")
         shape_key = (id(active_ctx), active_property, id(type_scoped_ctx), keys, embedded)
-        shape = _SHAPES.get(shape_key)
+        shape = _SHAPES.entries.get(shape_key)
         if shape is None or shape.ctx is not active_ctx or shape.tsc is not type_scoped_ctx:
             shape = self.shape(active_ctx, active_property, keys, embedded, type_scoped_ctx)
             _SHAPES.put(shape_key, shape)
-        if shape.type_keys:
-            type_key = tuple(_raw_types(element[key]) for key in shape.type_keys)
+        type_keys = shape.type_keys
+        if not type_keys:
+            type_key: tuple[Any, ...] = ()
+        elif len(type_keys) == 1:
+            type_key = (_raw_types(element[type_keys[0]]),)
         else:
-            type_key = ()
+            type_key = tuple(_raw_types(element[key]) for key in type_keys)
         plan = shape.plans.get(type_key)
         if plan is None:
             plan = self.plan(shape, keys, type_key)
@@ -359,12 +382,15 @@ class _Walk:
             node_id = element[plan.id_key]
             if not isinstance(node_id, str):
                 raise NotCovered("@id")
-            subject = self.expand_iri(plan.ctx, node_id, vocab=False)
+            subject = self.expand_id(plan.ctx, node_id)
         quads = self.quads
         for expanded, term in plan.types:
             quads.append((subject, RDF_TYPE, term or self.blank(expanded), graph))
         for key, predicate, kind, term_ctx, inner in plan.properties:
             value = element[key]
+            if kind == _PLAIN and type(value) is str and inner.scalar == _STRING:
+                quads.append((subject, predicate, f'"{escape_literal(value)}"', graph))
+                continue
             if kind == _JSON:
                 quads.append((subject, predicate, _literal(value, "@json", None, None), graph))
                 continue
@@ -411,7 +437,7 @@ class _Walk:
             if kind == _TYPED:
                 return _literal(value, term.type, None, None)
             if kind == _ID:
-                return self.expand_iri(active_ctx, value, vocab=False)
+                return self.expand_id(active_ctx, value)
             if kind == _VOCAB:
                 return self.expand_iri(active_ctx, value, vocab=True)
         elif isinstance(value, (bool, int, float)):
