@@ -70,6 +70,7 @@ _NODE_KEYWORDS: Final = frozenset({"@id", "@type", "@value", "@language", "@dire
 _CONTAINERS: Final = frozenset({"@set", "@list", "@graph"})
 _MAX_TABLES = 512
 _MAX_SHAPES = 8192
+_MAX_SHAPE_KEYS = 64  # objects with more entries are compiled every time, never kept
 _MAX_PLANS = 64
 # How a property's values are turned into quads.
 _PLAIN, _LIST, _GRAPH, _JSON = 0, 1, 2, 3
@@ -361,7 +362,8 @@ class _Walk:
         shape = _SHAPES.entries.get(shape_key)
         if shape is None or shape.ctx is not active_ctx or shape.tsc is not type_scoped_ctx:
             shape = self.shape(active_ctx, active_property, keys, embedded, type_scoped_ctx)
-            _SHAPES.put(shape_key, shape)
+            if len(keys) <= _MAX_SHAPE_KEYS:
+                _SHAPES.put(shape_key, shape)
         type_keys = shape.type_keys
         if not type_keys:
             type_key: tuple[Any, ...] = ()

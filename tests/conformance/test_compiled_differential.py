@@ -412,3 +412,50 @@ def test_what_the_walk_does_not_cover_goes_to_the_reference(entry: dict[str, Any
     credential = {**_credential(), **entry}
     assert _compiled(credential) is None
     assert_same_as_reference(credential)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(CREDENTIAL, st.lists(EVIDENCE, min_size=150, max_size=200))
+def test_generated_credentials_with_many_evidence_items(
+    credential: Any, evidence: list[Any]
+) -> None:
+    credential["evidence"] = evidence
+    assert assert_same_as_reference(credential) is not None
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"name": "feuille"}
+    for _ in range(depth):
+        node = {"type": ["Evidence"], "name": "niveau", "audience": node}
+    return node
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"evidence": [_nested(60)]},
+        {"description": "x" * (jsonld.MAX_STRING_CHARS + 1)},
+        {"evidence": [{"type": ["Evidence"], "name": str(i)} for i in range(17_000)]},
+        {"@context": [VC_V2, OB_V3, *({"k": str(i)} for i in range(1_100))]},
+        {"name": b"bytes"},
+    ],
+    ids=["too-deep", "string-too-large", "too-many-values", "inline-context-too-large", "bytes"],
+)
+def test_out_of_bounds_documents_get_the_reference_error(entry: dict[str, Any]) -> None:
+    credential = {**_credential(), **entry}
+    with pytest.raises(ObcoreError) as reference:
+        jsonld.check_bounds(credential)
+    with pytest.raises(type(reference.value)) as raised:
+        compiled.canonicalize(credential)
+    assert (raised.value.code, raised.value.message) == (
+        reference.value.code,
+        reference.value.message,
+    )
+
+
+def test_a_document_within_bounds_is_checked_by_the_plain_json_walk() -> None:
+    # The fast check accepts what the exact check accepts, nothing more.
+    credential = _credential(evidence=[_nested(40)])
+    jsonld.check_bounds(credential)
+    assert compiled._plain_and_bounded(credential)
+    assert not compiled._plain_and_bounded({**credential, "evidence": [_nested(60)]})
