@@ -256,9 +256,16 @@ def _literal(value: Any, datatype: str | None, language: str | None, direction: 
 class _Walk:
     """One document's walk: contexts, blank node labels and the quads found."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self.processor = jsonld._Processor()
-        self.options = _options()
+        # Closed: the bundled contexts through the closed loader, compiled once for
+        # the process. Otherwise (the conformance tests' loaders): compiled for this
+        # walk only, and contexts written in the document allowed.
+        self.closed = options is None
+        self.options = _options() if options is None else dict(options)
+        self.base = self.options.get("base")
+        self.shapes = _SHAPES if self.closed else _ShapeMemo()
+        self.tables = _TABLES if self.closed else _Tables()
         self.quads: list[Quad] = []
         self.labels: dict[str, str] = {}
         self.counter = 0
@@ -271,12 +278,12 @@ class _Walk:
         result = self.processor._process_context(
             active_ctx, local_ctx, self.options, override, propagate
         )
-        if not jsonld._MEMO.is_stable(result):
+        if self.closed and not jsonld._MEMO.is_stable(result):
             raise NotCovered("context not memoised")
         return result
 
     def term(self, active_ctx: Any, key: str) -> _Term:
-        table = _TABLES.table(active_ctx)
+        table = self.tables.table(active_ctx)
         term = table.get(key)
         if term is None:
             expanded = self.processor._expand_iri(active_ctx, key, vocab=True)
@@ -310,7 +317,7 @@ class _Walk:
 
     def expand_iri(self, active_ctx: Any, value: str, *, vocab: bool) -> str:
         """An IRI or blank node term for a node id, type or IRI value."""
-        expanded = self.processor._expand_iri(active_ctx, value, vocab=vocab, base=None)
+        expanded = self.processor._expand_iri(active_ctx, value, vocab=vocab, base=self.base)
         if not isinstance(expanded, str):
             raise NotCovered("IRI does not expand")
         if expanded.startswith("_:"):
@@ -352,18 +359,21 @@ class _Walk:
         value object (its literal returned)."""
         keys = tuple(element)
         embedded: Any = None
+        embedded_key: Any = None
         if "@context" in element:
             embedded = element["@context"]
-            if isinstance(embedded, list):
-                embedded = tuple(embedded)
-            if not _is_bundled_reference(embedded):
+            if not self.closed:
+                embedded_key = id(embedded)  # alive as long as the document
+            elif _is_bundled_reference(embedded):
+                embedded_key = tuple(embedded) if isinstance(embedded, list) else embedded
+            else:
                 raise NotCovered("context written in the document")
-        shape_key = (id(active_ctx), active_property, id(type_scoped_ctx), keys, embedded)
-        shape = _SHAPES.entries.get(shape_key)
+        shape_key = (id(active_ctx), active_property, id(type_scoped_ctx), keys, embedded_key)
+        shape = self.shapes.entries.get(shape_key)
         if shape is None or shape.ctx is not active_ctx or shape.tsc is not type_scoped_ctx:
             shape = self.shape(active_ctx, active_property, keys, embedded, type_scoped_ctx)
             if len(keys) <= _MAX_SHAPE_KEYS:
-                _SHAPES.put(shape_key, shape)
+                self.shapes.put(shape_key, shape)
         type_keys = shape.type_keys
         if not type_keys:
             type_key: tuple[Any, ...] = ()
@@ -498,9 +508,7 @@ class _Walk:
         if property_scoped is not None:
             active_ctx = self.context(active_ctx, property_scoped, override=True)
         if embedded is not None:
-            active_ctx = self.context(
-                active_ctx, list(embedded) if isinstance(embedded, tuple) else embedded
-            )
+            active_ctx = self.context(active_ctx, embedded)
         shape.ctx_after = active_ctx
         shape.type_keys = tuple(
             sorted(
@@ -571,7 +579,9 @@ class _Walk:
                 raw = type_key[0]
                 if not isinstance(raw, str) or plan.language_key or plan.direction_key:
                     raise NotCovered("value object @type")
-                datatype = self.processor._expand_iri(type_scoped_ctx, raw, vocab=True, base=None)
+                datatype = self.processor._expand_iri(
+                    type_scoped_ctx, raw, vocab=True, base=self.base
+                )
                 if (
                     not isinstance(datatype, str)
                     or datatype.startswith("_:")
@@ -583,7 +593,9 @@ class _Walk:
         if plan.language_key is not None or plan.direction_key is not None:
             raise NotCovered("@language or @direction outside a value object")
         for type_name in raw_types:
-            expanded = self.processor._expand_iri(type_scoped_ctx, type_name, vocab=True, base=None)
+            expanded = self.processor._expand_iri(
+                type_scoped_ctx, type_name, vocab=True, base=self.base
+            )
             if not isinstance(expanded, str):
                 raise NotCovered("type does not expand")
             if expanded.startswith("_:"):
@@ -622,15 +634,20 @@ def _value_object(plan: _Plan, element: Mapping[str, Any]) -> str:
     return _literal(value, plan.datatype, language, direction)
 
 
-def compiled_quads(document: Mapping[str, Any]) -> list[Quad]:
+def compiled_quads(
+    document: Mapping[str, Any], *, options: Mapping[str, Any] | None = None
+) -> list[Quad]:
     """Quads of ``document`` by the compiled walk; :class:`NotCovered` when it does not apply.
 
     The caller has checked the document's bounds (:func:`obcore.jsonld.check_bounds`).
+    ``options`` (pyld expansion options: a document loader, a base) are for the
+    conformance tests, which load their contexts from fixtures; without them the
+    walk uses the closed loader over the bundled contexts.
     """
     if not isinstance(document, Mapping):
         raise NotCovered("not a JSON object")
     try:
-        return _Walk().document(document)
+        return _Walk(options).document(document)
     except NotCovered:
         raise
     except (pyld_jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:

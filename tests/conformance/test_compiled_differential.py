@@ -30,12 +30,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pyld.context_resolver import ContextResolver
+
 from obcore import compiled, jsonld, rdfc
 from obcore.contexts import OB_V3, VC_V2, is_known
 from obcore.errors import ObcoreError, SafeModeError
 
+from .test_jsonld_differential import (
+    MUST_FAIL,
+    TEST_LOADER,
+    TORDF_CASES,
+    Case,
+    obhub_canonical_with_loader,
+)
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CORPUS = sorted(FIXTURES.rglob("*.json"), key=lambda path: path.as_posix())
+# toRdf documents (of the subset in tests/fixtures/jsonld-torgf) the walk covers.
+TORDF_COVERED = 11
 
 
 def _variants(document: Any) -> Iterator[tuple[str, Any]]:
@@ -459,3 +471,41 @@ def test_a_document_within_bounds_is_checked_by_the_plain_json_walk() -> None:
     jsonld.check_bounds(credential)
     assert compiled._plain_and_bounded(credential)
     assert not compiled._plain_and_bounded({**credential, "evidence": [_nested(60)]})
+
+
+# ---- the W3C JSON-LD toRdf subset (contexts from fixtures, with and without a base) ----
+
+
+def _torgf_options(base: str | None) -> dict[str, Any]:
+    return {
+        "documentLoader": TEST_LOADER,
+        "contextResolver": ContextResolver({}, TEST_LOADER),
+        "base": base,
+        "processingMode": "json-ld-1.1",
+        "extractAllScripts": True,
+        "isFrame": False,
+        "keepFreeFloatingNodes": False,
+    }
+
+
+def _torgf_compiled(case: Case) -> str | None:
+    try:
+        quads = compiled.compiled_quads(case.document, options=_torgf_options(case.base))
+    except compiled.NotCovered:
+        return None
+    return rdfc.canonicalize(quads)
+
+
+@pytest.mark.parametrize("case", TORDF_CASES, ids=[case.id for case in TORDF_CASES])
+def test_torgf_documents_the_walk_covers_canonicalize_as_the_reference_does(case: Case) -> None:
+    fast = _torgf_compiled(case)
+    if case.name in MUST_FAIL:
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast == obhub_canonical_with_loader(case.document, case.base, TEST_LOADER)
+
+
+def test_the_walk_covers_part_of_the_torgf_subset() -> None:
+    covered = [case.id for case in TORDF_CASES if _torgf_compiled(case) is not None]
+    assert len(covered) >= TORDF_COVERED, covered
