@@ -554,18 +554,19 @@ class _Walk:
                 raise NotCovered("property IRI")
             term.check_container()
             predicate = iri_term(expanded)
+            term_ctx = active_ctx
+            inner = term
+            if term.scoped is not None:
+                # Processed as the expansion algorithm does, even where unused (@json).
+                term_ctx = self.context(active_ctx, term.scoped, override=True)
+                inner = self.term(term_ctx, key)
+                if inner.is_list != term.is_list or inner.is_graph != term.is_graph:
+                    raise NotCovered("container redefined by a scoped context")
             if term.type == "@json":
                 if term.is_list or term.is_graph:
                     raise NotCovered("@json in a container")
                 plan.properties.append((key, predicate, _JSON, active_ctx, term))
                 continue
-            term_ctx = active_ctx
-            inner = term
-            if term.scoped is not None:
-                term_ctx = self.context(active_ctx, term.scoped, override=True)
-                inner = self.term(term_ctx, key)
-                if inner.is_list != term.is_list or inner.is_graph != term.is_graph:
-                    raise NotCovered("container redefined by a scoped context")
             kind = _GRAPH if term.is_graph else _LIST if term.is_list else _PLAIN
             plan.properties.append((key, predicate, kind, term_ctx, inner))
         plan.id_key = keywords.get("@id")

@@ -508,3 +508,16 @@ def test_torgf_documents_the_walk_covers_canonicalize_as_the_reference_does(case
 def test_the_walk_covers_part_of_the_torgf_subset() -> None:
     covered = [case.id for case in TORDF_CASES if _torgf_compiled(case) is not None]
     assert len(covered) >= TORDF_COVERED, " ".join(covered)
+
+
+def test_a_json_literal_is_canonical_json() -> None:
+    credential = _credential(
+        credentialSchema={
+            "id": "https://example.org/schema",
+            "type": "JsonSchema",
+            "jsonSchema": {"b": [1, 2.5, None, True], "a": "é\n", "$id": "x"},
+        }
+    )
+    fast = assert_same_as_reference(credential)
+    assert fast is not None
+    assert "<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON>" in fast
