@@ -185,6 +185,10 @@ class _ShapeMemo:
 
 
 _SHAPES = _ShapeMemo()
+_MAX_CONTEXTS = 4096
+# Processed contexts of the closed walk: (active id, local key, override, propagate)
+# → (active context, result, local context).
+_CONTEXTS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
 
 
 class _Tables:
@@ -275,11 +279,28 @@ class _Walk:
     def context(
         self, active_ctx: Any, local_ctx: Any, *, override: bool = False, propagate: bool = True
     ) -> Any:
+        """Process ``local_ctx`` (memoised, in the closed walk, for the process)."""
+        if not self.closed:
+            return self.processor._process_context(
+                active_ctx, local_ctx, self.options, override, propagate
+            )
+        # Active contexts here all come from the initial context and bundled local
+        # contexts, and processed contexts are never mutated: the result depends on
+        # the identities of both only.
+        local_key = jsonld._local_key(local_ctx)
+        if local_key is None:
+            raise NotCovered("context not bundled")
+        key = (id(active_ctx), local_key, override, propagate)
+        hit = _CONTEXTS.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
         result = self.processor._process_context(
             active_ctx, local_ctx, self.options, override, propagate
         )
-        if self.closed and not jsonld._MEMO.is_stable(result):
-            raise NotCovered("context not memoised")
+        if len(_CONTEXTS) >= _MAX_CONTEXTS:
+            _CONTEXTS.clear()
+        # The entry keeps both contexts (and the local one) alive, so ids stay unique.
+        _CONTEXTS[key] = (active_ctx, result, local_ctx)
         return result
 
     def term(self, active_ctx: Any, key: str) -> _Term:

@@ -521,3 +521,20 @@ def test_a_json_literal_is_canonical_json() -> None:
     fast = assert_same_as_reference(credential)
     assert fast is not None
     assert "<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON>" in fast
+
+
+def test_the_walk_gives_the_same_answer_whatever_its_memos_and_the_references_hold() -> None:
+    credential = _credential(
+        evidence=[{"id": "urn:uuid:0b2a3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "type": ["Evidence"]}]
+    )
+    first = _compiled(credential)
+    assert first is not None
+    jsonld._MEMO._entries.clear()
+    jsonld._MEMO._stable.clear()
+    assert _compiled(credential) == first
+    compiled._CONTEXTS.clear()
+    assert _compiled(credential) == first
+    compiled._SHAPES.entries.clear()
+    compiled._TABLES._tables.clear()
+    assert _compiled(credential) == first
+    assert first == _reference(credential)
