@@ -631,10 +631,14 @@ class _Walk:
 
 def _raw_types(value: Any) -> Any:
     """A hashable form of an @type entry: the string, or a tuple of strings."""
-    if isinstance(value, str):
+    if type(value) is str:
         return value
-    if isinstance(value, list) and all(isinstance(t, str) for t in value):
-        return tuple(value)
+    if type(value) is list:
+        names = tuple(value)
+        for name in names:
+            if type(name) is not str:
+                raise NotCovered("@type value")
+        return names
     raise NotCovered("@type value")
 
 

@@ -291,16 +291,18 @@ def canonical_quads(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> l
     if not any(s[0] == "_" or o[0] == "_" or (g and g[0] == "_") for s, _, o, g in quads):
         return sorted({serialize_quad(q) for q in quads})
     issued = _Canonicalizer(quads, limits).run()
-    lines = set()
+    # The quads are distinct and relabelling is one to one: so are the lines.
+    lines = []
     for s, p, o, g in quads:
         subject = issued[s] if s[0] == "_" else s
         obj = issued[o] if o[0] == "_" else o
         if g:
             graph = issued[g] if g[0] == "_" else g
-            lines.add(f"{subject} {p} {obj} {graph} .\n")
+            lines.append(f"{subject} {p} {obj} {graph} .\n")
         else:
-            lines.add(f"{subject} {p} {obj} .\n")
-    return sorted(lines)
+            lines.append(f"{subject} {p} {obj} .\n")
+    lines.sort()
+    return lines
 
 
 def canonicalize(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> str:
