@@ -273,6 +273,8 @@ class _Walk:
         self.quads: list[Quad] = []
         self.labels: dict[str, str] = {}
         self.counter = 0
+        # Values the node map may merge where RDF would not (_check_merged_values).
+        self.merge_check = False
 
     # ---- contexts and terms -------------------------------------------------
 
@@ -366,6 +368,8 @@ class _Walk:
         initial = self.processor._get_initial_context(self.options)
         jsonld._MEMO.mark_stable(initial)
         self.element(initial, None, document, "", None)
+        if self.merge_check:
+            _check_merged_values(self.quads)
         return self.quads
 
     def element(  # noqa: PLR0915 - the walk's hot loop, kept inline for speed
@@ -408,6 +412,8 @@ class _Walk:
             if len(shape.plans) < _MAX_PLANS:
                 shape.plans[type_key] = plan
         if plan.value_key is not None:
+            if plan.direction_key is not None:
+                self.merge_check = True
             return _value_object(plan, element)
         if plan.id_key is None:
             subject = self.fresh()
@@ -425,6 +431,7 @@ class _Walk:
                 quads.append((subject, predicate, f'"{escape_literal(value)}"', graph))
                 continue
             if kind == _JSON:
+                self.merge_check = True
                 quads.append((subject, predicate, _literal(value, "@json", None, None), graph))
                 continue
             if value is None:
@@ -640,6 +647,40 @@ def _raw_types(value: Any) -> Any:
                 raise NotCovered("@type value")
         return names
     raise NotCovered("@type value")
+
+
+def _check_merged_values(quads: list[Quad]) -> None:
+    """Not covered: values of one property of one node that the node map merges
+    although their RDF literals differ.
+
+    The node map keeps one value per ``@value``, ``@type``, ``@language`` and
+    ``@index`` — whichever it meets first — comparing ``@value`` with ``==``
+    and leaving ``@direction`` out (pyld and jsonld.js alike). So a directed
+    string next to the same string without direction or with the other one,
+    or two JSON literals (``{"a": true}`` equals ``{"a": 1}`` in Python), are
+    left to the reference.
+    """
+    objects: dict[tuple[str, str, str], set[str]] = {}
+    for s, p, o, g in quads:
+        if o[0] == '"':
+            objects.setdefault((g, s, p), set()).add(o)
+    marker = f'"^^<{I18N}'
+    json_suffix = f"^^<{RDF_JSON}>"
+    for found in objects.values():
+        if len(found) < 2:
+            continue
+        if sum(1 for term in found if term.endswith(json_suffix)) > 1:
+            raise NotCovered("several JSON literals for one property")
+        for term in found:
+            at = term.rfind(marker)
+            if at < 0:
+                continue
+            lexical = term[: at + 1]
+            language, _, direction = term[at + len(marker) : -1].rpartition("_")
+            other = "rtl" if direction == "ltr" else "ltr"
+            plain = f"{lexical}@{language}" if language else lexical
+            if plain in found or f"{lexical}^^<{I18N}{language}_{other}>" in found:
+                raise NotCovered("the same string with and without a direction")
 
 
 def _value_object(plan: _Plan, element: Mapping[str, Any]) -> str:
