@@ -5,17 +5,23 @@ then RDF conversion) on every document. The contexts here are bundled and
 closed, so most of that work depends on nothing but the contexts. This module
 goes from a credential's JSON to quads in one walk:
 
-* **Contexts are compiled once.** Processed active contexts come from the same
-  memoised pyld context processing as the reference path (so term definitions,
+* **Contexts are compiled once.** Active contexts are processed by the same
+  pyld context processing as the reference path (so term definitions,
   ``@protected``, property- and type-scoped contexts and ``@propagate`` mean
-  exactly what they mean there); for each active context a table of compiled
-  term definitions (expanded IRI, ``@type`` coercion, ``@container``, scoped
-  context) is built lazily and kept, keyed by the context's identity.
+  exactly what they mean there), memoised by the identities of the active and
+  the (bundled) local context. For each active context, compiled term
+  definitions (expanded IRI, ``@type`` coercion, ``@container``, scoped
+  context) are kept; for an object's keys under a context, its *shape* (the
+  contexts after reverting, property-scoped and embedded contexts, and which
+  keys are ``@type``); for a shape and the object's types, its *plan* (what each
+  entry becomes). A document's walk then mostly looks plans up.
 * **One walk.** Each node object of the document is expanded and turned into
   quads at once (the JSON-LD expansion algorithm's context handling, the node
   map's blank node identity and graph containers, and the RDF conversion of
   values with ``rdfDirection: i18n-datatype``), with the safe-mode checks
-  inline.
+  inline. Quads are a set, so the node map's merging of one node's objects is
+  their union — except where it merges values whose literals differ (see
+  :func:`_check_merged_values`), which is left to the reference.
 
 **Coverage is decided up front, never guessed.** Anything the walk does not
 implement — a context written inside the document, a context not bundled, a
