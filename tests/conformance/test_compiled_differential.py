@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -592,3 +593,22 @@ def test_distinct_json_literals_of_one_property_go_to_the_reference() -> None:
     )
     assert _compiled(credential) is None
     assert_same_as_reference(credential)
+
+
+def test_concurrent_walks_share_the_memos_safely() -> None:
+    documents = [
+        _credential(),
+        _credential(name={"@value": "Nom", "@language": "fr"}),
+        _credential(evidence=[{"type": ["Evidence"], "name": str(i)} for i in range(30)]),
+    ]
+    expected = [_reference(document) for document in documents]
+    compiled._CONTEXTS.clear()
+    compiled._SHAPES.entries.clear()
+    compiled._TABLES._tables.clear()
+
+    def run(i: int) -> str:
+        return compiled.canonicalize(documents[i % len(documents)])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(run, range(60)))
+    assert results == [expected[i % len(documents)] for i in range(60)]
