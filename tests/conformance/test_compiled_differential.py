@@ -612,3 +612,64 @@ def test_concurrent_walks_share_the_memos_safely() -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(run, range(60)))
     assert results == [expected[i % len(documents)] for i in range(60)]
+
+
+# ---- arbitrary documents over the bundled contexts: the contract holds ----------
+
+_KEYS = [
+    *["id", "type", "name", "description", "narrative", "achievement", "evidence", "image"] * 3,
+    *["alignment", "allowedValue", "resultDescription", "targetUrl", "creditsAvailable"] * 2,
+    *["validFrom", "credentialSubject", "credentialSchema", "jsonSchema", "proof", "issuer"],
+    *["@id", "@type", "@value", "@language", "@direction", "@list", "@set", "@graph"],
+    *["@index", "@reverse", "@included", "@nest", "unknownTerm", "schema:name", "_:p"],
+    *["https://example.org/p", "xsd:string", "verifiableCredential", "endorsement"],
+]
+_TYPES = [
+    *["Evidence", "Achievement", "Image", "ResultDescription", "Alignment", "Profile"] * 3,
+    *["VerifiableCredential", "OpenBadgeCredential", "AchievementSubject", "JsonSchema"],
+    *["DataIntegrityProof", "EndorsementCredential", "Unknown", "_:t", "@json"],
+    *["https://example.org/T", "xsd:string"],
+]
+_SCALARS = st.one_of(
+    st.sampled_from(
+        [
+            *["x", "", "https://example.org/a", "urn:uuid:1", "_:b1", "_:b2", "relative"],
+            *["did:example:1", "xsd:dateTime", "ltr", "rtl", "fr", "EN", "@id", "schema:x"],
+        ]
+    ),
+    st.integers(-5, 10**22),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+
+
+def _values(depth: int) -> st.SearchStrategy[Any]:
+    if depth <= 0:
+        return _SCALARS
+    return st.one_of(
+        _SCALARS,
+        st.lists(st.one_of(_SCALARS, _objects(depth - 1)), max_size=3),
+        _objects(depth - 1),
+        st.lists(st.lists(_SCALARS, max_size=2), max_size=2),
+    )
+
+
+def _objects(depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    entries = st.one_of(
+        _values(depth - 1), st.sampled_from(_TYPES), st.lists(st.sampled_from(_TYPES), max_size=3)
+    )
+    return st.dictionaries(st.sampled_from(_KEYS), entries, max_size=5)
+
+
+ARBITRARY = st.builds(
+    lambda body, context: {"@context": context, **body},
+    _objects(3),
+    st.sampled_from([[VC_V2, OB_V3], [VC_V2], VC_V2]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ARBITRARY)
+def test_arbitrary_documents_get_the_reference_answer_or_error(document: Any) -> None:
+    assert_same_as_reference(document)
