@@ -45,7 +45,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from c14n.Canonicalize import canonicalize as _jcs
 from pyld import jsonld as pyld_jsonld
 from pyld.context_resolver import ContextResolver
 from pyld.jsonld import _resolved_context_cache
@@ -241,7 +240,8 @@ def _is_bundled_reference(local_ctx: Any) -> bool:
 def _literal(value: Any, datatype: str | None, language: str | None, direction: str | None) -> str:
     """RDF conversion of a value object (JSON-LD to RDF §8.3 "Object to RDF")."""
     if datatype == "@json":
-        return literal_term(_jcs(value).decode("utf-8"), RDF_JSON)
+        # pyld's own JSON canonicalization (RFC 8785), as the reference uses it.
+        return literal_term(pyld_jsonld.canonicalize(value).decode("utf-8"), RDF_JSON)
     if isinstance(value, bool):
         return literal_term("true" if value else "false", datatype or XSD_BOOLEAN)
     if isinstance(value, float) and not value.is_integer():
