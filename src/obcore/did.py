@@ -56,6 +56,11 @@ def did_key_vm_id(public: PublicKey) -> str:
     return f"did:key:{mb}#{mb}"
 
 
+# did:key multibase → the key's canonical multibase (base58 encoding is slow; bounded).
+_MAX_CANONICAL_MULTIBASE = 1024
+_CANONICAL_MULTIBASE: dict[str, str] = {}
+
+
 def resolve_did_key(did: str) -> dict[str, Any]:
     """Derive the DID document of a did:key (Multikey verification method)."""
     if not did.startswith("did:key:"):
@@ -66,11 +71,17 @@ def resolve_did_key(did: str) -> dict[str, Any]:
     except InvalidKeyError as exc:
         raise ResolutionError(f"invalid did:key: {exc.message}", code="invalid_did") from exc
     vm_id = f"{did}#{mb}"
+    canonical = _CANONICAL_MULTIBASE.get(mb)
+    if canonical is None:
+        canonical = public.to_multibase()
+        if len(_CANONICAL_MULTIBASE) >= _MAX_CANONICAL_MULTIBASE:
+            _CANONICAL_MULTIBASE.clear()
+        _CANONICAL_MULTIBASE[mb] = canonical
     method = {
         "id": vm_id,
         "type": "Multikey",
         "controller": did,
-        "publicKeyMultibase": public.to_multibase(),
+        "publicKeyMultibase": canonical,
     }
     return {
         "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],

@@ -18,6 +18,10 @@ This wraps pyld's JSON-LD 1.1 processor with four guarantees the proofs need:
 
 The RDF conversion uses ``rdfDirection: i18n-datatype``, as the Data Integrity
 cryptosuites do, so ``@direction`` is signed rather than dropped.
+
+This is the reference path. Proofs canonicalize through :mod:`obcore.compiled`,
+a walk compiled for the bundled contexts that falls back to :func:`to_quads`
+for anything it does not cover.
 """
 
 from __future__ import annotations

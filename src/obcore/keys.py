@@ -123,6 +123,10 @@ def _jose_export(key: _PublicKeyObj | _PrivateKeyObj, *, private: bool) -> dict[
     return exported
 
 
+_MAX_MULTIBASE_KEYS = 1024
+_MULTIBASE_KEYS: dict[str, tuple[type[PublicKey], PublicKey]] = {}
+
+
 @dataclass(frozen=True, eq=False)
 class PublicKey:
     """A public verification key of one of the supported types."""
@@ -134,7 +138,22 @@ class PublicKey:
     # ---- constructors -------------------------------------------------
     @classmethod
     def from_multibase(cls, value: str) -> PublicKey:
-        """Decode a Multikey ``publicKeyMultibase`` (Ed25519 ``z6Mk…`` or P-256 ``zDn…``)."""
+        """Decode a Multikey ``publicKeyMultibase`` (Ed25519 ``z6Mk…`` or P-256 ``zDn…``).
+
+        Decoded keys are memoised (a bounded memo: base58 decoding is slow and the
+        same issuer keys come back on every verification); keys are immutable.
+        """
+        found = _MULTIBASE_KEYS.get(value)
+        if found is not None and found[0] is cls:
+            return found[1]
+        key = cls._decode_multibase(value)
+        if len(_MULTIBASE_KEYS) >= _MAX_MULTIBASE_KEYS:
+            _MULTIBASE_KEYS.clear()
+        _MULTIBASE_KEYS[value] = (cls, key)
+        return key
+
+    @classmethod
+    def _decode_multibase(cls, value: str) -> PublicKey:
         try:
             raw = multibase.decode_z(value)
         except MalformedInputError as exc:

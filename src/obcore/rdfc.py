@@ -144,15 +144,16 @@ class _Canonicalizer:
         cached = self.first_degree.get(node)
         if cached is not None:
             return cached
+        # Terms are serialised: only blank nodes start with "_" (IRIs "<", literals '"').
         lines = []
-        for quad in self.bnode_quads[node]:
-            lines.append(
-                serialize_quad(
-                    tuple(  # type: ignore[arg-type]
-                        ("_:a" if t == node else "_:z") if t.startswith("_:") else t for t in quad
-                    )
-                )
-            )
+        for s, p, o, g in self.bnode_quads[node]:
+            subject = s if s[0] != "_" else "_:a" if s == node else "_:z"
+            obj = o if o[0] != "_" else "_:a" if o == node else "_:z"
+            if g:
+                graph = g if g[0] != "_" else "_:a" if g == node else "_:z"
+                lines.append(f"{subject} {p} {obj} {graph} .\n")
+            else:
+                lines.append(f"{subject} {p} {obj} .\n")
         lines.sort()
         digest = _sha256("".join(lines))
         self.first_degree[node] = digest
@@ -239,12 +240,15 @@ class _Canonicalizer:
                 f"document has more than {limits.max_quads} statements",
                 code="document_too_large",
             )
+        bnode_quads = self.bnode_quads
         for quad in self.quads:
-            for term in (quad[0], quad[2], quad[3]):
-                if term.startswith("_:"):
-                    entries = self.bnode_quads.setdefault(term, [])
-                    if not entries or entries[-1] is not quad:
-                        entries.append(quad)
+            s, _, o, g = quad
+            if s[0] == "_":
+                bnode_quads.setdefault(s, []).append(quad)
+            if o[0] == "_" and o != s:
+                bnode_quads.setdefault(o, []).append(quad)
+            if g and g[0] == "_" and g not in (s, o):
+                bnode_quads.setdefault(g, []).append(quad)
         if len(self.bnode_quads) > limits.max_blank_nodes:
             raise LimitExceededError(
                 f"document has more than {limits.max_blank_nodes} blank nodes",
@@ -284,19 +288,21 @@ def canonical_quads(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> l
     duplicate would change first-degree hashes and so the labels).
     """
     quads = list(dict.fromkeys(quads))
-    if not any(t.startswith("_:") for q in quads for t in (q[0], q[2], q[3])):
+    if not any(s[0] == "_" or o[0] == "_" or (g and g[0] == "_") for s, _, o, g in quads):
         return sorted({serialize_quad(q) for q in quads})
     issued = _Canonicalizer(quads, limits).run()
-
-    def relabel(term: str) -> str:
-        return issued[term] if term.startswith("_:") else term
-
-    return sorted(
-        {
-            serialize_quad((relabel(s), p, relabel(o), relabel(g) if g else g))
-            for s, p, o, g in quads
-        }
-    )
+    # The quads are distinct and relabelling is one to one: so are the lines.
+    lines = []
+    for s, p, o, g in quads:
+        subject = issued[s] if s[0] == "_" else s
+        obj = issued[o] if o[0] == "_" else o
+        if g:
+            graph = issued[g] if g[0] == "_" else g
+            lines.append(f"{subject} {p} {obj} {graph} .\n")
+        else:
+            lines.append(f"{subject} {p} {obj} .\n")
+    lines.sort()
+    return lines
 
 
 def canonicalize(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from obcore import baking, jsonld, rdfc
+from obcore import baking, compiled, jsonld, rdfc
 from obcore import contexts as ctx_mod
 from obcore import identity as identity_mod
 from obcore.errors import (
@@ -197,12 +197,12 @@ def _check_safe_mode(
     unsecured = {k: v for k, v in doc.items() if k != "proof"}
     try:
         if not signed_as_json:
-            # VC-JWT: the signature covers the bytes, so the canonical form (RDF
-            # conversion and RDFC, ~60% of a JWT report) serves nothing; the
-            # safe-mode expansion stays, it is what finds undefined terms and types.
-            jsonld.expand(unsecured, safe=True)
+            # VC-JWT: the signature covers the bytes, so the canonical form (RDFC)
+            # serves nothing; the safe-mode conversion stays (the compiled walk, or
+            # the reference path), it is what finds undefined terms and types.
+            compiled.to_quads(unsecured)
             return Check("safe_mode", "valid", "safe_mode_ok")
-        canonical = rdfc.canonicalize(jsonld.to_quads(unsecured, safe=True), limits)
+        canonical = compiled.canonicalize(unsecured, limits)
     except SafeModeError as exc:
         # For a VC-JWT the signature covers the bytes, so nothing can hide; still
         # undefined terms are not part of the credential's meaning.

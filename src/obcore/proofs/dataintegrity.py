@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from obcore import jsonld, multibase, rdfc
+from obcore import compiled, multibase, rdfc
 from obcore.contexts import ED25519_2020
 from obcore.errors import (
     InvalidKeyError,
@@ -79,7 +79,7 @@ def format_datetime(value: datetime) -> str:
 
 
 def _canonical(document: Mapping[str, Any], limits: rdfc.Limits) -> str:
-    return rdfc.canonicalize(jsonld.to_quads(document, safe=True), limits)
+    return compiled.canonicalize(document, limits)
 
 
 # ---- algorithm steps ----------------------------------------------------------
@@ -188,7 +188,7 @@ def add_proof(
     """
     if "@context" not in document:
         raise MalformedInputError("the document has no @context", code="missing_context")
-    secured = copy.deepcopy(dict(document))
+    secured: dict[str, Any] = _copy(dict(document))
     existing = secured.pop("proof", None)
     options = proof_options(
         key, verification_method=verification_method, created=created, proof_purpose=proof_purpose
@@ -366,6 +366,18 @@ def overall(checks: Sequence[ProofCheck]) -> ProofStatus:
     if any(c.status == "indeterminate" for c in recognised):
         return "indeterminate"
     return "unsupported"
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy: JSON data copied directly (much faster than ``copy.deepcopy``)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy(item) for item in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    return copy.deepcopy(value)
 
 
 def _shown(value: Any) -> str:
