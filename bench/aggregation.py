@@ -39,45 +39,71 @@ COMPETENCIES = ("organiser", "s-adapter", "communiquer", "s-integrer")
 CODES = ("ORG", "ADA", "COM", "INT")
 
 
-def learner(
-    count: int = BADGES, seed: int = 2026
-) -> tuple[list[BadgeFact], list[AchievementMapping]]:
-    """A learner with ``count`` partner badges from 12 partners, the way they arrive.
+PARTNERS = 12
+ACHIEVEMENTS_PER_PARTNER = 60
 
-    Aligned by competency URI, level URI, ``targetCode`` (several spellings) or only
-    through an approved mapping; one in ten revoked, a few expired, some received
-    twice, some unrelated to the référentiel.
+
+def catalogue(
+    seed: int = 2026,
+) -> tuple[list[tuple[str, str, tuple[Alignment, ...]]], list[AchievementMapping]]:
+    """The partners' achievements (partner, id, alignments) and the Region's mappings.
+
+    ``PARTNERS`` partners with ``ACHIEVEMENTS_PER_PARTNER`` achievements each, aligned
+    by competency URI, level URI, ``targetCode`` (several spellings), only through an
+    approved mapping, or on nothing in the référentiel. An achievement's alignments
+    belong to the achievement: every badge of it carries the same ones.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
     base = "https://badges.normandie.fr/referentiel/competences/"
-    facts: list[BadgeFact] = []
+    achievements: list[tuple[str, str, tuple[Alignment, ...]]] = []
     mappings: list[AchievementMapping] = []
+    for partner_number in range(PARTNERS):
+        partner = f"p{partner_number}"
+        for number in range(ACHIEVEMENTS_PER_PARTNER):
+            which = rng.randrange(4)
+            slug, code = COMPETENCIES[which], CODES[which]
+            achievement = f"https://{partner}.example/achievements/{number}"
+            kind = rng.randrange(6)
+            alignments: tuple[Alignment, ...]
+            if kind == 0:
+                alignments = (Alignment(target_url=base + slug, target_name=slug),)
+            elif kind == 1:
+                alignments = (Alignment(target_url=f"{base}{slug}/je-maitrise"),)
+            elif kind == 2:
+                spelling = rng.choice((code, f"{code}-II", f"{code}.i"))
+                alignments = (Alignment(target_code=spelling),)
+            elif kind == 3:
+                alignments = ()
+                level = rng.choice(("I", "II", None))
+                mappings.append(AchievementMapping(achievement, code, level))
+            elif kind == 4:
+                alignments = (
+                    Alignment(target_url="https://www.francecompetences.fr/recherche/rs/5364/"),
+                    Alignment(target_code=f"{code}-I"),
+                )
+            else:
+                alignments = (Alignment(target_code="RS5364", target_url="https://example.org/x"),)
+            achievements.append((partner, achievement, alignments))
+    return achievements, mappings
+
+
+def learner(
+    count: int = BADGES, seed: int = 2026
+) -> tuple[list[BadgeFact], list[AchievementMapping]]:
+    """A learner with ``count`` partner badges of the :func:`catalogue`, the way they arrive.
+
+    One in ten revoked, a few expired, some received twice (the catalogue holds
+    ``PARTNERS`` x ``ACHIEVEMENTS_PER_PARTNER`` achievements), some unrelated to the
+    référentiel. Returns the badges and the Region's approved mappings.
+    """
+    achievements, mappings = catalogue()
+    rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
+    facts: list[BadgeFact] = []
     for index in range(count):
-        partner = f"p{rng.randrange(12)}"
-        which = rng.randrange(4)
-        slug, code = COMPETENCIES[which], CODES[which]
-        achievement = f"https://{partner}.example/achievements/{rng.randrange(60)}"
-        kind = rng.randrange(6)
-        alignments: tuple[Alignment, ...]
-        if kind == 0:
-            alignments = (Alignment(target_url=base + slug, target_name=slug),)
-        elif kind == 1:
-            alignments = (Alignment(target_url=f"{base}{slug}/je-maitrise"),)
-        elif kind == 2:
-            alignments = (Alignment(target_code=rng.choice((code, f"{code}-II", f"{code}.i"))),)
-        elif kind == 3:
-            alignments = ()
-            mappings.append(AchievementMapping(achievement, code, rng.choice(("I", "II", None))))
-        elif kind == 4:
-            alignments = (
-                Alignment(target_url="https://www.francecompetences.fr/recherche/rs/5364/"),
-                Alignment(target_code=f"{code}-I"),
-            )
-        else:
-            alignments = (Alignment(target_code="RS5364", target_url="https://example.org/x"),)
+        partner, achievement, alignments = rng.choice(achievements)
         facts.append(
             BadgeFact(
-                id=f"badge-{index:04d}",
+                id=f"badge-{index:05d}",
                 issuer_id=f"did:web:{partner}.example",
                 source=partner,
                 achievement_id=achievement,
