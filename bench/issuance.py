@@ -403,7 +403,11 @@ def figures(
             )
         out.append(
             Figure(
-                group, f"errors, {_plural(workers)}", result.errors, "", target=Target("at_most", 0)
+                group,
+                f"{database} errors, {_plural(workers)}",
+                result.errors,
+                "",
+                target=Target("at_most", 0),
             )
         )
     return out
