@@ -9,8 +9,10 @@ ratio, target and PASS/MISS; the machine's load is printed at the start and at t
 end; everything is saved to ``.benchmarks/report.json``. Exit status 1 when a target
 is missed.
 
-``--quick`` runs fewer rounds and requests (about 3 minutes instead of about 10):
-for checking that everything runs, not for the figures.
+``--quick`` runs fewer rounds and requests (about 3 minutes instead of about 10 on
+a quiet 2-core machine): for checking that everything runs, not for the figures.
+``--only core rules …`` runs some benchmarks only (the service ones measure the core
+too: it is their reference).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from sqlalchemy.exc import OperationalError
 
 from bench import aggregation, core, ingestion, issuance, regional, verify_http
 from bench.report import Report
+
+BENCHMARKS = ["core", "rules", "issuance", "verify", "regional", "ingestion"]
 
 
 def _postgres_available() -> bool:
@@ -39,25 +43,40 @@ def _postgres_available() -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
+    parser.add_argument(
+        "--only", nargs="+", choices=BENCHMARKS, default=BENCHMARKS, help="run only these"
+    )
     args = parser.parse_args(argv)
     quick: bool = args.quick
+    only: set[str] = set(args.only)
     report = Report()
     print(f"obhub benchmarks{' (quick)' if quick else ''} — {report.start.describe()}")
-    postgres = ingestion.SERVER if _postgres_available() else None
-    if postgres is None:
-        report.notes.append("no PostgreSQL at OBHUB_BENCH_PG: its figures were not measured")
+    postgres = None
+    if only & {"issuance", "ingestion"}:
+        postgres = ingestion.SERVER if _postgres_available() else None
+        if postgres is None:
+            report.notes.append("no PostgreSQL at OBHUB_BENCH_PG: its figures were not measured")
 
-    figures, rates, notes = core.run(rounds=2 if quick else 5, seconds=0.5 if quick else 1.0)
-    report.notes.extend(notes)
-    report.add(figures)
-    report.add(aggregation.run(quick=quick))
+    if only - {"rules", "ingestion"}:
+        figures, rates, notes = core.run(rounds=2 if quick else 5, seconds=0.5 if quick else 1.0)
+        report.notes.extend(notes)
+        report.add(figures)
+    if "rules" in only:
+        report.add(aggregation.run(quick=quick))
     requests = 150 if quick else 600
-    report.add(issuance.run_all(requests=requests, core_sign=rates.di_sign, postgres=postgres)[0])
-    pipeline = dict.fromkeys(("eddsa-rdfc-2022 (JSON)",), rates.report_di)
-    pipeline["VC-JWT EdDSA (text)"] = rates.report_jwt
-    report.add(verify_http.run_all(requests=requests, pipeline=pipeline)[0])
-    report.add(regional.run_all(core_sign=rates.di_sign)[0])
-    if postgres is not None:
+    if "issuance" in only:
+        report.add(
+            issuance.run_all(requests=requests, core_sign=rates.di_sign, postgres=postgres)[0]
+        )
+    if "verify" in only:
+        pipeline = {
+            "eddsa-rdfc-2022 (JSON)": rates.report_di,
+            "VC-JWT EdDSA (text)": rates.report_jwt,
+        }
+        report.add(verify_http.run_all(requests=requests, pipeline=pipeline)[0])
+    if "regional" in only:
+        report.add(regional.run_all(core_sign=rates.di_sign)[0])
+    if "ingestion" in only and postgres is not None:
         report.add(ingestion.run_all(badges=400 if quick else 1500)[0])
     return report.finish()
 

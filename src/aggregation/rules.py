@@ -49,6 +49,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, NamedTuple, TypeAlias
 
 from aggregation.classify import AchievementMapping, BadgeFact, Classifier, CompetencyLevel
@@ -596,18 +597,11 @@ def fact_status(fact: BadgeFact, now: datetime) -> IgnoredReason | None:
     return None
 
 
-class _Row(NamedTuple):
-    """One badge as a condition reads it, from :class:`_Index`."""
-
-    fact: BadgeFact
-    levels: frozenset[str]
-    top_rank: int
-    key: int
-    """The badge's duplicate group: one number per (issuer, partner achievement)."""
-    position: int
-    """Its place in recency order (the index into :attr:`_Index.rows`)."""
-    unusable: IgnoredBadge | None
-    """Why it can never count at ``now`` (inactive, expired, not yet valid), else ``None``."""
+_Row = tuple[BadgeFact, frozenset[str], int, int, int, "IgnoredBadge | None"]
+"""One badge as a condition reads it, from :class:`_Index`: the badge, its levels and
+top rank in the competency, its duplicate group (one number per issuer and partner
+achievement), its place in recency order, and why it can never count at ``now``
+(inactive, expired, not yet valid) or ``None``. A plain tuple: built for every badge."""
 
 
 class _Pool(NamedTuple):
@@ -619,6 +613,8 @@ class _Pool(NamedTuple):
 
 
 _NO_LEVELS: Final[frozenset[str]] = frozenset()
+_BY_ID: Final = attrgetter("id")
+_BY_DATE: Final = attrgetter("issued_on")
 
 
 @dataclass(slots=True)
@@ -653,46 +649,42 @@ class _Index:
     ) -> tuple[_Index, list[BadgeFact], dict[str, frozenset[CompetencyLevel]]]:
         """Index ``facts``; also return them most recent first (ties by id), classified.
 
-        One pass reads every badge in the order given (classification, validity at
-        ``now``, duplicate group, recency); the index is then laid out from those
-        values alone. Raises :class:`ValueError` if two badges share an id.
+        One pass over the badges, most recent first: classification, validity at
+        ``now``, duplicate group, place in the lists. Raises :class:`ValueError` if
+        two badges share an id.
         """
+        # Most recent first, ties by id: two stable sorts, no key tuple per badge.
+        ordered = sorted(facts, key=_BY_ID)
+        ordered.sort(key=_BY_DATE, reverse=True)
         classification: dict[str, frozenset[CompetencyLevel]] = {}
         groups: dict[tuple[str, str], int] = {}
-        order: list[tuple[float, str, int]] = []
-        read: list[tuple[BadgeFact, frozenset[CompetencyLevel], int, IgnoredBadge | None]] = []
-        for number, fact in enumerate(facts):
+        rows: list[_Row] = []
+        by_competency: dict[str, list[_Row]] = {}
+        by_level: dict[tuple[str, str], list[_Row]] = {}
+        singles: dict[str, frozenset[str]] = {}
+        for position, fact in enumerate(ordered):
             if fact.id in classification:
                 raise ValueError(f"two badges share the id {fact.id!r}")
             pairs = classification[fact.id] = classifier.classify(fact)
             key = groups.setdefault((fact.issuer_id, fact.achievement_id), len(groups))
             status = fact_status(fact, now)
             unusable = None if status is None else IgnoredBadge(fact.id, status, fact.status)
-            read.append((fact, pairs, key, unusable))
-            order.append((-fact.issued_on.timestamp(), fact.id, number))
-        order.sort()
-        ordered: list[BadgeFact] = []
-        rows: list[_Row] = []
-        by_competency: dict[str, list[_Row]] = {}
-        by_level: dict[tuple[str, str], list[_Row]] = {}
-        for position, (_, _, number) in enumerate(order):
-            fact, pairs, key, unusable = read[number]
-            ordered.append(fact)
-            rows.append(_Row(fact, _NO_LEVELS, 0, key, position, unusable))
+            rows.append((fact, _NO_LEVELS, 0, key, position, unusable))
             if not pairs:
                 continue
             if len(pairs) == 1:
                 ((competency, level),) = pairs
-                row = _Row(fact, frozenset((level,)), ranks[level], key, position, unusable)
-                by_competency.setdefault(competency, []).append(row)
-                by_level.setdefault((competency, level), []).append(row)
+                one = singles.get(level) or singles.setdefault(level, frozenset((level,)))
+                single: _Row = (fact, one, ranks[level], key, position, unusable)
+                by_competency.setdefault(competency, []).append(single)
+                by_level.setdefault((competency, level), []).append(single)
                 continue
             per_competency: dict[str, set[str]] = {}
             for competency, level in pairs:
                 per_competency.setdefault(competency, set()).add(level)
             for competency, levels in per_competency.items():
                 top = max(ranks[level] for level in levels)
-                row = _Row(fact, frozenset(levels), top, key, position, unusable)
+                row: _Row = (fact, frozenset(levels), top, key, position, unusable)
                 by_competency.setdefault(competency, []).append(row)
                 for level in levels:
                     by_level.setdefault((competency, level), []).append(row)
@@ -712,7 +704,7 @@ class _Index:
         key = (competency, level, min_rank)
         ranked = self._ranked.get(key)
         if ranked is None:
-            ranked = [row for row in rows if row.top_rank >= min_rank]
+            ranked = [row for row in rows if row[2] >= min_rank]
             self._ranked[key] = ranked
         return ranked
 
@@ -757,7 +749,7 @@ class _Index:
         """The one :class:`IgnoredBadge` for this badge and reason, shared by conditions."""
         ignored = made.get(position)
         if ignored is None:
-            fact = self.rows[position].fact
+            fact = self.rows[position][0]
             ignored = made[position] = IgnoredBadge(fact.id, reason, fact.status)
         return ignored
 

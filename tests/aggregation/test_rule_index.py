@@ -150,7 +150,7 @@ def badge_explanations(explanation: Explanation) -> Iterator[Explanation]:
         yield from badge_explanations(child)
 
 
-@settings(deadline=None, max_examples=150)
+@settings(deadline=None)
 @given(ref=referentials(), badges=learners(), approved=mappings)
 def test_every_badges_condition_reads_from_the_index_what_a_plain_scan_finds(
     ref: Referential, badges: list[BadgeFact], approved: list[AchievementMapping]
