@@ -188,7 +188,10 @@ async def load(
 
     async def one() -> tuple[float, bool]:
         started = time.perf_counter()
-        response = await client.post(path, json=body, headers=headers)
+        try:
+            response = await client.post(path, json=body, headers=headers)
+        except httpx.TransportError:  # a connection lost counts as an error, not a crash
+            return time.perf_counter() - started, False
         return time.perf_counter() - started, response.status_code == expected
 
     await asyncio.gather(*(one() for _ in range(warmup)))
