@@ -98,18 +98,3 @@ def regional_credential() -> dict[str, Any]:
             },
         ],
     }
-
-
-def credential_with_evidence(count: int) -> dict[str, Any]:
-    """The regional credential with ``count`` evidence items (for time against size)."""
-    credential = regional_credential()
-    template = credential["evidence"][0]
-    credential["evidence"] = [
-        {
-            **template,
-            "id": f"urn:uuid:0b2a3c4d-5e6f-4a7b-8c9d-{i:012d}",
-            "name": f"Badge partenaire n° {i}",
-        }
-        for i in range(count)
-    ]
-    return credential

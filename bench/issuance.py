@@ -1,20 +1,23 @@
 """Issuance throughput of the real service: ``POST /issuers/region/credentials`` over HTTP.
 
-For each worker count (1, then 2) the benchmark:
+For each database (embedded SQLite; PostgreSQL when the server answers) and each
+worker count (1, then 2) the benchmark:
 
-1. makes a throw-away data directory (embedded SQLite, generated key-encryption key),
-   runs ``obhub migrate`` (schema and Region issuer) and ``obhub clients create``;
+1. makes a throw-away data directory (and database), runs ``obhub migrate`` (schema
+   and Region issuer) and ``obhub clients create``;
 2. starts ``uvicorn issuer_api.app:create_app --factory --workers N`` on 127.0.0.1 and a
    free port, and waits for ``/readyz``;
 3. gets a token, creates an achievement, warms every worker up, then sends a fixed
    number of issuance requests (eddsa-rdfc-2022, email recipient) with bounded
    concurrency from one asyncio client, and stops the server.
 
-It reports requests per second (completed requests / wall time) and the p50/p99
-latency seen by the client. There is no floor yet. The load generator runs on the same
-machine as the server and competes with it for CPU: the figures are a floor of what
-the service does, not a ceiling. ``OBHUB_BENCH_REQUESTS`` and
-``OBHUB_BENCH_CONCURRENCY`` override the defaults (2,000 requests, 16 in flight).
+The reference, measured in the same run with the same load generator and uvicorn
+settings: a trivial FastAPI endpoint receiving the same body
+(:mod:`bench.reference_app`). Targets: one worker issues at least half as many
+credentials per second as the core signs on one core (:mod:`bench.core`, same run);
+two workers at least 1.7 times one. The load generator shares the machine's CPUs
+with the server. ``OBHUB_BENCH_REQUESTS`` and ``OBHUB_BENCH_CONCURRENCY`` override the
+defaults (600 requests, 16 in flight).
 """
 
 from __future__ import annotations
@@ -32,15 +35,25 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-REQUESTS = int(os.environ.get("OBHUB_BENCH_REQUESTS", "2000"))
+from bench.report import Figure, Target
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = int(os.environ.get("OBHUB_BENCH_REQUESTS", "600"))
 CONCURRENCY = int(os.environ.get("OBHUB_BENCH_CONCURRENCY", "16"))
 WORKER_COUNTS = (1, 2)
+# targets: one worker's issuance rate / the core signing rate; 2 workers / 1 worker
+PER_WORKER_OF_CORE = 0.5
+SCALING_FLOOR = 1.7
 WARMUP_PER_WORKER = 20
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 60.0
@@ -48,10 +61,10 @@ REQUEST_TIMEOUT_S = 60.0
 
 @dataclass
 class Result:
+    label: str
     workers: int
     requests: int
     concurrency: int
-    seconds: float
     requests_per_s: float
     p50_ms: float
     p99_ms: float
@@ -78,9 +91,8 @@ def _environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _prepare(data_dir: Path) -> tuple[str, str]:
+def _prepare(env: dict[str, str]) -> tuple[str, str]:
     """Migrate the database and create an admin client; return its id and secret."""
-    env = _environment(data_dir)
     subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
         [*_obhub(), "migrate"], env=env, check=True, capture_output=True, timeout=120
     )
@@ -97,15 +109,23 @@ def _prepare(data_dir: Path) -> tuple[str, str]:
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int, log: Path
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    log: Path,
+    app: str = "issuer_api.app:create_app",
 ) -> subprocess.Popen[bytes]:
-    """uvicorn serving obhub on 127.0.0.1:``port`` with ``workers`` workers, output to ``log``."""
+    """uvicorn serving ``app`` on 127.0.0.1:``port`` with ``workers`` workers, output to ``log``.
+
+    ``app`` is obhub unless told otherwise (:mod:`bench.reference_app`): the reference
+    is served with exactly the same settings.
+    """
     return subprocess.Popen(  # noqa: S603 - uvicorn from this interpreter, fixed arguments
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "issuer_api.app:create_app",
+            app,
             "--factory",
             "--host",
             "127.0.0.1",
@@ -118,6 +138,7 @@ def start_server(
             "--no-access-log",
         ],
         env=env,
+        cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -152,11 +173,70 @@ async def _wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]
     raise SystemExit("the server did not become ready in time")
 
 
-async def _drive(base_url: str, client_id: str, secret: str, workers: int) -> Result:
+async def load(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    requests: int,
+    warmup: int,
+    expected: int = 201,
+) -> tuple[float, float, float, int]:
+    """``requests`` POSTs of ``body`` to ``path``, ``CONCURRENCY`` in flight, after
+    ``warmup`` unmeasured ones; returns requests/s, p50 and p99 (ms), errors."""
+
+    async def one() -> tuple[float, bool]:
+        started = time.perf_counter()
+        try:
+            response = await client.post(path, json=body, headers=headers)
+        except httpx.TransportError:  # a connection lost counts as an error, not a crash
+            return time.perf_counter() - started, False
+        return time.perf_counter() - started, response.status_code == expected
+
+    await asyncio.gather(*(one() for _ in range(warmup)))
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def bounded() -> tuple[float, bool]:
+        async with semaphore:
+            return await one()
+
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(bounded() for _ in range(requests)))
+    elapsed = time.perf_counter() - started
+    latencies = sorted(seconds for seconds, _ in outcomes)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return (
+        requests / elapsed,
+        statistics.median(latencies) * 1000,
+        cuts[98] * 1000,
+        sum(1 for _, ok in outcomes if not ok),
+    )
+
+
+def _client(base_url: str) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=REQUEST_TIMEOUT_S, limits=limits
-    ) as client:
+    return httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S, limits=limits)
+
+
+def _result(
+    label: str, workers: int, requests: int, measured: tuple[float, float, float, int]
+) -> Result:
+    rate, p50, p99, errors = measured
+    return Result(
+        label=label,
+        workers=workers,
+        requests=requests,
+        concurrency=CONCURRENCY,
+        requests_per_s=round(rate, 1),
+        p50_ms=round(p50, 2),
+        p99_ms=round(p99, 2),
+        errors=errors,
+    )
+
+
+async def _drive(base_url: str, client_id: str, secret: str, workers: int, requests: int) -> Result:
+    async with _client(base_url) as client:
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
         token = await client.post(
             "/oauth/token",
@@ -176,61 +256,93 @@ async def _drive(base_url: str, client_id: str, secret: str, workers: int) -> Re
             headers=headers,
         )
         achievement.raise_for_status()
-        body: dict[str, Any] = {
-            "achievement_id": achievement.json()["id"],
-            "recipient": {"email": "camille.martin@example.fr"},
-            "evidence": [{"narrative": "Évaluation pratique réussie."}],
-        }
+        body = issuance_body(achievement.json()["id"])
+        measured = await load(
+            client,
+            "/issuers/region/credentials",
+            body,
+            headers,
+            requests=requests,
+            warmup=WARMUP_PER_WORKER * workers,
+        )
+    return _result("obhub", workers, requests, measured)
 
-        async def one() -> tuple[float, bool]:
-            started = time.perf_counter()
-            response = await client.post("/issuers/region/credentials", json=body, headers=headers)
-            return time.perf_counter() - started, response.status_code == 201
 
-        # Warm up every worker (contexts, key unsealing, connection pools).
-        await asyncio.gather(*(one() for _ in range(WARMUP_PER_WORKER * workers)))
+def issuance_body(achievement_id: str) -> dict[str, Any]:
+    """The body of every issuance request (and of the reference endpoint's requests)."""
+    return {
+        "achievement_id": achievement_id,
+        "recipient": {"email": "camille.martin@example.fr"},
+        "evidence": [{"narrative": "Évaluation pratique réussie."}],
+    }
 
-        semaphore = asyncio.Semaphore(CONCURRENCY)
 
-        async def bounded() -> tuple[float, bool]:
-            async with semaphore:
-                return await one()
-
-        started = time.perf_counter()
-        outcomes = await asyncio.gather(*(bounded() for _ in range(REQUESTS)))
-        elapsed = time.perf_counter() - started
-    latencies = sorted(seconds for seconds, _ in outcomes)
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return Result(
-        workers=workers,
-        requests=REQUESTS,
-        concurrency=CONCURRENCY,
-        seconds=round(elapsed, 3),
-        requests_per_s=round(REQUESTS / elapsed, 1),
-        p50_ms=round(statistics.median(latencies) * 1000, 2),
-        p99_ms=round(cuts[98] * 1000, 2),
-        errors=sum(1 for _, ok in outcomes if not ok),
+def reference(workers: int, requests: int, data_dir: Path) -> Result:
+    """The trivial FastAPI endpoint (:mod:`bench.reference_app`), same body, same load."""
+    port = _free_port()
+    env = _environment(data_dir)
+    server = start_server(
+        env, port, workers, data_dir / f"reference-{workers}.log", "bench.reference_app:create_app"
     )
-
-
-def run_one(workers: int) -> Result:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"obhub-bench-{workers}w-"))
     try:
-        client_id, secret = _prepare(data_dir)
+
+        async def main() -> Result:
+            base_url = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
+                await _wait_ready(probe, server)
+            async with _client(base_url) as client:
+                body = issuance_body(str(uuid.uuid4()))
+                measured = await load(
+                    client, "/echo", body, {}, requests=requests, warmup=WARMUP_PER_WORKER * workers
+                )
+            return _result("reference", workers, requests, measured)
+
+        return asyncio.run(main())
+    finally:
+        _stop(server)
+
+
+def _postgres_database(server: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database on ``server``; its URL and how to drop it."""
+    name = f"obhub_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(server).set(database=name).render_as_string(hide_password=False), drop
+
+
+def run_one(workers: int, requests: int, postgres: str | None = None) -> Result:
+    """Issuance with ``workers`` workers on SQLite, or on a fresh database of ``postgres``."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"obhub-bench-{workers}w-"))
+    drop: Callable[[], None] | None = None
+    try:
+        env = _environment(data_dir)
+        if postgres is not None:
+            url, drop = _postgres_database(postgres)
+            env["OBHUB_DATABASE_URL"] = url
+        client_id, secret = _prepare(env)
         port = _free_port()
-        server = _start(data_dir, port, workers)
+        server = start_server(env, port, workers, data_dir / f"uvicorn-{workers}.log")
         try:
 
             async def main() -> Result:
                 base_url = f"http://127.0.0.1:{port}"
                 async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
                     await _wait_ready(probe, server)
-                return await _drive(base_url, client_id, secret, workers)
+                return await _drive(base_url, client_id, secret, workers, requests)
 
             return asyncio.run(main())
         finally:
             _stop(server)
     finally:
+        if drop is not None:
+            drop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -240,28 +352,90 @@ def _unpin() -> None:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
 
 
-def main() -> int:
-    _unpin()
-    results = [run_one(workers) for workers in WORKER_COUNTS]
-    print()
-    print(
-        f"obhub issuance over HTTP — uvicorn on 127.0.0.1, embedded SQLite, "
-        f"eddsa-rdfc-2022; {os.cpu_count()} CPU(s) shared with the load generator"
+def _plural(workers: int) -> str:
+    return f"{workers} worker{'s' if workers > 1 else ''}"
+
+
+def figures(
+    database: str, results: dict[int, Result], references: dict[int, Result], core_sign: float
+) -> list[Figure]:
+    """Per worker vs the core signing rate, 2 workers vs 1, and vs the trivial endpoint."""
+    group = (
+        f"issuance over HTTP ({database}) — POST /issuers/region/credentials, eddsa-rdfc-2022, "
+        f"{CONCURRENCY} in flight; {os.cpu_count()} CPU(s) shared with the load generator"
     )
-    print(
-        f"{'workers':>7s} {'requests':>9s} {'in flight':>9s} {'req/s':>8s} "
-        f"{'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}"
-    )
-    for r in results:
-        print(
-            f"{r.workers:7d} {r.requests:9d} {r.concurrency:9d} {r.requests_per_s:8.1f} "
-            f"{r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d}"
+    out: list[Figure] = []
+    one = results[1]
+    for workers, result in results.items():
+        note = f"p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, {result.errors} errors"
+        out.append(
+            Figure(
+                group,
+                f"{database} issuance per worker, {_plural(workers)}",
+                result.requests_per_s / workers,
+                "req/s",
+                "core eddsa-rdfc-2022 sign",
+                core_sign,
+                Target("ratio_at_least", PER_WORKER_OF_CORE) if workers == 1 else None,
+                note=note,
+            )
         )
+        if workers > 1:
+            out.append(
+                Figure(
+                    group,
+                    f"{database} issuance, {_plural(workers)} / 1 worker",
+                    result.requests_per_s,
+                    "req/s",
+                    f"{database} issuance, 1 worker",
+                    one.requests_per_s,
+                    Target("ratio_at_least", SCALING_FLOOR),
+                )
+            )
+        if workers in references:
+            out.append(
+                Figure(
+                    group,
+                    f"{database} issuance vs trivial endpoint, {_plural(workers)}",
+                    result.requests_per_s,
+                    "req/s",
+                    "trivial FastAPI POST, same load",
+                    references[workers].requests_per_s,
+                    note=f"trivial endpoint p99 {references[workers].p99_ms} ms",
+                )
+            )
+        out.append(
+            Figure(
+                group,
+                f"{database} errors, {_plural(workers)}",
+                result.errors,
+                "",
+                target=Target("at_most", 0),
+            )
+        )
+    return out
+
+
+def run_all(
+    *, requests: int, core_sign: float, postgres: str | None
+) -> tuple[list[Figure], list[Result]]:
+    """SQLite (and PostgreSQL when given), 1 and 2 workers, the trivial endpoint too."""
+    _unpin()
+    data_dir = Path(tempfile.mkdtemp(prefix="obhub-bench-reference-"))
+    try:
+        references = {w: reference(w, requests, data_dir) for w in WORKER_COUNTS}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    out: list[Figure] = []
+    raw = list(references.values())
+    databases: dict[str, str | None] = {"SQLite": None}
+    if postgres is not None:
+        databases["PostgreSQL"] = postgres
+    for database, server in databases.items():
+        results = {w: run_one(w, requests, server) for w in WORKER_COUNTS}
+        raw.extend(results.values())
+        out.extend(figures(database, results, references, core_sign))
     os.makedirs(".benchmarks", exist_ok=True)
     with open(".benchmarks/issuance.json", "w", encoding="utf-8") as handle:
-        json.dump({"results": [asdict(r) for r in results]}, handle, indent=2)
-    return 1 if any(r.errors for r in results) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        json.dump([asdict(r) for r in raw], handle, indent=2)
+    return out, raw

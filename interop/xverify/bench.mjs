@@ -1,100 +1,115 @@
 #!/usr/bin/env node
-// Digital Bazaar throughput, for ratios in obhub's benchmarks: eddsa-rdfc-2022
-// sign (vc.issue) and verify (vc.verifyCredential) of one credential, repeated.
+// Reference timings for obhub's benchmarks (python -m bench): Digital Bazaar's
+// @digitalbazaar/vc with the eddsa-rdfc-2022 cryptosuite, and jose for VC-JWT
+// (EdDSA), on the credentials obhub measures itself.
 //
-// usage: node bench.mjs <unsigned.json> [--batch N] [--batches N]
-// Prints JSON: median ms per operation, by the wall clock ("sign_ms",
-// "verify_ms") and in CPU time of this process ("sign_cpu_ms",
-// "verify_cpu_ms"; steadier on a shared machine), and the signed size.
-// The issuer is replaced by a fresh did:key (as sign.mjs does); contexts come
-// from the offline bundle in lib.mjs.
+// usage: node bench.mjs <input.json> [--seconds S]
+//   input.json: {"seed": HEX64, "documents": {name: unsigned credential, ...}}
+// For every document: sign (vc.issue) and verify (vc.verifyCredential) with
+// eddsa-rdfc-2022, then VC-JWT sign (jose SignJWT) and verify (jose jwtVerify,
+// algorithm pinned to EdDSA, key imported once). Each operation runs for about S
+// seconds (default 1) after a warm-up; prints one JSON object on stdout:
+// {"<document> <operation>": {"ops": n, "seconds": t, "per_s": n / t}, ...}
+// Contexts come from the offline bundle in lib.mjs; did:key resolves offline.
 import * as vc from '@digitalbazaar/vc';
-import {Ed25519Multikey, makeDocumentLoader} from './lib.mjs';
+import {
+  Ed25519Multikey, loadExtraContexts, makeDocumentLoader
+} from './lib.mjs';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {
   cryptosuite as eddsaRdfc2022Cryptosuite
 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as jose from 'jose';
 import fs from 'node:fs';
-import {performance} from 'node:perf_hooks';
 
 const args = process.argv.slice(2);
 let file;
-let batch = 10;
-let batches = 7;
+let seconds = 1;
 for(let i = 0; i < args.length; ++i) {
-  if(args[i] === '--batch') {
-    batch = Number(args[++i]);
-  } else if(args[i] === '--batches') {
-    batches = Number(args[++i]);
-  } else {
+  if(args[i] === '--seconds') {
+    seconds = Number(args[++i]);
+  } else if(!file) {
     file = args[i];
+  } else {
+    console.error(`unknown argument ${args[i]}`);
+    process.exit(2);
   }
 }
-if(!file || !(batch > 0) || !(batches > 0)) {
-  console.error('usage: node bench.mjs <unsigned.json> [--batch N] [--batches N]');
+if(!file || !(seconds > 0)) {
+  console.error('usage: node bench.mjs <input.json> [--seconds S]');
   process.exit(2);
 }
+const input = JSON.parse(fs.readFileSync(file, 'utf8'));
+loadExtraContexts();
 const documentLoader = makeDocumentLoader();
-const keyPair = await Ed25519Multikey.generate();
+
+const seed = Uint8Array.from(Buffer.from(input.seed, 'hex'));
+const keyPair = await Ed25519Multikey.generate({seed});
 const did = `did:key:${keyPair.publicKeyMultibase}`;
 keyPair.id = `${did}#${keyPair.publicKeyMultibase}`;
 keyPair.controller = did;
+const publicJwk = await Ed25519Multikey.toJwk({keyPair});
+const privateKey = await jose.importJWK(
+  {...publicJwk, d: Buffer.from(seed).toString('base64url')}, 'EdDSA');
+const publicKey = await jose.importJWK(publicJwk, 'EdDSA');
+const created = '2026-01-15T09:30:00Z';
 
-const credential = JSON.parse(fs.readFileSync(file, 'utf8'));
-delete credential.proof;
-if(credential.issuer && typeof credential.issuer === 'object') {
-  credential.issuer.id = did;
-} else {
-  credential.issuer = did;
-}
-const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-
-async function sign() {
-  const suite = new DataIntegrityProof({
-    signer: keyPair.signer(), date, cryptosuite: eddsaRdfc2022Cryptosuite
-  });
-  return vc.issue({credential: structuredClone(credential), suite, documentLoader});
-}
-
-const verifySuite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022Cryptosuite});
-const signed = await sign();
-async function verify() {
-  const result = await vc.verifyCredential({
-    credential: signed, suite: verifySuite, documentLoader
-  });
-  if(!result.verified) {
-    throw new Error(JSON.stringify(result.error || result));
-  }
-}
-
-const cpuMs = () => {
-  const {user, system} = process.cpuUsage();
-  return (user + system) / 1000;
-};
-const middle = xs => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-
-async function median(fn) {
-  for(let i = 0; i < Math.max(3, batch); ++i) {
+async function measure(fn) {
+  const warmUntil = performance.now() + Math.min(300, seconds * 300);
+  do {
     await fn();
-  }
-  const wall = [];
-  const cpu = [];
-  for(let b = 0; b < batches; ++b) {
-    const start = performance.now();
-    const startCpu = cpuMs();
-    for(let i = 0; i < batch; ++i) {
-      await fn();
-    }
-    cpu.push((cpuMs() - startCpu) / batch);
-    wall.push((performance.now() - start) / batch);
-  }
-  return [middle(wall), middle(cpu)];
+  } while(performance.now() < warmUntil);
+  let ops = 0;
+  const start = performance.now();
+  const until = start + seconds * 1000;
+  do {
+    await fn();
+    ops++;
+  } while(performance.now() < until);
+  const elapsed = (performance.now() - start) / 1000;
+  return {ops, seconds: elapsed, per_s: ops / elapsed};
 }
 
-const [signMs, signCpuMs] = await median(sign);
-const [verifyMs, verifyCpuMs] = await median(verify);
-process.stdout.write(JSON.stringify({
-  sign_ms: signMs, verify_ms: verifyMs,
-  sign_cpu_ms: signCpuMs, verify_cpu_ms: verifyCpuMs,
-  bytes: Buffer.byteLength(JSON.stringify(signed))
-}) + '\n');
+const results = {};
+for(const [name, unsigned] of Object.entries(input.documents)) {
+  const credential = structuredClone(unsigned);
+  credential.issuer = {...credential.issuer, id: did};
+  const sign = () => vc.issue({
+    credential: structuredClone(credential),
+    suite: new DataIntegrityProof({
+      signer: keyPair.signer(), date: created,
+      cryptosuite: eddsaRdfc2022Cryptosuite
+    }),
+    documentLoader
+  });
+  const signed = await sign();
+  const verifySuite = new DataIntegrityProof({
+    cryptosuite: eddsaRdfc2022Cryptosuite});
+  const verify = async () => {
+    const result = await vc.verifyCredential({
+      credential: signed, suite: verifySuite, documentLoader});
+    if(!result.verified) {
+      throw new Error(`${name}: Digital Bazaar does not verify its own proof`);
+    }
+  };
+  await verify();
+  results[`${name} eddsa-rdfc-2022 sign`] = await measure(sign);
+  results[`${name} eddsa-rdfc-2022 verify`] = await measure(verify);
+
+  const t = s => Math.floor(new Date(s).getTime() / 1000);
+  const claims = {
+    jti: credential.id, nbf: t(credential.validFrom), vc: credential,
+    ...(credential.validUntil ? {exp: t(credential.validUntil)} : {})
+  };
+  const jwtSign = () => new jose.SignJWT(claims)
+    .setProtectedHeader({alg: 'EdDSA', typ: 'JWT', kid: keyPair.id})
+    .setIssuer(did)
+    .sign(privateKey);
+  const token = await jwtSign();
+  const jwtVerify = () => jose.jwtVerify(token, publicKey, {
+    algorithms: ['EdDSA'], issuer: did});
+  await jwtVerify();
+  results[`${name} VC-JWT EdDSA sign`] = await measure(jwtSign);
+  results[`${name} VC-JWT EdDSA verify`] = await measure(jwtVerify);
+}
+process.stdout.write(JSON.stringify(results) + '\n');

@@ -49,7 +49,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeAlias
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, NamedTuple, TypeAlias
 
 from aggregation.classify import AchievementMapping, BadgeFact, Classifier, CompetencyLevel
 from aggregation.model import AchievementRef, Competency, Lang, Level
@@ -596,17 +597,116 @@ def fact_status(fact: BadgeFact, now: datetime) -> IgnoredReason | None:
     return None
 
 
-_Row = tuple[BadgeFact, frozenset[str], int, IgnoredReason | None]
-_Pool = tuple[list[BadgeFact], tuple[IgnoredBadge, ...]]
+_Row = tuple[BadgeFact, frozenset[str], int, int, int, "IgnoredBadge | None"]
+"""One badge as a condition reads it, from :class:`_Index`: the badge, its levels and
+top rank in the competency, its duplicate group (one number per issuer and partner
+achievement), its place in recency order, and why it can never count at ``now``
+(inactive, expired, not yet valid) or ``None``. A plain tuple: built for every badge."""
+
+
+class _Pool(NamedTuple):
+    """The badges that count for one ``badges`` condition, and those set aside."""
+
+    counted: list[BadgeFact]
+    ignored: tuple[IgnoredBadge, ...]
+    organisations: int
+
+
+_NO_LEVELS: Final[frozenset[str]] = frozenset()
+_BY_ID: Final = attrgetter("id")
+_BY_DATE: Final = attrgetter("issued_on")
 
 
 @dataclass(slots=True)
-class _Context:
+class _Index:
+    """The learner's badges, classified, grouped and indexed once per evaluation.
+
+    Built in one pass over the badges (most recent first): each badge gets its
+    duplicate group (same issuer, same partner achievement), why it cannot count at
+    ``now`` if so, and a place in the list of every competency and every
+    ``(competency, level)`` it counts for. A ``badges`` condition then reads only its
+    own list (:meth:`pool`, cached per condition): the work is linear in the number
+    of badges, whatever the number of conditions reading them.
+    """
+
     now: datetime
     rows: list[_Row]
     by_competency: dict[str, list[_Row]]
-    awarded: dict[str, bool]
-    pools: dict[tuple[Any, ...], _Pool] = field(default_factory=dict)
+    by_level: dict[tuple[str, str], list[_Row]]
+    awarded: dict[str, bool] = field(default_factory=dict)
+    _ranked: dict[tuple[str | None, str | None, int], list[_Row]] = field(default_factory=dict)
+    _pools: dict[tuple[Any, ...], _Pool] = field(default_factory=dict)
+    _outside_window: dict[int, IgnoredBadge] = field(default_factory=dict)
+    _duplicate: dict[int, IgnoredBadge] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        facts: Sequence[BadgeFact],
+        classifier: Classifier,
+        ranks: Mapping[str, int],
+        now: datetime,
+    ) -> tuple[_Index, list[BadgeFact], dict[str, frozenset[CompetencyLevel]]]:
+        """Index ``facts``; also return them most recent first (ties by id), classified.
+
+        One pass over the badges, most recent first: classification, validity at
+        ``now``, duplicate group, place in the lists. Raises :class:`ValueError` if
+        two badges share an id.
+        """
+        # Most recent first, ties by id: two stable sorts, no key tuple per badge.
+        ordered = sorted(facts, key=_BY_ID)
+        ordered.sort(key=_BY_DATE, reverse=True)
+        classification: dict[str, frozenset[CompetencyLevel]] = {}
+        groups: dict[tuple[str, str], int] = {}
+        rows: list[_Row] = []
+        by_competency: dict[str, list[_Row]] = {}
+        by_level: dict[tuple[str, str], list[_Row]] = {}
+        singles: dict[str, frozenset[str]] = {}
+        for position, fact in enumerate(ordered):
+            if fact.id in classification:
+                raise ValueError(f"two badges share the id {fact.id!r}")
+            pairs = classification[fact.id] = classifier.classify(fact)
+            key = groups.setdefault((fact.issuer_id, fact.achievement_id), len(groups))
+            status = fact_status(fact, now)
+            unusable = None if status is None else IgnoredBadge(fact.id, status, fact.status)
+            rows.append((fact, _NO_LEVELS, 0, key, position, unusable))
+            if not pairs:
+                continue
+            if len(pairs) == 1:
+                ((competency, level),) = pairs
+                one = singles.get(level) or singles.setdefault(level, frozenset((level,)))
+                single: _Row = (fact, one, ranks[level], key, position, unusable)
+                by_competency.setdefault(competency, []).append(single)
+                by_level.setdefault((competency, level), []).append(single)
+                continue
+            per_competency: dict[str, set[str]] = {}
+            for competency, level in pairs:
+                per_competency.setdefault(competency, set()).add(level)
+            for competency, levels in per_competency.items():
+                top = max(ranks[level] for level in levels)
+                row: _Row = (fact, frozenset(levels), top, key, position, unusable)
+                by_competency.setdefault(competency, []).append(row)
+                for level in levels:
+                    by_level.setdefault((competency, level), []).append(row)
+        return cls(now, rows, by_competency, by_level), ordered, classification
+
+    def _rows(self, competency: str | None, level: str | None, min_rank: int) -> list[_Row]:
+        """The badges a condition on ``competency``, ``level``, ``min_rank`` looks at."""
+        if competency is None:
+            # Badges are not levelled outside a competency: a level selects none.
+            return self.rows if level is None and min_rank <= 0 else []
+        if level is not None:
+            rows = self.by_level.get((competency, level), [])
+        else:
+            rows = self.by_competency.get(competency, [])
+        if min_rank <= 0:
+            return rows
+        key = (competency, level, min_rank)
+        ranked = self._ranked.get(key)
+        if ranked is None:
+            ranked = [row for row in rows if row[2] >= min_rank]
+            self._ranked[key] = ranked
+        return ranked
 
     def pool(self, condition: BadgesCondition) -> _Pool:
         """The badges that count for ``condition`` (ordered), and those set aside."""
@@ -617,46 +717,51 @@ class _Context:
             condition.within,
             condition.achievements,
         )
-        cached = self.pools.get(key)
+        cached = self._pools.get(key)
         if cached is not None:
             return cached
-        rows = (
-            self.rows
-            if condition.competency is None
-            else self.by_competency.get(condition.competency.code, ())
-        )
-        level = condition.level.code if condition.level else None
-        min_rank = condition.min_level.rank if condition.min_level else 0
+        rows = self._rows(key[0], key[1], condition.min_level.rank if condition.min_level else 0)
         wanted = frozenset(condition.achievements) if condition.achievements else None
         cutoff = condition.within.before(self.now) if condition.within else None
-        seen: set[tuple[str, str]] = set()
+        seen: set[int] = set()
         counted: list[BadgeFact] = []
         ignored: list[IgnoredBadge] = []
-        for fact, levels, top_rank, status in rows:
-            if level is not None and level not in levels:
-                continue
-            if top_rank < min_rank:
-                continue
+        for fact, _, _, group, position, unusable in rows:
             if wanted is not None and fact.achievement_id not in wanted:
                 continue
-            if status is not None:
-                ignored.append(IgnoredBadge(fact.id, status, fact.status))
+            if unusable is not None:
+                ignored.append(unusable)
             elif cutoff is not None and fact.issued_on < cutoff:
-                ignored.append(IgnoredBadge(fact.id, "outside_window", fact.status))
-            elif (fact.issuer_id, fact.achievement_id) in seen:
-                ignored.append(IgnoredBadge(fact.id, "duplicate", fact.status))
+                ignored.append(self._set_aside(self._outside_window, position, "outside_window"))
+            elif group in seen:
+                ignored.append(self._set_aside(self._duplicate, position, "duplicate"))
             else:
-                seen.add((fact.issuer_id, fact.achievement_id))
+                seen.add(group)
                 counted.append(fact)
-        result = (counted, tuple(ignored))
-        self.pools[key] = result
-        return result
+        organisations = len({fact.organisation for fact in counted})
+        pool = _Pool(counted, tuple(ignored), organisations)
+        self._pools[key] = pool
+        return pool
+
+    def _set_aside(
+        self, made: dict[int, IgnoredBadge], position: int, reason: IgnoredReason
+    ) -> IgnoredBadge:
+        """The one :class:`IgnoredBadge` for this badge and reason, shared by conditions."""
+        ignored = made.get(position)
+        if ignored is None:
+            fact = self.rows[position][0]
+            ignored = made[position] = IgnoredBadge(fact.id, reason, fact.status)
+        return ignored
 
 
 def _select(
     condition: BadgesCondition, candidates: list[BadgeFact], preferred: frozenset[str]
 ) -> list[BadgeFact]:
-    ordered = sorted(candidates, key=lambda f: f.id not in preferred) if preferred else candidates
+    if preferred:  # those another condition chose first, order kept otherwise
+        ordered = [fact for fact in candidates if fact.id in preferred]
+        ordered += [fact for fact in candidates if fact.id not in preferred]
+    else:
+        ordered = candidates
     if condition.min_issuers <= 1:
         return ordered[: condition.min_count]
     sources: set[str] = set()
@@ -672,18 +777,14 @@ def _select(
     return [ordered[index] for index in sorted(chosen)]
 
 
-def _badges(condition: BadgesCondition, ctx: _Context, preferred: frozenset[str]) -> Explanation:
-    candidates, ignored = ctx.pool(condition)
+def _badges(condition: BadgesCondition, ctx: _Index, preferred: frozenset[str]) -> Explanation:
+    candidates, ignored, organisations = ctx.pool(condition)
     chosen = _select(condition, candidates, preferred)
     missing: list[Missing] = []
     if len(candidates) < condition.min_count:
         missing.append(Missing("missing_badges", condition.min_count - len(candidates), condition))
-    if condition.min_issuers > 1:
-        organisations = len({fact.organisation for fact in candidates})
-        if organisations < condition.min_issuers:
-            missing.append(
-                Missing("missing_issuers", condition.min_issuers - organisations, condition)
-            )
+    if condition.min_issuers > 1 and organisations < condition.min_issuers:
+        missing.append(Missing("missing_issuers", condition.min_issuers - organisations, condition))
     return Explanation(
         condition,
         not missing,
@@ -693,7 +794,7 @@ def _badges(condition: BadgesCondition, ctx: _Context, preferred: frozenset[str]
     )
 
 
-def _priority(condition: Condition, ctx: _Context) -> tuple[int, int]:
+def _priority(condition: Condition, ctx: _Index) -> tuple[int, int]:
     if isinstance(condition, BadgesCondition):
         return (0, len(ctx.pool(condition)[0]))
     if isinstance(condition, AllOf | AnyOf):
@@ -705,7 +806,7 @@ def _merge(values: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for value in values for item in value))
 
 
-def _all(condition: AllOf, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+def _all(condition: AllOf, ctx: _Index, preferred: frozenset[str]) -> Explanation:
     children = condition.conditions
     order = sorted(range(len(children)), key=lambda i: (_priority(children[i], ctx), i))
     results: dict[int, Explanation] = {}
@@ -729,7 +830,7 @@ def _all_needed(explanation: Explanation) -> int:
     return sum(missing.needed for missing in explanation.missing)
 
 
-def _any(condition: AnyOf, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+def _any(condition: AnyOf, ctx: _Index, preferred: frozenset[str]) -> Explanation:
     explained = tuple(_evaluate(child, ctx, preferred) for child in condition.conditions)
     satisfied = [child for child in explained if child.satisfied]
     if satisfied:
@@ -748,14 +849,14 @@ def _any(condition: AnyOf, ctx: _Context, preferred: frozenset[str]) -> Explanat
     )
 
 
-def _regional(condition: RegionalCondition, ctx: _Context) -> Explanation:
+def _regional(condition: RegionalCondition, ctx: _Index) -> Explanation:
     held = tuple(ref.code for ref in condition.achievements if ctx.awarded.get(ref.code))
     lacking = tuple(ref for ref in condition.achievements if not ctx.awarded.get(ref.code))
     missing = (Missing("missing_regional", len(lacking), condition, lacking),) if lacking else ()
     return Explanation(condition, not lacking, counted_regional=held, missing=missing)
 
 
-def _n_of(condition: NOfCondition, ctx: _Context) -> Explanation:
+def _n_of(condition: NOfCondition, ctx: _Index) -> Explanation:
     held = tuple(ref.code for ref in condition.of if ctx.awarded.get(ref.code))
     satisfied = len(held) >= condition.n
     missing: tuple[Missing, ...] = ()
@@ -765,7 +866,7 @@ def _n_of(condition: NOfCondition, ctx: _Context) -> Explanation:
     return Explanation(condition, satisfied, counted_regional=held[: condition.n], missing=missing)
 
 
-def _evaluate(condition: Condition, ctx: _Context, preferred: frozenset[str]) -> Explanation:
+def _evaluate(condition: Condition, ctx: _Index, preferred: frozenset[str]) -> Explanation:
     if isinstance(condition, BadgesCondition):
         return _badges(condition, ctx, preferred)
     if isinstance(condition, AllOf):
@@ -803,27 +904,8 @@ def evaluate(
     if classifier is None:
         classifier = Classifier(referential, mappings)
     ranks = {level.code: level.rank for level in referential.levels}
-    ordered = sorted(facts, key=lambda f: (-f.issued_on.timestamp(), f.id))
-    classification: dict[str, frozenset[CompetencyLevel]] = {}
-    rows: list[_Row] = []
-    by_competency: dict[str, list[_Row]] = {}
-    for fact in ordered:
-        if fact.id in classification:
-            raise ValueError(f"two badges share the id {fact.id!r}")
-        pairs = classifier.classify(fact)
-        classification[fact.id] = pairs
-        status = fact_status(fact, now)
-        rows.append((fact, frozenset(), 0, status))
-        if not pairs:
-            continue
-        per_competency: dict[str, set[str]] = {}
-        for competency, level in pairs:
-            per_competency.setdefault(competency, set()).add(level)
-        for competency, levels in per_competency.items():
-            top = max(ranks[level] for level in levels)
-            by_competency.setdefault(competency, []).append((fact, frozenset(levels), top, status))
+    ctx, ordered, classification = _Index.build(facts, classifier, ranks, now)
     held_codes = frozenset(held)
-    ctx = _Context(now, rows, by_competency, {})
     results: dict[str, AchievementResult] = {}
     for achievement in referential.evaluation_order():
         code = achievement.code
