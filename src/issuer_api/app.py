@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Final, TextIO
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import SecretBytes
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
@@ -52,6 +52,7 @@ from issuer_api.errors import (
 from issuer_api.ingestion import endpoints as ingestion_endpoints
 from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.jobs.runtime import JobRuntime
+from issuer_api.json_bodies import refuse_unpaired_surrogates
 from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=_lifespan,
+        dependencies=[Depends(refuse_unpaired_surrogates)],
     )
     app.state.settings = settings
     install_error_handlers(app)

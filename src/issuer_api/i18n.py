@@ -69,6 +69,12 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Cette méthode HTTP n'est pas autorisée sur cette ressource.",
             en="This HTTP method is not allowed on this resource.",
         ),
+        "invalid_unicode": Message(
+            fr="Le JSON contient une chaîne qui n'est pas du texte Unicode (un "
+            "demi-caractère UTF-16 isolé, « \\ud800 » par exemple) : il ne peut pas être lu.",
+            en="The JSON holds a string that is not Unicode text (a lone UTF-16 "
+            'surrogate, such as "\\ud800"): it cannot be read.',
+        ),
         "empty_body": Message(
             fr="Le corps de la requête est vide : envoyez un badge.",
             en="The request body is empty: send a badge.",

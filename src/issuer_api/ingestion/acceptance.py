@@ -51,6 +51,7 @@ REPLACED_OLDER: Final = "replaced_older"
 RECIPIENT_CONFLICT: Final = "recipient_conflict"
 PROCESSING_FAILED: Final = "processing_failed"
 PAYLOAD_ERASED: Final = "payload_erased"
+INVALID_UNICODE: Final = "invalid_unicode"
 
 REASON_CODES: Final = (
     NOT_VERIFIED,
@@ -66,6 +67,7 @@ REASON_CODES: Final = (
     RECIPIENT_CONFLICT,
     PROCESSING_FAILED,
     PAYLOAD_ERASED,
+    INVALID_UNICODE,
 )
 """Every reason code an item can carry (each has a message in the catalogue)."""
 

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 
 from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import negotiate_language
+from issuer_api.json_bodies import judges_unicode_itself
 from verify.cache import HttpCache
 from verify.pipeline import verify
 from verify.report import Report
@@ -156,6 +157,7 @@ async def _read_payload(request: Request) -> tuple[bytes, str | None]:
     responses=error_responses(400, 413, 415),
     openapi_extra=_OPENAPI_BODY,
 )
+@judges_unicode_itself  # a lone surrogate is a malformed badge: the report says so
 async def verify_badge(
     request: Request,
     recipient: Annotated[

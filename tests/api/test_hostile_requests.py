@@ -1,0 +1,255 @@
+"""Hostile requests to the endpoints that write: a clear 4xx with the error body, never a 500.
+
+* A lone UTF-16 surrogate (``"\\ud800"``) is JSON that Python parses but cannot encode
+  to UTF-8. Every JSON body refuses it with ``400 invalid_unicode``; ``POST /verify``
+  reports the badge as malformed; a partner delivery refuses the one badge that holds
+  it (its receipt item says ``invalid_unicode``) and keeps the others.
+* Integers past 2^63, negative or not numbers, in pagination and in path ids.
+* A signed webhook whose body is not UTF-8.
+
+These tests use the database (``api``): the PostgreSQL pass runs them again, where an
+integer past 2^63 would reach a ``bigint``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from issuers.helpers import Api
+from partners.helpers import Partner, badge_item, make_partner, sign_webhook
+
+pytestmark = pytest.mark.anyio
+
+LONE_SURROGATE = "\ud800"
+EMAIL = "camille.martin@example.fr"
+CREDENTIAL: dict[str, Any] = {
+    "type": ["VerifiableCredential", "OpenBadgeCredential"],
+    "name": "Sauveteur secouriste du travail",
+    "credentialSubject": {"identifier": [{"identityHash": EMAIL}]},
+}
+
+
+def ascii_json(document: Any) -> bytes:
+    """``document`` as JSON with every non-ASCII character escaped: a lone surrogate is
+    sent as the six characters ``\\ud800``, exactly as a hostile client would."""
+    return json.dumps(document, ensure_ascii=True).encode("ascii")
+
+
+def with_lone_surrogate(name: str = f"Badge {LONE_SURROGATE}") -> dict[str, Any]:
+    return {**CREDENTIAL, "name": name}
+
+
+@pytest.fixture
+async def partner(api: Api) -> Partner:
+    return await make_partner(
+        api, trusted_issuers=["did:web:campus-caen.example.fr"], oauth_client=True
+    )
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text[:500]
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == code
+    assert set(error["messages"]) == {"fr", "en"}
+    assert error["request_id"] == response.headers["x-request-id"]
+    return error
+
+
+# --------------------------------------------------------------------------- lone surrogates
+
+
+async def test_a_lone_surrogate_in_a_verify_body_is_a_malformed_badge_not_a_500(api: Api) -> None:
+    body = ascii_json(with_lone_surrogate())
+    assert b"\\ud800" in body
+
+    response = await api.http.post(
+        "/verify", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 200, response.text[:500]
+    report = response.json()
+    assert report["verdict"] == "invalid"
+    parse = next(c for c in report["checks"] if c["id"] == "parse")
+    assert (parse["status"], parse["code"]) == ("invalid", "malformed_json")
+    assert "surrogate" in parse["detail"]
+
+
+async def test_a_lone_surrogate_as_a_text_verify_body_is_malformed_too(api: Api) -> None:
+    body = ascii_json(with_lone_surrogate()).decode()
+
+    response = await api.http.post("/verify", content=body, headers={"content-type": "text/plain"})
+
+    assert response.status_code == 200, response.text[:500]
+    assert response.json()["verdict"] == "invalid"
+
+
+async def test_a_surrogate_pair_escape_is_an_ordinary_character(api: Api) -> None:
+    """``\\ud83c\\udf93`` is one character (a graduation cap): not refused."""
+    body = ascii_json(with_lone_surrogate("Badge \U0001f393"))
+    assert b"\\ud83c\\udf93" in body
+
+    response = await api.http.post(
+        "/verify", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 200, response.text[:500]
+    parse = next(c for c in response.json()["checks"] if c["id"] == "parse")
+    assert parse["status"] == "valid"
+
+
+@pytest.mark.parametrize("path", ["/credentials/verify", "/presentations/verify"])
+async def test_a_lone_surrogate_in_a_vc_api_verify_body_is_a_400(api: Api, path: str) -> None:
+    document = {"verifiableCredential": with_lone_surrogate(), "verifiablePresentation": {}}
+    response = await api.http.post(
+        path, content=ascii_json(document), headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "invalid_unicode")
+
+
+async def test_a_lone_surrogate_in_a_vc_api_issue_body_is_a_400(api: Api) -> None:
+    await api.region()
+    admin = await api.headers("admin")
+    document = {"credential": with_lone_surrogate(), "options": {}}
+    response = await api.http.post(
+        "/credentials/issue",
+        content=ascii_json(document),
+        headers={**admin, "content-type": "application/json"},
+    )
+    assert_error(response, 400, "invalid_unicode")
+
+
+async def test_a_lone_surrogate_in_a_typed_field_is_a_400(api: Api) -> None:
+    """``name`` is a ``str`` field: validating it used to raise UnicodeEncodeError (500)."""
+    admin = await api.headers("admin")
+    response = await api.http.post(
+        "/partners",
+        content=ascii_json({"slug": "campus", "name": f"Campus {LONE_SURROGATE}"}),
+        headers={**admin, "content-type": "application/json"},
+    )
+    error = assert_error(response, 400, "invalid_unicode")
+    assert error["details"] == {"reason": "unpaired_surrogate"}
+
+
+async def test_a_lone_surrogate_in_a_claim_is_a_400(api: Api) -> None:
+    counsellor = await api.headers("deliver")
+    document = {"recipient": {"email": EMAIL}, "badges": [with_lone_surrogate()]}
+    response = await api.http.post(
+        "/claims",
+        content=ascii_json(document),
+        headers={**counsellor, "content-type": "application/json"},
+    )
+    assert_error(response, 400, "invalid_unicode")
+
+
+async def test_a_lone_surrogate_in_a_claimed_file_refuses_the_claim_not_a_500(api: Api) -> None:
+    counsellor = await api.headers("deliver")
+    response = await api.http.post(
+        "/claims",
+        data={"email": EMAIL},
+        files={"badges": ("badge.json", ascii_json(with_lone_surrogate()), "application/json")},
+        headers=counsellor,
+    )
+    assert response.status_code == 400, response.text[:500]
+    assert response.json()["error"]["code"] == "invalid_claim"
+
+
+async def _receipt(api: Api, partner: Partner, response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 202, response.text[:500]
+    receipt = await api.http.get(response.headers["location"], headers=partner.headers)
+    assert receipt.status_code == 200, receipt.text[:500]
+    body: dict[str, Any] = receipt.json()
+    return body
+
+
+def _outcomes(receipt: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [
+        (item["outcome"], [reason["code"] for reason in item["reasons"]])
+        for item in sorted(receipt["badges"], key=lambda item: item["position"])
+    ]
+
+
+def _batch_with_one_bad_badge() -> dict[str, Any]:
+    return {
+        "badges": [
+            badge_item(CREDENTIAL, EMAIL, reference="first"),
+            badge_item(with_lone_surrogate(), EMAIL, reference="bad"),
+            badge_item(CREDENTIAL, "dominique@example.fr", reference="third"),
+        ]
+    }
+
+
+async def test_one_lone_surrogate_badge_in_a_signed_webhook_is_refused_alone(
+    api: Api, partner: Partner
+) -> None:
+    body = ascii_json(_batch_with_one_bad_badge())
+    assert partner.secret is not None
+
+    response = await api.http.post(
+        partner.webhook_url, content=body, headers=sign_webhook(partner.secret, body)
+    )
+
+    receipt = await _receipt(api, partner, response)
+    assert _outcomes(receipt) == [
+        ("pending", []),
+        ("rejected", ["invalid_unicode"]),
+        ("pending", []),
+    ]
+    bad = next(item for item in receipt["badges"] if item["position"] == 1)
+    assert bad["reference"] == "bad"
+    assert bad["reasons"][0]["messages"]["en"].startswith("The JSON holds a string")
+
+
+async def test_one_lone_surrogate_badge_in_an_oauth_delivery_is_refused_alone(
+    api: Api, partner: Partner
+) -> None:
+    response = await api.http.post(
+        "/v1/badges",
+        content=ascii_json(_batch_with_one_bad_badge()),
+        headers={**partner.headers, "content-type": "application/json"},
+    )
+
+    receipt = await _receipt(api, partner, response)
+    assert _outcomes(receipt) == [
+        ("pending", []),
+        ("rejected", ["invalid_unicode"]),
+        ("pending", []),
+    ]
+
+
+async def test_a_lone_surrogate_in_a_recipient_refuses_that_badge_only(
+    api: Api, partner: Partner
+) -> None:
+    document = {
+        "badges": [
+            badge_item(CREDENTIAL, f"camille{LONE_SURROGATE}@example.fr"),
+            badge_item(CREDENTIAL, EMAIL),
+        ]
+    }
+    response = await api.http.post(
+        "/v1/badges",
+        content=ascii_json(document),
+        headers={**partner.headers, "content-type": "application/json"},
+    )
+    receipt = await _receipt(api, partner, response)
+    assert _outcomes(receipt) == [("rejected", ["invalid_unicode"]), ("pending", [])]
+
+
+async def test_a_delivery_whose_every_badge_holds_a_lone_surrogate_is_done_at_once(
+    api: Api, partner: Partner
+) -> None:
+    document = badge_item(with_lone_surrogate(), EMAIL)  # a single badge, no "badges" list
+    response = await api.http.post(
+        "/v1/badges",
+        content=ascii_json(document),
+        headers={**partner.headers, "content-type": "application/json"},
+    )
+    receipt = await _receipt(api, partner, response)
+    assert _outcomes(receipt) == [("rejected", ["invalid_unicode"])]
+
+    await api.app.state.jobs.run_pending()
+    done = await api.http.get(response.headers["location"], headers=partner.headers)
+    assert done.json()["status"] == "done"
