@@ -253,3 +253,44 @@ async def test_a_delivery_whose_every_badge_holds_a_lone_surrogate_is_done_at_on
     await api.app.state.jobs.run_pending()
     done = await api.http.get(response.headers["location"], headers=partner.headers)
     assert done.json()["status"] == "done"
+
+
+# --------------------------------------------------------------------------- non-UTF-8 webhook
+
+
+NOT_UTF8 = b'{"badges": [{"credential": "caf\xe9", "recipient": {"email": "a@example.fr"}}]}'
+
+
+async def test_a_correctly_signed_webhook_body_that_is_not_utf8_is_a_400_not_a_401(
+    api: Api, partner: Partner
+) -> None:
+    """The signature covers raw bytes: it is checked first; then the body is refused."""
+    assert partner.secret is not None
+    with pytest.raises(UnicodeDecodeError):
+        NOT_UTF8.decode("utf-8")
+
+    response = await api.http.post(
+        partner.webhook_url, content=NOT_UTF8, headers=sign_webhook(partner.secret, NOT_UTF8)
+    )
+
+    error = assert_error(response, 400, "invalid_delivery")
+    assert [e["type"] for e in error["details"]["errors"]] == ["not_utf8"]
+
+
+async def test_a_badly_signed_webhook_body_that_is_not_utf8_is_still_a_401(
+    api: Api, partner: Partner
+) -> None:
+    headers = sign_webhook("whsec_" + "QUJD" * 11, NOT_UTF8)  # another secret
+    response = await api.http.post(partner.webhook_url, content=NOT_UTF8, headers=headers)
+    assert_error(response, 401, "webhook_signature_invalid")
+
+
+async def test_a_utf16_webhook_body_is_not_read_as_json(api: Api, partner: Partner) -> None:
+    """json.loads would guess UTF-16 from the bytes: the envelope is UTF-8 only."""
+    assert partner.secret is not None
+    body = json.dumps(badge_item(CREDENTIAL, EMAIL)).encode("utf-16")
+    response = await api.http.post(
+        partner.webhook_url, content=body, headers=sign_webhook(partner.secret, body)
+    )
+    error = assert_error(response, 400, "invalid_delivery")
+    assert [e["type"] for e in error["details"]["errors"]] == ["not_utf8"]

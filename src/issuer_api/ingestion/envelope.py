@@ -11,7 +11,8 @@ item already ``rejected`` with the reason ``invalid_unicode`` (its payload store
 the surrogate escaped, no recipient), and the other badges of the delivery go on: one
 bad badge does not make the partner send the whole batch again.
 
-    400 invalid_delivery   not JSON, not an object, or some badge is malformed:
+    400 invalid_delivery   not UTF-8 (type "not_utf8"), not JSON, not an object, or
+                           some badge is malformed:
                            details.errors = [{"item", "field", "type", "message"}]
                            ("item" is the index in "badges", null for the envelope)
     413 too_many_badges    more than MAX_BADGES badges: details.max_badges
@@ -54,13 +55,17 @@ def parse(body: bytes) -> list[InboxItem]:
     if not body.strip():
         raise _invalid([_error(None, "", "empty_body", "the body is empty: send badges")])
     try:
-        document = json.loads(body)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _invalid([_error(None, "", "not_utf8", "the body is not UTF-8 text")]) from None
+    try:
+        document = json.loads(text)
     except (ValueError, RecursionError):
         raise _invalid([_error(None, "", "json_invalid", "the body is not valid JSON")]) from None
     if not isinstance(document, dict):
         raise _invalid([_error(None, "", "object_expected", "send a JSON object")])
     # Only a body that spells a surrogate escape may hold one: others are not walked.
-    suspect = jsontext.may_hold_surrogates(body)
+    suspect = jsontext.may_hold_surrogates(text)
     if "badges" not in document:
         if suspect and jsontext.has_unpaired_surrogate(document):
             return [_refused(document)]
