@@ -294,3 +294,108 @@ async def test_a_utf16_webhook_body_is_not_read_as_json(api: Api, partner: Partn
     )
     error = assert_error(response, 400, "invalid_delivery")
     assert [e["type"] for e in error["details"]["errors"]] == ["not_utf8"]
+
+
+# --------------------------------------------------------------------------- huge integers
+
+HOSTILE_INTEGERS = [
+    str(2**63),  # one past PostgreSQL's bigint and SQLite's INTEGER
+    str(2**64 + 1),
+    "9" * 40,
+    "-1",
+    str(-(2**63) - 1),
+    "1e309",
+    "abc",
+]
+
+
+def _integer_parameters(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(path, where, parameter) for every integer path or query parameter of a GET."""
+    found = []
+    for path, operations in spec["paths"].items():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            schema = parameter.get("schema", {})
+            kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
+            if "integer" in kinds:
+                found.append((path, parameter["in"], parameter))
+    return found
+
+
+def _concrete(path: str, replacing: str | None = None, value: str = "") -> str:
+    """``path`` with every {placeholder} filled: ``replacing`` gets ``value``, others "x"."""
+    out = path
+    while "{" in out:
+        start, end = out.index("{"), out.index("}")
+        name = out[start + 1 : end]
+        out = out[:start] + (value if name == replacing else "x") + out[end + 1 :]
+    return out
+
+
+async def test_every_integer_parameter_states_its_bounds_in_the_openapi_document(
+    api: Api,
+) -> None:
+    parameters = _integer_parameters(api.app.openapi())
+    assert len(parameters) >= 8  # pagination everywhere, version numbers
+    unbounded = []
+    for path, where, parameter in parameters:
+        schema = parameter["schema"]
+        bounded = [s for s in [schema, *schema.get("anyOf", [])] if s.get("type") == "integer"]
+        if not all("minimum" in s and "maximum" in s for s in bounded):
+            unbounded.append(f"{path} {where} {parameter['name']}")
+        else:
+            assert all(s["maximum"] < 2**63 for s in bounded), (path, parameter["name"])
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("value", HOSTILE_INTEGERS)
+async def test_a_hostile_integer_in_any_get_parameter_is_a_4xx_with_the_error_body(
+    api: Api, value: str
+) -> None:
+    await api.region()
+    admin = await api.headers("admin")
+    parameters = _integer_parameters(api.app.openapi())
+    for path, where, parameter in parameters:
+        if where == "path":
+            url, params = _concrete(path, parameter["name"], value), {}
+        else:
+            url, params = _concrete(path), {parameter["name"]: value}
+        response = await api.http.get(url, params=params, headers=admin)
+        assert response.status_code in (400, 404, 422), (path, parameter["name"], response.text)
+        assert response.json()["error"]["code"].endswith(("invalid_request", "not_found"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/credentials/{}",
+        "/credentials/{}.json",
+        "/learners/{}",
+        "/learners/{}/progress",
+        "/status/{}",
+        "/achievements/{}",
+        "/v1/receipts/{}",
+        "/claims/{}",
+        "/webhook-endpoints/{}",
+        "/partners/{}",
+        "/badges/{}",
+        "/badges/{}.json",
+        "/referential/versions/{}",
+    ],
+)
+async def test_a_huge_number_as_a_path_id_is_not_found_or_refused(api: Api, path: str) -> None:
+    await api.region()
+    admin = await api.headers("admin")
+    for value in HOSTILE_INTEGERS[:3]:
+        response = await api.http.get(path.format(value), headers=admin)
+        assert response.status_code in (400, 404, 422), (path, response.text[:300])
+        if response.headers["content-type"].startswith("application/json"):
+            assert response.json()["error"]["code"].endswith(("invalid_request", "not_found"))
+
+
+async def test_an_achievement_version_past_2_63_in_an_issue_body_is_a_422(api: Api) -> None:
+    await api.region()
+    admin = await api.headers("admin")
+    body = {"achievement_id": "x", "achievement_version": 2**63, "recipient": {"email": EMAIL}}
+    response = await api.http.post("/issuers/region/credentials", json=body, headers=admin)
+    error = assert_error(response, 422, "invalid_request")
+    assert [e["field"] for e in error["details"]["errors"]] == ["body.achievement_version"]
