@@ -464,6 +464,14 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Le traitement de ce badge a échoué à plusieurs reprises : contactez l'exploitant.",
             en="Processing this badge failed repeatedly: contact the operator.",
         ),
+        "fetch_forbidden": Message(
+            fr="Un document nécessaire à la vérification du badge est à une adresse que le "
+            "hub ne contacte jamais (réseau privé, boucle locale, schéma non autorisé) : le "
+            "badge est refusé sans nouvel essai.",
+            en="A document needed to verify the badge is at an address the hub never "
+            "contacts (private network, loopback, scheme not allowed): the badge is refused "
+            "without retrying.",
+        ),
         "payload_erased": Message(
             fr="Le contenu de cet envoi a été effacé (droit à l'effacement) avant son traitement.",
             en="The content of this delivery was erased (right to erasure) before it was "
