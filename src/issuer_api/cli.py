@@ -462,6 +462,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from issuer_api.server import BoundedHttpToolsProtocol  # noqa: PLC0415 - this command only
 
     print(f"obhub : http://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
     uvicorn.run(
@@ -472,6 +473,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,  # the app configures JSON logging; no second log format
         access_log=False,  # the app logs one JSON line per request itself
         proxy_headers=True,
+        http=BoundedHttpToolsProtocol,  # httptools, with bounded request heads (431)
     )
     return EXIT_OK
 

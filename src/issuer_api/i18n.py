@@ -87,6 +87,12 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Le formulaire doit contenir un champ « file ».",
             en="The form must contain a 'file' field.",
         ),
+        "request_header_fields_too_large": Message(
+            fr="Les en-têtes de la requête sont trop volumineux (au plus {max_header_bytes} "
+            "octets et {max_headers} en-têtes).",
+            en="The request headers are too large (at most {max_header_bytes} bytes and "
+            "{max_headers} headers).",
+        ),
         "payload_too_large": Message(
             fr="Le corps de la requête dépasse la taille maximale autorisée.",
             en="The request body exceeds the maximum allowed size.",
