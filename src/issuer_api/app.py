@@ -67,6 +67,7 @@ from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
 from issuer_api.web.credential_page import router as badge_router
+from verify.fetch import configure_gate
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("issuer_api.access")
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(refuse_unpaired_surrogates)],
     )
     app.state.settings = settings
+    configure_gate(total=settings.fetch_max_concurrency, per_host=settings.fetch_max_per_host)
     install_error_handlers(app)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(

@@ -21,10 +21,10 @@ from starlette.datastructures import UploadFile
 from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import negotiate_language
 from issuer_api.json_bodies import judges_unicode_itself
-from verify.cache import HttpCache
+from verify.cache import HttpCache, RequestSource
 from verify.pipeline import verify
 from verify.report import Report
-from verify.resolvers import network_options
+from verify.resolvers import network_options, network_source
 
 router = APIRouter(tags=["verification"])
 
@@ -184,11 +184,13 @@ async def run_verification(request: Request, data: bytes, recipient: str | None)
 
     Shared with the ``/verifier`` web page, whose no-JavaScript form posts here.
     """
-    options = network_options(
-        allowlist=request.app.state.settings.fetch_allowlist,
-        cache=_shared_cache(request),
-        recipient=recipient,
+    settings = request.app.state.settings
+    # Each document at most once per verification, all of them under one deadline.
+    source = RequestSource(
+        network_source(settings.fetch_allowlist, cache=_shared_cache(request)),
+        settings.verify_deadline_seconds,
     )
+    options = network_options(source=source, recipient=recipient)
     report = await run_in_threadpool(verify, data, options)
     request.app.state.metrics.verifications.labels(report.verdict).inc()
     return report
