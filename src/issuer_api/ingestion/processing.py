@@ -53,7 +53,7 @@ from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learners
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerTrustedIssuer
 from issuer_api.privacy import IdentifierKind, identifier_lookup, normalize, unseal_pii
-from verify.cache import HttpCache
+from verify.cache import HttpCache, RequestSource
 from verify.pipeline import verify
 from verify.report import Report
 from verify.resolvers import network_options, network_source
@@ -146,10 +146,17 @@ class Verified:
 
 
 def verify_on_network(
-    data: bytes | str, allowlist: Sequence[str], cache: HttpCache | None, recipient: str | None
+    data: bytes | str,
+    allowlist: Sequence[str],
+    cache: HttpCache | None,
+    recipient: str | None,
+    deadline: float = 10.0,
 ) -> Verified:
-    """The universal verifier with network options, recording what it fetched (blocking)."""
-    source = RecordingSource(network_source(allowlist, cache=cache))
+    """The universal verifier with network options, recording what it fetched (blocking).
+
+    Each document is fetched at most once, all of them within ``deadline`` seconds.
+    """
+    source = RecordingSource(RequestSource(network_source(allowlist, cache=cache), deadline))
     options = network_options(source=source, recipient=recipient)
     return Verified(verify(data, options), source.served)
 
@@ -157,7 +164,14 @@ def verify_on_network(
 async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None) -> Verified:
     """The universal verifier with network options, in a worker thread."""
     return await anyio.to_thread.run_sync(
-        partial(verify_on_network, data, ctx.settings.fetch_allowlist, ctx.http_cache, recipient)
+        partial(
+            verify_on_network,
+            data,
+            ctx.settings.fetch_allowlist,
+            ctx.http_cache,
+            recipient,
+            ctx.settings.verify_deadline_seconds,
+        )
     )
 
 
