@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Final, TextIO
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import SecretBytes
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
@@ -52,6 +52,7 @@ from issuer_api.errors import (
 from issuer_api.ingestion import endpoints as ingestion_endpoints
 from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.jobs.runtime import JobRuntime
+from issuer_api.json_bodies import refuse_unpaired_surrogates
 from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
@@ -67,6 +68,7 @@ from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
 from issuer_api.web.credential_page import router as badge_router
+from verify.fetch import configure_gate
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("issuer_api.access")
@@ -163,8 +165,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=_lifespan,
+        dependencies=[Depends(refuse_unpaired_surrogates)],
     )
     app.state.settings = settings
+    configure_gate(total=settings.fetch_max_concurrency, per_host=settings.fetch_max_per_host)
     install_error_handlers(app)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(

@@ -616,6 +616,8 @@ def _require_migrated(settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API. Without a public base URL, the URLs minted outside a request (jobs)
     use the address served here (``OBHUB_LOCAL_BASE_URL`` unless already set)."""
+    from issuer_api.server import BoundedHttpToolsProtocol  # noqa: PLC0415 - this command only
+
     tls = _tls_files(args)
     scheme = "https" if tls is not None else "http"
     if not os.environ.get("OBHUB_LOCAL_BASE_URL"):
@@ -636,6 +638,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         ssl_certfile=tls[0] if tls is not None else None,
         ssl_keyfile=tls[1] if tls is not None else None,
+        http=BoundedHttpToolsProtocol,  # httptools, with bounded request heads (431)
     )
     return EXIT_OK
 

@@ -69,6 +69,12 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Cette méthode HTTP n'est pas autorisée sur cette ressource.",
             en="This HTTP method is not allowed on this resource.",
         ),
+        "invalid_unicode": Message(
+            fr="Le JSON contient une chaîne qui n'est pas du texte Unicode (un "
+            "demi-caractère UTF-16 isolé, « \\ud800 » par exemple) : il ne peut pas être lu.",
+            en="The JSON holds a string that is not Unicode text (a lone UTF-16 "
+            'surrogate, such as "\\ud800"): it cannot be read.',
+        ),
         "empty_body": Message(
             fr="Le corps de la requête est vide : envoyez un badge.",
             en="The request body is empty: send a badge.",
@@ -80,6 +86,12 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
         "missing_file": Message(
             fr="Le formulaire doit contenir un champ « file ».",
             en="The form must contain a 'file' field.",
+        ),
+        "request_header_fields_too_large": Message(
+            fr="Les en-têtes de la requête sont trop volumineux (au plus {max_header_bytes} "
+            "octets et {max_headers} en-têtes).",
+            en="The request headers are too large (at most {max_header_bytes} bytes and "
+            "{max_headers} headers).",
         ),
         "payload_too_large": Message(
             fr="Le corps de la requête dépasse la taille maximale autorisée.",
@@ -457,6 +469,14 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
         "processing_failed": Message(
             fr="Le traitement de ce badge a échoué à plusieurs reprises : contactez l'exploitant.",
             en="Processing this badge failed repeatedly: contact the operator.",
+        ),
+        "fetch_forbidden": Message(
+            fr="Un document nécessaire à la vérification du badge est à une adresse que le "
+            "hub ne contacte jamais (réseau privé, boucle locale, schéma non autorisé) : le "
+            "badge est refusé sans nouvel essai.",
+            en="A document needed to verify the badge is at an address the hub never "
+            "contacts (private network, loopback, scheme not allowed): the badge is refused "
+            "without retrying.",
         ),
         "payload_erased": Message(
             fr="Le contenu de cet envoi a été effacé (droit à l'effacement) avant son traitement.",

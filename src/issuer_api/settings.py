@@ -133,6 +133,17 @@ class Settings(BaseSettings):
     """Host names and IP networks (CIDR) the SSRF-safe fetcher may reach even though
     they are private or local. Empty by default: only public addresses are fetched."""
 
+    verify_deadline_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    """Time budget of one verification's fetches (``POST /verify``), all documents
+    together: each is fetched at most once per verification; past the budget the checks
+    that need a document not fetched yet are "could not be checked"."""
+
+    fetch_max_concurrency: Annotated[int, Field(ge=1, le=1000)] = 24
+    """Outbound fetches in flight at once in the process (all hosts)."""
+
+    fetch_max_per_host: Annotated[int, Field(ge=1, le=100)] = 4
+    """Outbound fetches in flight at once to one host: a slow host cannot hold more."""
+
     default_language: Literal["fr", "en"] = "fr"
     """Language of error messages when ``Accept-Language`` names none we support."""
     access_token_ttl_seconds: PositiveInt = 900

@@ -36,7 +36,12 @@ _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.
 
 class ConditionalSource(Protocol):
     def get(
-        self, url: str, *, accept: str = ..., headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        accept: str = ...,
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> Fetched: ...
 
 
@@ -164,14 +169,17 @@ class CachingSource:
     source: ConditionalSource
     cache: HttpCache
 
-    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+    def get(
+        self, url: str, *, accept: str = "application/json", deadline: float | None = None
+    ) -> Fetched:
+        """The answer for ``url``; ``deadline``: seconds left to fetch it, if it must be."""
         key = (url, accept)
         cached = self.cache.lookup(key)
         if cached is not None and cached[1]:
             return cached[0]
         etag = cached[2] if cached is not None else None
         conditional = {"If-None-Match": etag} if etag else None
-        fetched = self.source.get(url, accept=accept, headers=conditional)
+        fetched = self.source.get(url, accept=accept, headers=conditional, deadline=deadline)
         if fetched.status == 304:
             if cached is not None:
                 refreshed = self.cache.refresh(key, fetched.headers)
@@ -182,3 +190,64 @@ class CachingSource:
         else:
             self.cache.discard(key)
         return fetched
+
+
+class _DeadlineSource(Protocol):
+    def get(self, url: str, *, accept: str = ..., deadline: float | None = None) -> Fetched: ...
+
+
+class RequestSource:
+    """The documents of *one* verification: each fetched at most once, under one deadline.
+
+    A verification may need the same document several times (the issuer's DID
+    document for the credential's proof and for its status list's; a status list
+    named by two entries), and :class:`HttpCache` keeps only what the server lets it
+    keep, never failures. Here each ``(url, accept)`` is asked for once per
+    verification: its answer — or its failure — is remembered and given again.
+
+    ``seconds`` is the time budget of the whole verification, not of each fetch: every
+    fetch gets what is left of it, and once it is spent a document not fetched yet
+    fails at once (``fetch_timeout``): the checks that needed it are "could not be
+    checked", never "invalid".
+    """
+
+    def __init__(
+        self,
+        source: _DeadlineSource,
+        seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.seconds = seconds
+        self.clock = clock
+        self.ends_at = clock() + seconds
+        self.fetches = 0  # how many documents were asked of ``source``
+        self._answers: dict[tuple[str, str], Fetched | ResolutionError] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+        key = (url, accept)
+        with self._lock:
+            known = self._answers.get(key)
+        if known is None:
+            known = self._fetch(url, accept)
+            with self._lock:
+                known = self._answers.setdefault(key, known)
+        if isinstance(known, ResolutionError):
+            raise known
+        return known
+
+    def _fetch(self, url: str, accept: str) -> Fetched | ResolutionError:
+        remaining = self.ends_at - self.clock()
+        if remaining <= 0:
+            return ResolutionError(
+                f"the verification's time budget ({self.seconds:g} s) was spent before this "
+                "document could be fetched",
+                code="fetch_timeout",
+            )
+        self.fetches += 1
+        try:
+            return self.source.get(url, accept=accept, deadline=remaining)
+        except ResolutionError as exc:
+            return exc

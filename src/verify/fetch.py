@@ -44,6 +44,7 @@ apart); 304 is returned only to a conditional request.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import socket
@@ -271,6 +272,78 @@ def checked_addresses(
             # set an attacker controls, and never fall back to another.
             raise AddressRefusedError(host, "resolves to a non-public address", address)
     return texts
+
+
+class FetchGate:
+    """How many fetches may be in flight: ``total`` in the process, ``per_host`` per host.
+
+    A fetch takes its host's slot first, then one of the process's. Waiting for either
+    is bounded (``wait`` seconds, or less when the caller's deadline is nearer): a fetch
+    that cannot start in time fails at once with ``fetch_timeout`` ("too many fetches in
+    progress") instead of holding a worker thread. So a host that answers slowly, or
+    never, uses at most ``per_host`` slots, and the fetches to other hosts — and the
+    verifications that need no fetch at all — go on.
+    """
+
+    def __init__(self, total: int = 24, per_host: int = 4, wait: float = 1.0) -> None:
+        self.total = total
+        self.per_host = per_host
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(total)
+        self._hosts: dict[str, tuple[threading.BoundedSemaphore, int]] = {}
+        self._lock = threading.Lock()
+
+    def _host(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            semaphore, users = self._hosts.get(host, (None, 0))
+            if semaphore is None:
+                semaphore = threading.BoundedSemaphore(self.per_host)
+            self._hosts[host] = (semaphore, users + 1)
+            return semaphore
+
+    def _leave(self, host: str) -> None:
+        with self._lock:
+            semaphore, users = self._hosts[host]
+            if users <= 1:
+                del self._hosts[host]
+            else:
+                self._hosts[host] = (semaphore, users - 1)
+
+    @contextlib.contextmanager
+    def slot(self, host: str, deadline: float) -> Iterator[None]:
+        """Hold a slot for ``host`` while the block runs (see the class doc)."""
+        wait = max(0.0, min(self.wait, deadline))
+        per_host = self._host(host)
+        try:
+            if not per_host.acquire(timeout=wait):
+                raise ResolutionError(
+                    f"too many fetches to {host[:100]} are in progress", code="fetch_timeout"
+                )
+            try:
+                if not self._slots.acquire(timeout=wait):
+                    raise ResolutionError("too many fetches are in progress", code="fetch_timeout")
+                try:
+                    yield
+                finally:
+                    self._slots.release()
+            finally:
+                per_host.release()
+        finally:
+            self._leave(host)
+
+
+DEFAULT_GATE: Final = FetchGate()
+"""The process-wide gate every :class:`HttpFetcher` goes through unless given another."""
+
+
+def configure_gate(*, total: int, per_host: int) -> None:
+    """Resize :data:`DEFAULT_GATE` (at start-up, from the settings)."""
+    with DEFAULT_GATE._lock:
+        if (DEFAULT_GATE.total, DEFAULT_GATE.per_host) == (total, per_host):
+            return
+        DEFAULT_GATE.total, DEFAULT_GATE.per_host = total, per_host
+        DEFAULT_GATE._slots = threading.BoundedSemaphore(total)
+        DEFAULT_GATE._hosts = {}
 
 
 @dataclass(frozen=True)
@@ -534,6 +607,7 @@ class HttpFetcher:
     resolve: Resolve | None = None
     user_agent: str = USER_AGENT
     clock: Callable[[], float] = time.monotonic
+    gate: FetchGate = DEFAULT_GATE
 
     def __post_init__(self) -> None:
         if not isinstance(self.allowlist, Allowlist):
@@ -574,16 +648,30 @@ class HttpFetcher:
         *,
         accept: str = "application/json",
         headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> Fetched:
         """GET ``url`` (see :class:`verify.sources.DocumentSource`).
 
         ``headers`` may carry conditional headers only (``If-None-Match``,
-        ``If-Modified-Since``); a 304 answer is then returned as is.
+        ``If-Modified-Since``); a 304 answer is then returned as is. ``deadline``
+        (seconds) shortens :attr:`FetchLimits.deadline` for this call: what is left of
+        the caller's own time budget. The fetch waits for a slot of :attr:`gate` first
+        (that wait counts in the deadline).
         """
         extra = {
             k: v for k, v in (headers or {}).items() if k.lower() in _CONDITIONAL_HEADERS and v
         }
         started = self.clock()
+        budget = self.limits.deadline if deadline is None else min(deadline, self.limits.deadline)
+        if budget <= 0:
+            raise ResolutionError("no time was left to fetch", code="fetch_timeout")
+        host = self.check_url(url).host
+        with self.gate.slot(host, budget):
+            return self._get(url, accept, extra, started, budget)
+
+    def _get(
+        self, url: str, accept: str, extra: dict[str, str], started: float, budget: float
+    ) -> Fetched:
         backend = _PinnedBackend(self._allow, self.resolve)
         cookies = httpx.Cookies(CookieJar(policy=_NoCookies()))
         with httpx.Client(
@@ -596,7 +684,7 @@ class HttpFetcher:
             current = url
             for _hop in range(self.limits.max_redirects + 1):
                 target = self.check_url(current)
-                remaining = self._remaining(started)
+                remaining = self._remaining(started, budget)
                 timeout = httpx.Timeout(
                     connect=min(self.limits.connect_timeout, remaining),
                     read=min(self.limits.read_timeout, remaining),
@@ -618,7 +706,13 @@ class HttpFetcher:
                         current = urljoin(str(target), location.strip())
                         continue
                     return self._finish(
-                        url, str(target), response, accept, started=started, conditional=bool(extra)
+                        url,
+                        str(target),
+                        response,
+                        accept,
+                        started=started,
+                        budget=budget,
+                        conditional=bool(extra),
                     )
                 finally:
                     response.close()
@@ -626,8 +720,8 @@ class HttpFetcher:
             f"more than {self.limits.max_redirects} redirects", code="fetch_too_many_redirects"
         )
 
-    def _remaining(self, started: float) -> float:
-        remaining = self.limits.deadline - (self.clock() - started)
+    def _remaining(self, started: float, budget: float) -> float:
+        remaining = budget - (self.clock() - started)
         if remaining <= 0:
             raise ResolutionError("the fetch took too long", code="fetch_timeout")
         return remaining
@@ -640,6 +734,7 @@ class HttpFetcher:
         accept: str,
         *,
         started: float,
+        budget: float,
         conditional: bool,
     ) -> Fetched:
         status = response.status_code
@@ -663,7 +758,7 @@ class HttpFetcher:
         body = _BoundedBody(response.headers.get("content-encoding", ""), self.limits.max_bytes)
         for chunk in response.iter_raw():
             body.feed(chunk)
-            self._remaining(started)
+            self._remaining(started, budget)
         return Fetched(url, final_url, status, content_type, body.finish(), headers)
 
 

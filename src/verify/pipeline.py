@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from obcore import baking, compiled, jsonld, rdfc
+from obcore import baking, compiled, jsonld, jsontext, rdfc
 from obcore import contexts as ctx_mod
 from obcore import identity as identity_mod
 from obcore.errors import (
@@ -140,7 +140,11 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> _Parsed:
     if _looks_like_jwt(text):
         return _Parsed(_jws_format(text), token=text)
     try:
-        document = json.loads(text)
+        document = jsontext.loads(text)
+    except jsontext.UnpairedSurrogateError as exc:
+        raise MalformedInputError(
+            "input holds a lone UTF-16 surrogate escape: not Unicode text", code="malformed_json"
+        ) from exc
     except (ValueError, RecursionError) as exc:  # ValueError: also 4,300+ digit integers
         raise MalformedInputError("input is not valid JSON", code="malformed_json") from exc
     if not isinstance(document, dict):

@@ -329,7 +329,7 @@ def network_source(
     *,
     cache: HttpCache | None = None,
     limits: FetchLimits | None = None,
-) -> DocumentSource:
+) -> CachingSource:
     """An SSRF-safe fetcher behind an HTTP cache (a new cache when none is given)."""
     fetcher = HttpFetcher(allowlist=allowlist, limits=limits or FetchLimits())
     return CachingSource(fetcher, cache if cache is not None else HttpCache())

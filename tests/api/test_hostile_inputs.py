@@ -755,3 +755,26 @@ async def test_an_integer_beyond_the_parser_limit_is_a_report_not_a_500(
     )
     assert response.status_code == 200
     assert response.json()["verdict"] == "invalid"
+
+
+async def test_a_lone_surrogate_in_a_vc_jwt_payload_is_malformed_not_a_500(
+    open_client: httpx.AsyncClient,
+) -> None:
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": ISSUER.id}
+    payload = '{"iss": "x", "vc": {"type": ["VerifiableCredential"], "name": "\\ud800"}}'
+    body = _report(await _post(open_client, _jws(header, payload), "text/plain"))
+    assert body["verdict"] == "invalid"
+    assert _check(body, "parse") == ("invalid", "malformed_jwt")
+
+
+async def test_a_lone_surrogate_in_a_baked_svg_is_malformed_not_a_500(
+    open_client: httpx.AsyncClient,
+) -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
+        '<openbadges:credential><![CDATA[{"name": "\\ud800"}]]></openbadges:credential></svg>'
+    )
+    body = _report(await _post(open_client, svg, "image/svg+xml"))
+    assert body["verdict"] == "invalid"
+    assert _check(body, "parse") == ("invalid", "malformed_json")

@@ -39,6 +39,7 @@ from outbound.helpers import (
     running_hub,
 )
 from outbound.receiver import Received, Receiver
+from verify import fetch
 
 pytestmark = pytest.mark.anyio
 
@@ -113,13 +114,25 @@ async def test_an_endpoint_url_must_be_https_unless_its_host_is_allow_listed(
     assert error_code(refused[5]) == "invalid_request"  # not even an http(s) URL
 
 
-async def test_a_host_resolving_to_a_private_address_is_refused_at_delivery(
-    db_settings: Settings, sessions: async_sessionmaker[AsyncSession], receiver: Receiver
+async def test_a_host_rebound_to_a_private_address_after_registration_is_refused_at_delivery(
+    db_settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    answers = iter([["93.184.216.80"], ["127.0.0.1"]])
+
+    def rebinding_dns(host: str, port: int, timeout: float | None = None) -> list[str]:
+        """A name that is public when the endpoint is saved, loopback when it is used."""
+        assert host == "hooks.rebind.example"
+        return next(answers)
+
+    monkeypatch.setattr(fetch, "resolve_addresses", rebinding_dns)
     async with running_hub(db_settings, sessions, fetch_allowlist=[]) as hub:
         admin = await hub.headers("admin")
-        # A host name passes at creation: only the addresses it resolves to tell.
-        endpoint = await create_endpoint(hub, admin, f"https://localhost:{receiver.port}/hooks")
+        endpoint = await create_endpoint(
+            hub, admin, f"https://hooks.rebind.example:{receiver.port}/hooks"
+        )
 
         [message] = await notify_event(hub)
         await run_jobs(hub)

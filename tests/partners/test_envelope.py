@@ -185,7 +185,7 @@ def test_the_recipient_is_required() -> None:
         (b"{not json", "json_invalid"),
         (b"[1, 2]", "object_expected"),
         (b'"badge"', "object_expected"),
-        (b"\xff\xfe", "json_invalid"),
+        (b"\xff\xfe", "not_utf8"),
         (b"[" * 100_000, "json_invalid"),
     ],
     ids=["empty", "blank", "broken", "array", "string", "not-utf8", "too-deep"],

@@ -96,7 +96,7 @@ async def list_achievements(
     session: Session,
     settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> AchievementList:
     owner = await _issuer_for(session, client, issuer)
     items, total = await service.list_achievements(

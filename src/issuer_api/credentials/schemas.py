@@ -115,7 +115,7 @@ class IssueCredentialRequest(_Input):
     achievement_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
         description="Identifiant du badge (achievement) / achievement id"
     )
-    achievement_version: Annotated[int, Field(ge=1)] | None = Field(
+    achievement_version: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         default=None,
         description="Version figée ; par défaut la version courante / pinned version; "
         "default: the current one",

@@ -51,6 +51,8 @@ REPLACED_OLDER: Final = "replaced_older"
 RECIPIENT_CONFLICT: Final = "recipient_conflict"
 PROCESSING_FAILED: Final = "processing_failed"
 PAYLOAD_ERASED: Final = "payload_erased"
+INVALID_UNICODE: Final = "invalid_unicode"
+FETCH_FORBIDDEN: Final = "fetch_forbidden"
 
 REASON_CODES: Final = (
     NOT_VERIFIED,
@@ -66,6 +68,8 @@ REASON_CODES: Final = (
     RECIPIENT_CONFLICT,
     PROCESSING_FAILED,
     PAYLOAD_ERASED,
+    INVALID_UNICODE,
+    FETCH_FORBIDDEN,
 )
 """Every reason code an item can carry (each has a message in the catalogue)."""
 
@@ -115,7 +119,8 @@ def decide(
     identifiers of the sender (or, for a claim, of every active partner, in order of
     preference). The verdict comes first: failed checks reject the badge; checks that
     could not be done are retried (``retry``), except on the last attempt — or when the
-    issuer named is not trusted anyway, which no retry can change.
+    issuer named is not trusted anyway, or a document is at a target the fetcher refuses
+    by rule (``fetch_forbidden``), which no retry can change.
     """
     if report.format.endswith(("vp", "vp-jwt")) or report.credentials:
         return reject(reason(UNSUPPORTED_PAYLOAD, check="parse", check_code=report.format))
@@ -127,6 +132,9 @@ def decide(
     if verdict == "indeterminate":
         if issuer is not None and partner is None:
             return reject(reason(ISSUER_NOT_TRUSTED))
+        forbidden = forbidden_fetch_reasons(report)
+        if forbidden:  # the target is refused by rule: no retry changes that
+            return reject(*forbidden)
         if not last_attempt:
             return Decision("retry", tuple(unavailable_check_reasons(report)))
         return reject(*unavailable_check_reasons(report))
@@ -149,6 +157,22 @@ def failed_check_reasons(report: Report) -> list[Reason]:
         else:
             reasons.append(reason(NOT_VERIFIED, check=check.id, check_code=check.code))
     return reasons
+
+
+def forbidden_fetch_reasons(report: Report) -> list[Reason]:
+    """One ``fetch_forbidden`` reason per check whose document is at a forbidden target.
+
+    The fetcher refuses a target (a private, loopback or link-local address, a scheme
+    it does not fetch) by rule: that is permanent, unlike a timeout or a 503, so the
+    badge is rejected at once rather than retried for minutes.
+    """
+    return [
+        reason(FETCH_FORBIDDEN, check=check.id, check_code=check.code)
+        for check in report.checks
+        if check.status == "indeterminate"
+        and check.id not in INFORMATIONAL_CHECKS
+        and (check.code == "fetch_forbidden" or check.data.get("reason") == "fetch_forbidden")
+    ]
 
 
 def unavailable_check_reasons(report: Report) -> list[Reason]:

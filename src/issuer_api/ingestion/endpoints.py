@@ -31,6 +31,7 @@ from issuer_api.ingestion.schemas import (
     ReceiptPage,
     delivery_request_body,
 )
+from issuer_api.json_bodies import judges_unicode_itself
 from issuer_api.partners import repository as partner_repository
 from issuer_api.partners import service as partners
 
@@ -117,6 +118,7 @@ def _accepted(acknowledged: intake.Acknowledged) -> JSONResponse:
     responses={**_ACCEPTED, **error_responses(400, 401, 403, 404, 409, 413)},
     openapi_extra=delivery_request_body(),
 )
+@judges_unicode_itself
 async def receive_webhook(
     *, partner_id: PartnerRef, request: Request, session: Session, kek: Kek
 ) -> JSONResponse:
@@ -147,6 +149,7 @@ async def receive_webhook(
     responses={**_ACCEPTED, **error_responses(400, 401, 403, 404, 409, 413, 422)},
     openapi_extra=delivery_request_body(),
 )
+@judges_unicode_itself
 async def deliver_badges(
     *,
     request: Request,

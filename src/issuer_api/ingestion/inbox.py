@@ -45,6 +45,7 @@ class InboxItem:
     recipient_kind: Literal["email", "did"] | None
     recipient: str | None
     reference: str | None = None
+    refusal: str | None = None  # a reason code: stored already rejected, never processed
 
 
 def original_bytes(kind: PayloadKind, payload: str) -> bytes:
@@ -130,11 +131,11 @@ async def store_delivery(
                 else None
             ),
             "payload_digest": payload_digest(item),
-            "outcome": "pending",
-            "reasons": [],
+            "outcome": "pending" if item.refusal is None else "rejected",
+            "reasons": [] if item.refusal is None else [{"code": item.refusal}],
             "learner_id": None,
             "partner_badge_id": None,
-            "processed_at": None,
+            "processed_at": None if item.refusal is None else now,
         }
         for position, item in enumerate(items)
     ]

@@ -8,9 +8,11 @@ on this path: the job does that after the answer.
 Signed webhook, ``POST /webhooks/partners/{partner}``::
 
     partner known? ─ no → 404 partner_not_found
-    Standard Webhooks signature, against every active secret → 401 webhook_…
+    Standard Webhooks signature over the raw bytes, every active secret → 401 webhook_…
     partner active? ─ no → 403 partner_suspended   (told only to the signed sender)
     envelope valid? ─ no → 400 invalid_delivery / 413 too_many_badges
+                           (a body that is not UTF-8: invalid_delivery, type not_utf8 —
+                           after the signature: a signed sender never gets a 401 for it)
     store (partner, webhook-id) ─ already there? same body → the original receipt,
                                                   other body → 409 webhook_id_conflict
 

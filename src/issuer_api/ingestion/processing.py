@@ -54,7 +54,7 @@ from issuer_api.learners import service as learners
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerTrustedIssuer
 from issuer_api.own_documents import OwnDocuments
 from issuer_api.privacy import IdentifierKind, identifier_lookup, normalize, unseal_pii
-from verify.cache import HttpCache
+from verify.cache import HttpCache, RequestSource
 from verify.pipeline import verify
 from verify.report import Report
 from verify.resolvers import network_options, network_source
@@ -151,12 +151,16 @@ def verify_on_network(
     allowlist: Sequence[str],
     cache: HttpCache | None,
     recipient: str | None,
+    *,
     own: LocalDocuments | None = None,
+    deadline: float = 10.0,
 ) -> Verified:
     """The universal verifier with network options, recording what it fetched (blocking).
 
-    ``own`` answers for this service's own documents before the network."""
-    network = network_source(allowlist, cache=cache)
+    ``own`` answers for this service's own documents before the network; each other
+    document is fetched at most once, all of them within ``deadline`` seconds.
+    """
+    network: DocumentSource = RequestSource(network_source(allowlist, cache=cache), deadline)
     source = RecordingSource(network if own is None else LocalFirstSource(own, network))
     options = network_options(source=source, recipient=recipient)
     return Verified(verify(data, options), source.served)
@@ -167,7 +171,13 @@ async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None
     own = OwnDocuments.here(ctx.settings, ctx.sessions, ctx.kek)
     return await anyio.to_thread.run_sync(
         partial(
-            verify_on_network, data, ctx.settings.fetch_allowlist, ctx.http_cache, recipient, own
+            verify_on_network,
+            data,
+            ctx.settings.fetch_allowlist,
+            ctx.http_cache,
+            recipient,
+            own=own,
+            deadline=ctx.settings.verify_deadline_seconds,
         )
     )
 

@@ -95,7 +95,7 @@ async def list_issuers(
     session: Session,
     settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> IssuerList:
     issuers, total = await service.list_issuers(session, limit=limit, offset=offset)
     return IssuerList(

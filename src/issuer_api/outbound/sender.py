@@ -103,6 +103,23 @@ def check_url(url: str, allowlist: Allowlist) -> None:
         raise DestinationForbiddenError(exc.message) from None
 
 
+REGISTRATION_DNS_TIMEOUT: Final = 3.0
+
+
+async def check_destination(url: str, allowlist: Allowlist, resolve: Resolve | None = None) -> None:
+    """:func:`check_url`, then the host's addresses as resolved now (registration).
+
+    A host that does not resolve (or not in time) passes: the attempt checks again.
+    """
+    check_url(url, allowlist)
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        await checked_addresses(parsed.host, port, REGISTRATION_DNS_TIMEOUT, allowlist, resolve)
+    except ResolutionError:
+        return  # no address now: nothing to judge yet
+
+
 async def checked_addresses(
     host: str, port: int, timeout: float | None, allowlist: Allowlist, resolve: Resolve | None
 ) -> list[str]:

@@ -15,8 +15,13 @@ new one. ``Partner.notify_url`` is not used: endpoints replace it.
 
 URLs follow the verifier's destination rules (:mod:`issuer_api.outbound.sender`):
 https only (http only to a host of ``fetch_allowlist``), never a private address that
-the allow-list does not name. A literal address is checked when the endpoint is saved;
-host names are checked at each attempt, when they are resolved.
+the allow-list does not name. When the endpoint is saved (created, or its URL changed)
+the host is resolved and every address it has must be public, unless the allow-list
+names the host or its network: ``https://localhost/…`` or a name pointing at
+``127.0.0.1``, ``10.x`` or ``169.254.x`` is refused then (422 ``webhook_url_forbidden``).
+A name that does not resolve at that time is accepted. The sender checks again at each
+attempt, on the addresses it connects to: a name that later points elsewhere (DNS
+rebinding) is refused then, and the message is dead at once, never retried.
 
 Notifying (the API other modules call)
 ======================================
@@ -249,10 +254,10 @@ def message_record(
 # --------------------------------------------------------------------------- endpoints
 
 
-def check_url(url: str, settings: Settings) -> None:
+async def check_url(url: str, settings: Settings) -> None:
     """422 ``webhook_url_forbidden`` for a URL no attempt could reach (module doc)."""
     try:
-        sender.check_url(url, Allowlist.parse(settings.fetch_allowlist))
+        await sender.check_destination(url, Allowlist.parse(settings.fetch_allowlist))
     except sender.DestinationForbiddenError as exc:
         raise WebhookUrlForbiddenError(details={"reason": str(exc)}) from None
 
@@ -281,7 +286,7 @@ async def create_endpoint(
     caller: Caller,
 ) -> tuple[WebhookEndpoint, str]:
     """A new active endpoint and its clear secret (to show once)."""
-    check_url(data.url, settings)
+    await check_url(data.url, settings)
     partner_id = await _owner(session, caller, data.partner_id)
     secret = new_secret()
     endpoint = WebhookEndpoint(
@@ -337,7 +342,7 @@ async def update_endpoint(
 ) -> WebhookEndpoint:
     changes: dict[str, Any] = {}
     if data.url is not None and data.url != endpoint.url:
-        check_url(data.url, settings)
+        await check_url(data.url, settings)
         endpoint.url = changes["url"] = data.url
     if data.events is not None and list(data.events) != list(endpoint.events):
         endpoint.events = changes["events"] = list(data.events)

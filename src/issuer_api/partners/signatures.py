@@ -20,8 +20,10 @@ own code, all 401:
     webhook_timestamp_out_of_range   the timestamp is more than 5 minutes off
     webhook_signature_invalid        no signature matches an active secret (or no secret)
 
-The body is checked as UTF-8 text, as the Standard Webhooks libraries sign it; a body
-that is not UTF-8 can match no signature.
+The signature covers the body's bytes exactly as received, whatever they are: the
+signature is checked first, and a correctly signed body that is not UTF-8 is then
+refused by the envelope (``400 invalid_delivery``, error type ``not_utf8``), never
+with a 401 — the sender is who it says, its body is what is wrong.
 """
 
 from __future__ import annotations
@@ -181,10 +183,6 @@ def verify(
     signed = parse_headers(headers, now=now)
     if not signed.signatures:
         raise WebhookSignatureInvalidError()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise WebhookSignatureInvalidError() from None
     checked = {
         ID_HEADER: signed.webhook_id,
         TIMESTAMP_HEADER: str(signed.timestamp),
@@ -192,7 +190,7 @@ def verify(
     }
     for secret in secrets:
         try:
-            Webhook(secret).verify(text, checked, json_parse=False)
+            Webhook(secret).verify(body, checked, json_parse=False)
         except WebhookVerificationError:
             continue
         except (ValueError, binascii.Error, RuntimeError, EmptyWebhookSecretError) as exc:
@@ -208,4 +206,4 @@ def verify(
 def sign(secret: str, body: bytes, webhook_id: str, timestamp: int) -> str:
     """The ``webhook-signature`` value for a request (what a partner computes)."""
     signed_at = datetime.fromtimestamp(timestamp, tz=UTC)
-    return Webhook(secret).sign(webhook_id, signed_at, body.decode("utf-8"))
+    return Webhook(secret).sign(webhook_id, signed_at, body)

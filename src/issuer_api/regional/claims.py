@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -38,6 +37,7 @@ from issuer_api.ingestion.schemas import MAX_BADGES, RecipientIn, classify
 from issuer_api.models import Delivery
 from issuer_api.regional import repository, service
 from issuer_api.regional.schemas import ClaimAck, ClaimRecord
+from obcore import jsontext
 from verify.ob2 import peek_jws_payload
 from verify.presentation import is_presentation
 
@@ -135,8 +135,8 @@ def _from_text(text: str) -> Found:
     stripped = text.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
         try:
-            document = json.loads(stripped)
-        except (ValueError, RecursionError):
+            document = jsontext.loads(stripped)
+        except (ValueError, RecursionError):  # also a lone surrogate: not Unicode text
             raise UnreadableBadgeError("not valid JSON") from None
         if not isinstance(document, dict):
             raise UnreadableBadgeError("JSON must be an object")

@@ -85,7 +85,14 @@ def _verify_all(
             data = verifier_input(part.kind, part.payload)
         except ValueError:
             data = part.payload
-        verified = verify_on_network(data, settings.fetch_allowlist, cache, recipient, own)
+        verified = verify_on_network(
+            data,
+            settings.fetch_allowlist,
+            cache,
+            recipient,
+            own=own,
+            deadline=settings.verify_deadline_seconds,
+        )
         checked.append(_Checked(part, verified.report, digest_of(data), verified.badge_class()))
     return checked
 

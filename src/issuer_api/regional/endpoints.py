@@ -298,7 +298,7 @@ async def list_mappings(
     session: Session,
     state: Annotated[MappingState | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> MappingPage:
     rows, total = await service.visible_mappings(
         session, client, state=state, limit=limit, offset=offset

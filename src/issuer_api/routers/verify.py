@@ -20,11 +20,12 @@ from starlette.datastructures import UploadFile
 
 from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import negotiate_language
+from issuer_api.json_bodies import judges_unicode_itself
 from issuer_api.own_documents import OwnDocuments
-from verify.cache import HttpCache
+from verify.cache import HttpCache, RequestSource
 from verify.pipeline import verify
 from verify.report import Report
-from verify.resolvers import network_options
+from verify.resolvers import network_options, network_source
 
 router = APIRouter(tags=["verification"])
 
@@ -157,6 +158,7 @@ async def _read_payload(request: Request) -> tuple[bytes, str | None]:
     responses=error_responses(400, 413, 415),
     openapi_extra=_OPENAPI_BODY,
 )
+@judges_unicode_itself  # a lone surrogate is a malformed badge: the report says so
 async def verify_badge(
     request: Request,
     recipient: Annotated[
@@ -194,12 +196,12 @@ async def run_verification(request: Request, data: bytes, recipient: str | None)
         state.status_list_cache,
         request_base=str(request.base_url),
     )
-    options = network_options(
-        allowlist=state.settings.fetch_allowlist,
-        cache=_shared_cache(request),
-        recipient=recipient,
-        local=own,
+    # Each document at most once per verification, all of them under one deadline.
+    source = RequestSource(
+        network_source(state.settings.fetch_allowlist, cache=_shared_cache(request)),
+        state.settings.verify_deadline_seconds,
     )
+    options = network_options(source=source, recipient=recipient, local=own)
     report = await run_in_threadpool(verify, data, options)
     request.app.state.metrics.verifications.labels(report.verdict).inc()
     return report
