@@ -113,7 +113,8 @@ class IssueCredentialRequest(_Input):
     )
 
     achievement_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
-        description="Identifiant du badge (achievement) / achievement id"
+        description="Badge (achievement) de cet émetteur : son UUID, son URL `id` OB 3.0 ou "
+        "son slug / the issuer's achievement: its UUID, its OB 3.0 `id` URL or its slug"
     )
     achievement_version: Annotated[int, Field(ge=1)] | None = Field(
         default=None,
