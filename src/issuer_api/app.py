@@ -65,7 +65,9 @@ from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
+from issuer_api.web.apidocs import router as apidocs_router
 from issuer_api.web.credential_page import router as badge_router
+from issuer_api.web.home import router as home_router
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("issuer_api.access")
@@ -162,6 +164,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=_lifespan,
+        # /docs is served by issuer_api.web.apidocs with its assets from the package
+        # (FastAPI's own pages load them from a CDN); there is no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -189,7 +195,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learner_endpoints.router)
     app.include_router(regional_endpoints.router)
     app.webhooks.include_router(outbound_endpoints.webhooks)
+    app.include_router(home_router)
     app.include_router(web_router)
+    app.include_router(apidocs_router)
     app.include_router(badge_router)
     app.include_router(metrics_router)
     return app

@@ -294,8 +294,9 @@ async def test_the_achievement_is_named_by_its_uuid_its_id_url_or_its_slug(api: 
     )
     for response in (by_uuid, by_url, by_slug):
         assert response.status_code == 201, response.text
-        assert response.json()["credential"]["credentialSubject"]["achievement"]["id"] == (
-            document["id"]
+        assert (
+            response.json()["credential"]["credentialSubject"]["achievement"]["id"]
+            == (document["id"])
         )
     unknown = await api.issue(
         "region", admin, {"achievement_id": "pas-un-badge", "recipient": {"email": EMAIL}}
