@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
 from fastapi import FastAPI
 from pydantic import SecretBytes
@@ -46,6 +46,7 @@ from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
+    document_common_errors,
     install_error_handlers,
     set_request_id,
 )
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    _document_common_errors(app)
     install_error_handlers(app)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(
@@ -201,6 +203,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(badge_router)
     app.include_router(metrics_router)
     return app
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """``app.openapi()`` gives FastAPI's document with the errors every route can answer
+    (:func:`issuer_api.errors.document_common_errors`)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_common_errors(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @asynccontextmanager
