@@ -65,6 +65,11 @@ class Recipient(_Input):
     """Who receives the badge: an email address (stored and embedded only as a salted
     hash) or a DID (the credential subject's ``id``). Exactly one."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["email"]}, {"required": ["did"]}]},
+    )
+
     email: Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)] | None = Field(
         default=None, examples=["camille.martin@example.fr"]
     )
