@@ -81,7 +81,9 @@ régionaux de reconnaissance des compétences (premier utilisateur : Région Nor
 Toutes les erreurs ont le même corps : `{"error": {"code", "message", "messages",
 "status", "request_id", "details"}}`. `code` est stable et n'est jamais traduit ;
 `message` suit l'en-tête `Accept-Language` (français ou anglais) ; `messages` donne
-les deux langues. Chaque réponse porte l'en-tête `X-Request-ID`.
+les deux langues. Chaque réponse porte l'en-tête `X-Request-ID`. Une méthode qu'un
+chemin ne prend pas en charge reçoit 405 `method_not_allowed`, avec l'en-tête `Allow`
+qui liste celles qu'il accepte.
 
 ---
 
@@ -91,7 +93,8 @@ for regional skills-recognition ecosystems (first user: Région Normandie).
 Every error has the same body: `{"error": {"code", "message", "messages", "status",
 "request_id", "details"}}`. `code` is stable and never translated; `message` follows
 the `Accept-Language` header (French or English); `messages` carries both languages.
-Every response carries an `X-Request-ID` header.
+Every response carries an `X-Request-ID` header. A method a path does not support gets
+405 `method_not_allowed`, with an `Allow` header listing those it does.
 """
 
 OPENAPI_TAGS: Final = [

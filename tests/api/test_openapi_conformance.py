@@ -42,7 +42,7 @@ from issuer_api.migrate import upgrade
 from issuer_api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 5
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
