@@ -14,6 +14,7 @@ requests at every run), on SQLite, with jobs not run in process.
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ import yaml
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
+from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -150,3 +153,26 @@ def test_every_answer_is_one_the_document_describes(
         case.call_and_validate(headers=tokens[role], checks=CHECKS)
 
     answers_as_documented()
+
+
+def test_an_answer_the_document_leaves_out_is_caught(
+    service: tuple[Any, dict[str, dict[str, str]]],
+) -> None:
+    """The harness bites: with 422 left out of one operation, invalid bodies fail it."""
+    schema, tokens = service
+    document = copy.deepcopy(DOCUMENT)
+    del document["paths"]["/admin/issuers"]["post"]["responses"]["422"]
+    mutilated = schemathesis.openapi.from_dict(document)
+    mutilated.app = schema.app
+    operation = mutilated["/admin/issuers"]["POST"]
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    @SETTINGS
+    def answers_as_documented(case: Any) -> None:
+        case.call_and_validate(headers=tokens["admin"], checks=CHECKS)
+
+    with pytest.raises(FailureGroup) as caught:
+        answers_as_documented()
+    [failure] = caught.value.exceptions
+    assert isinstance(failure, UndefinedStatusCode)
+    assert failure.status_code == 422

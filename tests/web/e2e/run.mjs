@@ -283,6 +283,40 @@ const scenarios = {
     );
     return { ...(await badgeOf(page)), overflow };
   },
+
+  // The API documentation with every request to another origin refused: it must draw
+  // the operations from this server alone, under its Content-Security-Policy.
+  async api_docs(page) {
+    const external = [];
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(config.baseUrl)) return route.continue();
+      external.push(url.slice(0, 200));
+      return route.abort();
+    });
+    await page.goto(`${config.baseUrl}/docs`);
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: TIMEOUT });
+    await page.waitForSelector(".opblock", { timeout: TIMEOUT });
+    await page.screenshot({ path: join(config.outDir, "api-docs.png") });
+    const drawn = await page.evaluate(() => ({
+      title: document.querySelector(".swagger-ui .info .title").textContent.trim(),
+      operations: document.querySelectorAll(".opblock").length,
+      stylesheetApplied: getComputedStyle(document.querySelector(".swagger-ui .info .title")).fontSize,
+    }));
+    return { ...drawn, external };
+  },
+
+  async home_page(page) {
+    await page.goto(`${config.baseUrl}/`);
+    const home = await page.evaluate(() => ({
+      htmlLang: document.documentElement.lang,
+      h1: Array.from(document.querySelectorAll("h1"), (n) => n.textContent.trim()),
+      links: Array.from(document.querySelectorAll("main a"), (a) => a.getAttribute("href")),
+    }));
+    await page.click("main a[href='/docs']");
+    await page.waitForSelector(".opblock", { timeout: TIMEOUT });
+    return { ...home, followedTo: new URL(page.url()).pathname };
+  },
 };
 
 async function badgeOf(page) {
