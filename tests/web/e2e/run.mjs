@@ -13,6 +13,8 @@ import { chromium } from "playwright-core";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const TIMEOUT = 15000;
+// Swagger UI parses a 1.7 MB script and draws the whole document: give it longer.
+const DOCS_TIMEOUT = 60000;
 const NO_JAVASCRIPT = new Set(["no_javascript", "badge_no_javascript"]);
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -295,8 +297,8 @@ const scenarios = {
       return route.abort();
     });
     await page.goto(`${config.baseUrl}/docs`);
-    await page.waitForSelector(".swagger-ui .info .title", { timeout: TIMEOUT });
-    await page.waitForSelector(".opblock", { timeout: TIMEOUT });
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: DOCS_TIMEOUT });
+    await page.waitForSelector(".opblock", { timeout: DOCS_TIMEOUT });
     await page.screenshot({ path: join(config.outDir, "api-docs.png") });
     const drawn = await page.evaluate(() => ({
       title: document.querySelector(".swagger-ui .info .title").textContent.trim(),
@@ -314,7 +316,7 @@ const scenarios = {
       links: Array.from(document.querySelectorAll("main a"), (a) => a.getAttribute("href")),
     }));
     await page.click("main a[href='/docs']");
-    await page.waitForSelector(".opblock", { timeout: TIMEOUT });
+    await page.waitForSelector(".opblock", { timeout: DOCS_TIMEOUT });
     return { ...home, followedTo: new URL(page.url()).pathname };
   },
 };
