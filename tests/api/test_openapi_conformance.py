@@ -4,8 +4,8 @@ Property-based (schemathesis): for every operation of the document, requests are
 generated from its schemas, valid ones and invalid ones, and sent to the application
 in process (ASGI), once with the Region's ``admin`` token and once with a partner's
 ``deliver`` token. Each answer must be no server error (no 5xx), a status the
-operation documents, with a documented content type and a body that matches the
-documented schema (the error body included).
+operation documents, with a documented content type, the documented response headers
+and a body that matches the documented schema (the error body included).
 
 Bounded in time: a fixed number of examples per operation, derandomized (the same
 requests at every run), on SQLite, with jobs not run in process.
@@ -33,6 +33,7 @@ from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -50,6 +51,7 @@ CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
 ]
 
