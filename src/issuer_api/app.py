@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
 from fastapi import Depends, FastAPI
 from pydantic import SecretBytes
@@ -46,6 +46,7 @@ from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
+    document_common_errors,
     install_error_handlers,
     set_request_id,
 )
@@ -67,7 +68,9 @@ from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
+from issuer_api.web.apidocs import router as apidocs_router
 from issuer_api.web.credential_page import router as badge_router
+from issuer_api.web.home import router as home_router
 from verify.fetch import configure_gate
 
 logger = logging.getLogger(__name__)
@@ -81,7 +84,9 @@ régionaux de reconnaissance des compétences (premier utilisateur : Région Nor
 Toutes les erreurs ont le même corps : `{"error": {"code", "message", "messages",
 "status", "request_id", "details"}}`. `code` est stable et n'est jamais traduit ;
 `message` suit l'en-tête `Accept-Language` (français ou anglais) ; `messages` donne
-les deux langues. Chaque réponse porte l'en-tête `X-Request-ID`.
+les deux langues. Chaque réponse porte l'en-tête `X-Request-ID`. Une méthode qu'un
+chemin ne prend pas en charge reçoit 405 `method_not_allowed`, avec l'en-tête `Allow`
+qui liste celles qu'il accepte.
 
 ---
 
@@ -91,7 +96,8 @@ for regional skills-recognition ecosystems (first user: Région Normandie).
 Every error has the same body: `{"error": {"code", "message", "messages", "status",
 "request_id", "details"}}`. `code` is stable and never translated; `message` follows
 the `Accept-Language` header (French or English); `messages` carries both languages.
-Every response carries an `X-Request-ID` header.
+Every response carries an `X-Request-ID` header. A method a path does not support gets
+405 `method_not_allowed`, with an `Allow` header listing those it does.
 """
 
 OPENAPI_TAGS: Final = [
@@ -166,9 +172,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=OPENAPI_TAGS,
         lifespan=_lifespan,
         dependencies=[Depends(refuse_unpaired_surrogates)],
+        # /docs is served by issuer_api.web.apidocs with its assets from the package
+        # (FastAPI's own pages load them from a CDN); there is no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     configure_gate(total=settings.fetch_max_concurrency, per_host=settings.fetch_max_per_host)
+    _document_common_errors(app)
     install_error_handlers(app)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(
@@ -194,10 +205,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learner_endpoints.router)
     app.include_router(regional_endpoints.router)
     app.webhooks.include_router(outbound_endpoints.webhooks)
+    app.include_router(home_router)
     app.include_router(web_router)
+    app.include_router(apidocs_router)
     app.include_router(badge_router)
     app.include_router(metrics_router)
     return app
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """``app.openapi()`` gives FastAPI's document with the errors every route can answer
+    (:func:`issuer_api.errors.document_common_errors`)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_common_errors(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @asynccontextmanager

@@ -46,10 +46,11 @@ document shows this body.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,6 +58,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer_api.i18n import Language, messages, negotiate_language
@@ -189,6 +191,101 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
 
 
+# --------------------------------------------------------------------------- OpenAPI
+
+ERROR_RESPONSE_REF: Final = "#/components/schemas/ErrorResponse"
+_HTTP_METHODS: Final = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
+_FRAMEWORK_ERROR_SCHEMAS: Final = ("HTTPValidationError", "ValidationError")
+COMMON_ERROR_DESCRIPTIONS: Final[Mapping[int, str]] = {
+    400: "Corps illisible (pas du JSON, pas de l'UTF-8…) / Unreadable body (not JSON, not UTF-8…)",
+    401: "Jeton absent, invalide ou expiré / Missing, invalid or expired token",
+    403: "Jeton sans la portée ou l'émetteur requis / Token lacks the required scope or issuer",
+    404: "Ressource inconnue / Unknown resource",
+    413: "Corps trop volumineux (OBHUB_MAX_BODY_BYTES) / Body too large (OBHUB_MAX_BODY_BYTES)",
+    422: "Paramètre ou corps non conforme (`details.errors`) / Invalid parameter or body "
+    "(`details.errors`)",
+}
+METHOD_NOT_ALLOWED_RESPONSE: Final = {
+    "description": "Méthode non prise en charge sur ce chemin ; l'en-tête `Allow` donne "
+    "celles qui le sont / Method not supported on this path; the `Allow` header lists "
+    "those that are",
+    "headers": {
+        "Allow": {
+            "description": "Méthodes acceptées / Allowed methods",
+            "schema": {"type": "string", "examples": ["GET, HEAD, POST"]},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": ERROR_RESPONSE_REF}}},
+}
+
+
+def document_common_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI ``document`` tell every error the service can answer, in its body.
+
+    Whatever the route, the framework and the middleware answer with the error body
+    (:class:`ErrorResponse`): 400 and 413 to a request body that cannot be read or is
+    too large, 422 to parameters or a body that do not match their schema, 404 to a path
+    parameter that names nothing, 401 and 403 on routes that need a token. Each
+    operation gets those that apply to it, and FastAPI's own validation error schema,
+    which the service never sends, is replaced by the error body. Where a route documents
+    another body for the same status (VC-API results), either may come.
+    The 405 answer (with ``Allow``) is ``components.responses.MethodNotAllowed``.
+    """
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            parameters = operation.get("parameters", [])
+            statuses: set[int] = set()
+            if "requestBody" in operation:
+                statuses |= {400, 413, 422}
+            if parameters:
+                statuses.add(422)
+            if any(parameter.get("in") == "path" for parameter in parameters):
+                statuses.add(404)
+            if operation.get("security"):
+                statuses |= {401, 403}
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            for response in responses.values():
+                _replace_framework_error_schema(response)
+            for status in sorted(statuses):
+                _add_error_body(responses, status)
+            operation["responses"] = dict(sorted(responses.items()))
+    components = document.setdefault("components", {})
+    components.setdefault("responses", {})["MethodNotAllowed"] = METHOD_NOT_ALLOWED_RESPONSE
+    schemas = components.get("schemas", {})
+    rendered = json.dumps(document["paths"])
+    for name in _FRAMEWORK_ERROR_SCHEMAS:
+        if f'"#/components/schemas/{name}"' not in rendered:
+            schemas.pop(name, None)
+    return document
+
+
+def _replace_framework_error_schema(response: dict[str, Any]) -> None:
+    media = response.get("content", {}).get("application/json", {})
+    reference = media.get("schema", {}).get("$ref", "")
+    if reference.rsplit("/", 1)[-1] in _FRAMEWORK_ERROR_SCHEMAS:
+        media["schema"] = {"$ref": ERROR_RESPONSE_REF}
+
+
+def _add_error_body(responses: dict[str, Any], status: int) -> None:
+    key = str(status)
+    error_schema = {"$ref": ERROR_RESPONSE_REF}
+    response = responses.get(key)
+    if response is None:
+        responses[key] = {
+            "description": COMMON_ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": error_schema}},
+        }
+        return
+    media = response.setdefault("content", {}).setdefault("application/json", {})
+    schema = media.get("schema")
+    if schema is None:
+        media["schema"] = error_schema
+    elif schema != error_schema and error_schema not in schema.get("anyOf", []):
+        media["schema"] = {"anyOf": [schema, error_schema]}
+
+
 # --------------------------------------------------------------------------- request id
 
 
@@ -270,6 +367,8 @@ def respond(scope: Scope, error: ApiError, default_language: Language) -> JSONRe
 async def handle_exception(request: Request, exc: Exception) -> JSONResponse:
     """The one exception handler: every registered exception type goes through here."""
     error = to_api_error(exc)
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
+        error.headers = {**error.headers, "Allow": ", ".join(allowed_methods(request))}
     if error.status_code >= 500 and not isinstance(exc, ApiError):
         logger.error(
             "unhandled exception",
@@ -277,6 +376,24 @@ async def handle_exception(request: Request, exc: Exception) -> JSONResponse:
             extra={"request_id": request_id_of(request.scope), "error_type": type(exc).__name__},
         )
     return respond(request.scope, error, _default_language(request))
+
+
+_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application answers on this request's path.
+
+    Starlette's own ``Allow`` names the methods of the first route matching the path
+    only, though a path is often served by one route per method: each method is tried
+    against every route instead.
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _default_language(request: Request) -> Language:

@@ -142,6 +142,57 @@ async def test_wrong_method_is_method_not_allowed(client: httpx.AsyncClient) -> 
     assert response.headers["allow"] == "GET"
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/verifier", "GET, POST"),
+        ("/admin/issuers", "GET, POST"),
+        ("/partners/any-partner", "GET, PATCH"),
+    ],
+)
+async def test_allow_names_every_method_of_the_path_not_just_the_first_route(
+    client: httpx.AsyncClient, path: str, allowed: str
+) -> None:
+    response = await client.put(path)
+
+    assert_error_body(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allowed
+
+
+def test_the_document_describes_the_405_answer_and_its_allow_header(app: FastAPI) -> None:
+    response = app.openapi()["components"]["responses"]["MethodNotAllowed"]
+    assert "Allow" in response["headers"]
+    assert response["content"]["application/json"]["schema"] == {"$ref": errors.ERROR_RESPONSE_REF}
+
+
+def test_every_operation_documents_the_error_body_for_the_errors_it_can_answer(
+    app: FastAPI,
+) -> None:
+    document = app.openapi()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    error = {"$ref": errors.ERROR_RESPONSE_REF}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            expected = set()
+            parameters = operation.get("parameters", [])
+            if "requestBody" in operation:
+                expected |= {"400", "413", "422"}
+            if parameters:
+                expected.add("422")
+            if any(parameter["in"] == "path" for parameter in parameters):
+                expected.add("404")
+            if operation.get("security"):
+                expected |= {"401", "403"}
+            responses = operation["responses"]
+            assert expected <= responses.keys(), f"{method.upper()} {path}"
+            for status in expected:
+                schema = responses[status]["content"]["application/json"]["schema"]
+                assert schema == error or error in schema.get("anyOf", []), (
+                    f"{method.upper()} {path} {status}"
+                )
+
+
 # --------------------------------------------------------------------------- 422
 
 

@@ -278,6 +278,47 @@ async def test_a_partner_issues_only_its_own_achievements(api: Api) -> None:
     assert error_code(foreign) == "achievement_of_another_issuer"
 
 
+async def test_the_achievement_is_named_by_its_uuid_its_id_url_or_its_slug(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    document = (await api.http.get(f"/achievements/{achievement}")).json()
+    by_uuid = await api.issue(
+        "region", admin, {"achievement_id": achievement, "recipient": {"email": EMAIL}}
+    )
+    by_url = await api.issue(
+        "region", admin, {"achievement_id": document["id"], "recipient": {"email": EMAIL}}
+    )
+    by_slug = await api.issue(
+        "region",
+        admin,
+        {"achievement_id": "sauveteur-secouriste-du-travail", "recipient": {"email": EMAIL}},
+    )
+    for response in (by_uuid, by_url, by_slug):
+        assert response.status_code == 201, response.text
+        assert (
+            response.json()["credential"]["credentialSubject"]["achievement"]["id"]
+            == (document["id"])
+        )
+    unknown = await api.issue(
+        "region", admin, {"achievement_id": "pas-un-badge", "recipient": {"email": EMAIL}}
+    )
+    assert unknown.status_code == 404
+    assert error_code(unknown) == "achievement_not_found"
+
+
+async def test_a_slug_names_an_achievement_of_the_issuer_in_the_path_only(api: Api) -> None:
+    admin, _ = await _setup(api)
+    partner = await api.partner(admin)
+    issuer = await api.headers("issue", "achievements", issuer_id=partner["id"])
+    # The region's achievement has this slug; the partner has none by that name.
+    sideways = await api.issue(
+        partner["slug"],
+        issuer,
+        {"achievement_id": "sauveteur-secouriste-du-travail", "recipient": {"email": EMAIL}},
+    )
+    assert sideways.status_code == 404
+    assert error_code(sideways) == "achievement_not_found"
+
+
 async def test_pinned_and_unknown_achievement_versions(api: Api) -> None:
     admin, achievement = await _setup(api)
     changed = await api.http.put(

@@ -254,3 +254,25 @@ def test_a_screenshot_of_the_badge_page_is_taken(browser_run: dict[str, Any]) ->
         shot = Path(browser_run["out_dir"]) / name
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         print(f"screenshot: {shot}")
+
+
+def test_the_api_docs_draw_every_operation_with_nothing_from_another_origin(
+    browser_run: dict[str, Any],
+) -> None:
+    seen = browser_run["api_docs"]
+    assert seen["ok"], seen.get("error")
+    assert seen["seen"]["pageErrors"] == []
+    # A Content-Security-Policy violation or a failed load is a console error.
+    assert [line for line in seen["seen"]["console"] if line.startswith("error")] == []
+    assert seen["external"] == []
+    assert seen["title"].startswith("obhub")
+    assert seen["operations"] >= 50
+    assert seen["stylesheetApplied"] != "16px"  # swagger-ui.css styles the title
+
+
+def test_the_home_page_leads_to_the_api_docs(browser_run: dict[str, Any]) -> None:
+    seen = scenario(browser_run, "home_page")
+    assert seen["htmlLang"] == "fr"
+    assert seen["h1"] == ["obhub, le service des badges numériques"]
+    assert {"/docs", "/openapi.json", "/healthz"} <= set(seen["links"])
+    assert seen["followedTo"] == "/docs"

@@ -111,6 +111,11 @@ class _Input(BaseModel):
 class CriteriaIn(_Input):
     """``id`` (a page describing the criteria) and/or ``narrative`` (Markdown)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["id"]}, {"required": ["narrative"]}]},
+    )
+
     id: HttpUrlStr | None = Field(default=None, examples=["https://www.normandie.fr/criteres/sst"])
     narrative: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = Field(
         default=None, examples=["Avoir suivi la formation SST de 14 heures et réussi l'évaluation."]

@@ -85,16 +85,23 @@ def _achievement_uuid(ref: str) -> str | None:
 
 
 async def resolve_version(
-    session: AsyncSession, achievement_id: str, version: int | None = None
+    session: AsyncSession,
+    achievement_id: str,
+    version: int | None = None,
+    *,
+    slug_of_issuer: str | None = None,
 ) -> AchievementVersion:
     """A version of an achievement (the current one by default); its ``achievement`` is
-    loaded too. ``achievement_id`` is the UUID or the OB 3.0 id URL. 404
-    ``achievement_not_found`` / ``achievement_version_not_found``.
+    loaded too. ``achievement_id`` is the UUID or the OB 3.0 id URL, or, when
+    ``slug_of_issuer`` (an issuer id) is given, the slug of one of that issuer's
+    achievements. 404 ``achievement_not_found`` / ``achievement_version_not_found``.
 
     The caller checks that ``result.achievement.issuer_id`` is the issuer it acts for.
     """
     key = _achievement_uuid(achievement_id)
     achievement = await repository.get(session, key) if key is not None else None
+    if achievement is None and slug_of_issuer is not None and len(achievement_id) <= 100:
+        achievement = await repository.get_by_slug(session, slug_of_issuer, achievement_id)
     if achievement is None:
         raise AchievementNotFoundError()
     wanted = achievement.current_version if version is None else version

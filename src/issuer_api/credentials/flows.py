@@ -171,7 +171,7 @@ async def issue_open_badge(
             return Issued(service.replay(stored, digest), replayed=True)
 
     version = await achievements.resolve_version(
-        session, request.achievement_id, request.achievement_version
+        session, request.achievement_id, request.achievement_version, slug_of_issuer=issuer.id
     )
     if version.achievement.issuer_id != issuer.id:
         raise service.AchievementOfAnotherIssuerError()

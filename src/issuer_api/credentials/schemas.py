@@ -65,6 +65,11 @@ class Recipient(_Input):
     """Who receives the badge: an email address (stored and embedded only as a salted
     hash) or a DID (the credential subject's ``id``). Exactly one."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["email"]}, {"required": ["did"]}]},
+    )
+
     email: Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)] | None = Field(
         default=None, examples=["camille.martin@example.fr"]
     )
@@ -113,7 +118,8 @@ class IssueCredentialRequest(_Input):
     )
 
     achievement_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
-        description="Identifiant du badge (achievement) / achievement id"
+        description="Badge (achievement) de cet émetteur : son UUID, son URL `id` OB 3.0 ou "
+        "son slug / the issuer's achievement: its UUID, its OB 3.0 `id` URL or its slug"
     )
     achievement_version: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         default=None,

@@ -80,14 +80,26 @@ Slug = Annotated[
         examples=["agence-orientation"],
     ),
 ]
-HttpUrlStr = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
+HTTP_URL_PATTERN: Final = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$"
+"""What :func:`_http_url` accepts, told to the OpenAPI document (the validator decides)."""
+HttpUrlStr = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_http_url),
+    Field(json_schema_extra={"format": "uri", "pattern": HTTP_URL_PATTERN}),
+]
 ImageStr = Annotated[
     str,
     StringConstraints(max_length=MAX_IMAGE_CHARS),
     AfterValidator(_image),
     Field(description="URL https ou data URI PNG/SVG / https URL or PNG/SVG data URI"),
 ]
-Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    AfterValidator(_email),
+    Field(json_schema_extra={"pattern": _EMAIL.pattern}),
+]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 

@@ -38,6 +38,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from issuer_api.issuers.schemas import Email, HttpUrlStr, ShortText, Slug
 from issuer_api.privacy import normalize_did
@@ -223,7 +224,11 @@ class PartnerUpdate(ContactFields):
         },
     )
 
-    state: PartnerState | None = Field(
+    # Either may be left out, neither cleared: the document shows them without null.
+    name: ShortText | SkipJsonSchema[None] = Field(
+        default=None, examples=["Campus des métiers de Caen"]
+    )
+    state: PartnerState | SkipJsonSchema[None] = Field(
         default=None,
         description=(
             "`suspended` : les livraisons sont refusées (403 `partner_suspended`). / "

@@ -124,12 +124,14 @@ async def verifier_static(name: str) -> Response:
     return static_file(name, STATIC_FILES)
 
 
-def static_file(name: str, allowed: Mapping[str, str]) -> Response:
-    """A file of ``issuer_api.web/static`` listed in ``allowed`` (name to media type), else 404."""
+def static_file(name: str, allowed: Mapping[str, str], *, folder: str | None = None) -> Response:
+    """A file of ``issuer_api.web/static`` (or of its sub-folder ``folder``) listed in
+    ``allowed`` (name to media type), else 404."""
     media_type = allowed.get(name)
     if media_type is None:
         return Response(status_code=404, headers=SECURITY_HEADERS)
-    body = files("issuer_api.web").joinpath("static", name).read_bytes()
+    static = files("issuer_api.web").joinpath("static")
+    body = (static.joinpath(folder) if folder else static).joinpath(name).read_bytes()
     headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=3600"}
     return Response(body, media_type=media_type, headers=headers)
 

@@ -417,3 +417,52 @@ def badge_text(lang: Language, key: str, **params: str) -> str:
     if value is None:
         value = TEXTS[lang][key]
     return value.format(**params) if params else value
+
+
+# --------------------------------------------------------------------------- home page
+# Words of the home page ``/`` (web/home.py): what the service is and where to go.
+
+HOME_TEXTS: Final[dict[Language, dict[str, str]]] = {
+    "fr": {
+        "home_title": "Accueil",
+        "home_h1": "obhub, le service des badges numériques",
+        "home_intro": (
+            "obhub émet, vérifie et agrège des badges numériques Open Badges 3.0 pour la "
+            "reconnaissance des compétences en région."
+        ),
+        "home_links_title": "Où aller",
+        "link_verifier": "Vérifier un badge",
+        "link_verifier_hint": "Collez ou déposez un badge pour savoir s'il est authentique.",
+        "link_docs": "Documentation de l'API",
+        "link_docs_hint": "Chaque point d'accès, ses paramètres et ses erreurs (Swagger UI).",
+        "link_openapi": "Document OpenAPI",
+        "link_openapi_hint": "La description de l'API, lisible par les logiciels (JSON).",
+        "link_health": "État du service",
+        "link_health_hint": "Le service répond (/healthz) et est prêt (/readyz).",
+        "home_footer": "obhub — badges numériques Open Badges 3.0.",
+    },
+    "en": {
+        "home_title": "Home",
+        "home_h1": "obhub, the digital badge service",
+        "home_intro": (
+            "obhub issues, verifies and aggregates Open Badges 3.0 digital badges for "
+            "regional skills recognition."
+        ),
+        "home_links_title": "Where to go",
+        "link_verifier": "Verify a badge",
+        "link_verifier_hint": "Paste or drop a badge to find out whether it is genuine.",
+        "link_docs": "API documentation",
+        "link_docs_hint": "Every endpoint, its parameters and its errors (Swagger UI).",
+        "link_openapi": "OpenAPI document",
+        "link_openapi_hint": "The description of the API, for software (JSON).",
+        "link_health": "Service status",
+        "link_health_hint": "The service is up (/healthz) and ready (/readyz).",
+        "home_footer": "obhub — Open Badges 3.0 digital badges.",
+    },
+}
+
+
+def home_text(lang: Language, key: str) -> str:
+    """A word of the home page (:data:`HOME_TEXTS`), then of the verifier (:data:`TEXTS`)."""
+    value = HOME_TEXTS[lang].get(key)
+    return value if value is not None else TEXTS[lang][key]

@@ -13,6 +13,8 @@ import { chromium } from "playwright-core";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const TIMEOUT = 15000;
+// Swagger UI parses a 1.7 MB script and draws the whole document: give it longer.
+const DOCS_TIMEOUT = 60000;
 const NO_JAVASCRIPT = new Set(["no_javascript", "badge_no_javascript"]);
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -282,6 +284,40 @@ const scenarios = {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth
     );
     return { ...(await badgeOf(page)), overflow };
+  },
+
+  // The API documentation with every request to another origin refused: it must draw
+  // the operations from this server alone, under its Content-Security-Policy.
+  async api_docs(page) {
+    const external = [];
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(config.baseUrl)) return route.continue();
+      external.push(url.slice(0, 200));
+      return route.abort();
+    });
+    await page.goto(`${config.baseUrl}/docs`);
+    await page.waitForSelector(".swagger-ui .info .title", { timeout: DOCS_TIMEOUT });
+    await page.waitForSelector(".opblock", { timeout: DOCS_TIMEOUT });
+    await page.screenshot({ path: join(config.outDir, "api-docs.png") });
+    const drawn = await page.evaluate(() => ({
+      title: document.querySelector(".swagger-ui .info .title").textContent.trim(),
+      operations: document.querySelectorAll(".opblock").length,
+      stylesheetApplied: getComputedStyle(document.querySelector(".swagger-ui .info .title")).fontSize,
+    }));
+    return { ...drawn, external };
+  },
+
+  async home_page(page) {
+    await page.goto(`${config.baseUrl}/`);
+    const home = await page.evaluate(() => ({
+      htmlLang: document.documentElement.lang,
+      h1: Array.from(document.querySelectorAll("h1"), (n) => n.textContent.trim()),
+      links: Array.from(document.querySelectorAll("main a"), (a) => a.getAttribute("href")),
+    }));
+    await page.click("main a[href='/docs']");
+    await page.waitForSelector(".opblock", { timeout: DOCS_TIMEOUT });
+    return { ...home, followedTo: new URL(page.url()).pathname };
   },
 };
 

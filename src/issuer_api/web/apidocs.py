@@ -1,0 +1,83 @@
+"""The API documentation page ``/docs`` (Swagger UI), served entirely by this package.
+
+``GET /docs``                    Swagger UI reading ``/openapi.json``
+``GET /docs/static/{name}``      its script and stylesheet (package data)
+
+The script and stylesheet are those of the npm package ``swagger-ui-dist`` (version in
+``static/swagger-ui/VERSION``, licence beside it), shipped in ``static/swagger-ui/``:
+the page loads nothing from another origin and works offline.
+
+Its Content-Security-Policy is the ``/verifier`` page's, relaxed for Swagger UI only
+where it must be: the one inline script that starts Swagger UI is allowed by its
+SHA-256 hash (no ``'unsafe-inline'`` for scripts), and inline styles, which Swagger UI
+sets on the elements it draws, are allowed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from functools import cache
+from typing import Final
+
+from fastapi import APIRouter
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
+
+from issuer_api.web.pages import SECURITY_HEADERS, static_file
+
+router = APIRouter(include_in_schema=False)
+
+DOCS_PATH: Final = "/docs"
+OPENAPI_PATH: Final = "/openapi.json"
+STATIC_PREFIX: Final = "/docs/static"
+FAVICON: Final = "/verifier/static/favicon.svg"
+STATIC_FILES: Final = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+}
+SWAGGER_UI_PARAMETERS: Final = {
+    # Swagger UI would otherwise show a badge fetched from the online validator.
+    "validatorUrl": None,
+    "tryItOutEnabled": False,
+    "persistAuthorization": False,
+}
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+@cache
+def docs_page() -> tuple[str, str]:
+    """The ``/docs`` HTML and its Content-Security-Policy (built once: both are fixed)."""
+    page = get_swagger_ui_html(
+        openapi_url=OPENAPI_PATH,
+        title="obhub — API",
+        swagger_js_url=f"{STATIC_PREFIX}/swagger-ui-bundle.js",
+        swagger_css_url=f"{STATIC_PREFIX}/swagger-ui.css",
+        swagger_favicon_url=FAVICON,
+        oauth2_redirect_url=None,
+        swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+    )
+    content = bytes(page.body).decode("utf-8")
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(content)
+    )
+    policy = (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return content, policy
+
+
+@router.get(DOCS_PATH, response_class=HTMLResponse)
+async def swagger_ui() -> HTMLResponse:
+    content, policy = docs_page()
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": policy, "Cache-Control": "no-cache"}
+    return HTMLResponse(content, headers=headers)
+
+
+@router.get(f"{STATIC_PREFIX}/{{name}}")
+async def swagger_ui_static(name: str) -> Response:
+    return static_file(name, STATIC_FILES, folder="swagger-ui")
