@@ -422,16 +422,20 @@ def _migrate(settings: Settings, *, demo: bool) -> None:
     import asyncio  # noqa: PLC0415 - database commands only
 
     from issuer_api.bootstrap import first_start  # noqa: PLC0415
-    from issuer_api.migrate import upgrade  # noqa: PLC0415
+    from issuer_api.migrate import migration_lock, upgrade  # noqa: PLC0415
     from issuer_api.settings import KekError  # noqa: PLC0415
 
     settings.ensure_data_dir()
-    upgrade(settings.effective_database_url)
-    print(f"database ready: {settings.effective_database_url.split('://', 1)[0]}", file=sys.stderr)
-    try:
-        report = asyncio.run(first_start(settings, demo=demo))
-    except KekError as exc:
-        _fail(str(exc))
+    with migration_lock(settings.effective_database_url):
+        upgrade(settings.effective_database_url)
+        print(
+            f"database ready: {settings.effective_database_url.split('://', 1)[0]}",
+            file=sys.stderr,
+        )
+        try:
+            report = asyncio.run(first_start(settings, demo=demo))
+        except KekError as exc:
+            _fail(str(exc))
     identity = (
         "did:web" if report.did_web else "did:key (OBHUB_PUBLIC_BASE_URL non défini / not set)"
     )
