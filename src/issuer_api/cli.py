@@ -278,7 +278,8 @@ class ServiceDocuments:
     """``obhub verify --service URL``: documents published under ``base`` (a running
     obhub, typically ``http://127.0.0.1:8000`` on a development machine) are fetched from
     it even though its address is a loopback or private one; every other URL keeps the
-    SSRF guard untouched (the exception is for this origin and path prefix only)."""
+    SSRF guard untouched (the exception is for this origin, scheme, host and port, and
+    path prefix only; a redirect elsewhere is fetched without it)."""
 
     base: str
     fetcher: HttpFetcher
@@ -286,7 +287,7 @@ class ServiceDocuments:
     @classmethod
     def at(cls, base: str) -> ServiceDocuments:
         host = urlsplit(base).hostname or ""
-        return cls(base, HttpFetcher(allowlist=[host]))
+        return cls(base, HttpFetcher(allowlist=[host], origin=base))
 
     def serves(self, url: str) -> bool:
         parts = urlsplit(url)
