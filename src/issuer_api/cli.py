@@ -630,6 +630,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         _require_migrated(settings)
     print(f"obhub : {scheme}://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
+    if settings.public_base_url is None:
+        local = str(settings.local_base_url).rstrip("/")
+        print(
+            f"OBHUB_PUBLIC_BASE_URL n'est pas défini : les badges créés par les tâches portent "
+            f"des URL en {local} (OBHUB_LOCAL_BASE_URL si le service est joint ailleurs, "
+            "p. ex. docker -p 8080:8000) ; en production, définissez OBHUB_PUBLIC_BASE_URL. / "
+            f"OBHUB_PUBLIC_BASE_URL is not set: credentials minted by jobs carry URLs on "
+            f"{local} (set OBHUB_LOCAL_BASE_URL if the service is reached elsewhere, e.g. "
+            "docker -p 8080:8000); production sets OBHUB_PUBLIC_BASE_URL.",
+            file=sys.stderr,
+        )
     uvicorn.run(
         "issuer_api.app:create_app",
         factory=True,
