@@ -50,7 +50,9 @@ USER obhub:obhub
 VOLUME ["/var/lib/obhub"]
 EXPOSE 8000
 
+# HTTPS when OBHUB_TLS_CERT_FILE/OBHUB_TLS_KEY_FILE are set (the service then serves TLS
+# only), HTTP otherwise: see src/issuer_api/healthcheck.py.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-m", "issuer_api.healthcheck", "8000"]
 
 CMD ["obhub", "serve", "--migrate", "--host", "0.0.0.0", "--port", "8000"]

@@ -67,6 +67,8 @@ test-postgres: install
 # against `obhub serve` over TLS; fails on any failure not listed, with its reason, in
 # tests/w3c/expected-failures.json. The suites are copied from OBHUB_W3C_SUITES
 # (default ../shared/w3c-suites) into .cache/w3c-suites and installed there once.
+# Without the suites, node or npm it says so and skips them (exit 0), unless CI=true or
+# OBHUB_W3C_SUITES is set: then a missing prerequisite is an error.
 test-w3c: install
 	$(BIN)/python tests/w3c/run_suites.py
 

@@ -72,7 +72,7 @@ async def client(app: FastAPI, anyio_backend: str) -> AsyncIterator[httpx.AsyncC
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
         ) as client,
     ):
         yield client
@@ -142,7 +142,7 @@ async def db_client(db_app: FastAPI, anyio_backend: str) -> AsyncIterator[httpx.
     async with (
         db_app.router.lifespan_context(db_app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=db_app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=db_app), base_url="http://localhost"
         ) as client,
     ):
         yield client
@@ -180,7 +180,7 @@ async def web_api(
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
         ) as http,
     ):
         yield Api(app, http, sessions)

@@ -279,7 +279,8 @@ class ServiceDocuments:
     """``obhub verify --service URL``: documents published under ``base`` (a running
     obhub, typically ``http://127.0.0.1:8000`` on a development machine) are fetched from
     it even though its address is a loopback or private one; every other URL keeps the
-    SSRF guard untouched (the exception is for this origin and path prefix only)."""
+    SSRF guard untouched (the exception is for this origin, scheme, host and port, and
+    path prefix only; a redirect elsewhere is fetched without it)."""
 
     base: str
     fetcher: HttpFetcher
@@ -287,7 +288,7 @@ class ServiceDocuments:
     @classmethod
     def at(cls, base: str) -> ServiceDocuments:
         host = urlsplit(base).hostname or ""
-        return cls(base, HttpFetcher(allowlist=[host]))
+        return cls(base, HttpFetcher(allowlist=[host], origin=base))
 
     def serves(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -423,16 +424,20 @@ def _migrate(settings: Settings, *, demo: bool) -> None:
     import asyncio  # noqa: PLC0415 - database commands only
 
     from issuer_api.bootstrap import first_start  # noqa: PLC0415
-    from issuer_api.migrate import upgrade  # noqa: PLC0415
+    from issuer_api.migrate import migration_lock, upgrade  # noqa: PLC0415
     from issuer_api.settings import KekError  # noqa: PLC0415
 
     settings.ensure_data_dir()
-    upgrade(settings.effective_database_url)
-    print(f"database ready: {settings.effective_database_url.split('://', 1)[0]}", file=sys.stderr)
-    try:
-        report = asyncio.run(first_start(settings, demo=demo))
-    except KekError as exc:
-        _fail(str(exc))
+    with migration_lock(settings.effective_database_url):
+        upgrade(settings.effective_database_url)
+        print(
+            f"database ready: {settings.effective_database_url.split('://', 1)[0]}",
+            file=sys.stderr,
+        )
+        try:
+            report = asyncio.run(first_start(settings, demo=demo))
+        except KekError as exc:
+            _fail(str(exc))
     identity = (
         "did:web" if report.did_web else "did:key (OBHUB_PUBLIC_BASE_URL non défini / not set)"
     )
@@ -628,6 +633,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         _require_migrated(settings)
     print(f"obhub : {scheme}://{args.host}:{args.port}  (/docs, /verifier)", file=sys.stderr)
+    if settings.public_base_url is None:
+        local = str(settings.local_base_url).rstrip("/")
+        print(
+            f"OBHUB_PUBLIC_BASE_URL n'est pas défini : les badges créés par les tâches portent "
+            f"des URL en {local} (OBHUB_LOCAL_BASE_URL si le service est joint ailleurs, "
+            "p. ex. docker -p 8080:8000) ; en production, définissez OBHUB_PUBLIC_BASE_URL. / "
+            f"OBHUB_PUBLIC_BASE_URL is not set: credentials minted by jobs carry URLs on "
+            f"{local} (set OBHUB_LOCAL_BASE_URL if the service is reached elsewhere, e.g. "
+            "docker -p 8080:8000); production sets OBHUB_PUBLIC_BASE_URL.",
+            file=sys.stderr,
+        )
     uvicorn.run(
         "issuer_api.app:create_app",
         factory=True,

@@ -293,6 +293,12 @@ CATALOGUE: Final[Mapping[str, Message]] = MappingProxyType(
             fr="Ce badge ne respecte pas le schéma Open Badges 3.0 : voir le détail.",
             en="This credential does not conform to the Open Badges 3.0 schema: see the details.",
         ),
+        "status_list_reserved": Message(
+            fr="Cette entrée credentialStatus désigne une liste de statuts de ce service : "
+            "seul le service y attribue une place. Retirez-la, le service ajoute la sienne.",
+            en="This credentialStatus entry points at a status list of this service: only "
+            "the service assigns a place in it. Remove it; the service adds its own.",
+        ),
         "issuer_mismatch": Message(
             fr="L'émetteur indiqué dans le badge n'est pas un émetteur de ce service pour "
             "lequel ce client peut agir.",

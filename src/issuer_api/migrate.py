@@ -7,17 +7,27 @@ installed service (the Docker image) can migrate too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import Final
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from issuer_api.db import sync_url
+
+logger = logging.getLogger(__name__)
+
+VERSION_TABLE: Final = "alembic_version"
+MIGRATION_LOCK_KEY: Final = 0x6F6268756201
+"""The PostgreSQL advisory lock ``obhub migrate``/``serve --migrate`` hold (\"obhub\" 1)."""
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
@@ -52,19 +62,87 @@ def upgrade(database_url: str | None = None, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+@contextmanager
+def migration_lock(database_url: str) -> Iterator[None]:
+    """Held around the upgrade and the first-start bootstrap: on PostgreSQL a session
+    advisory lock, so that replicas starting together migrate one after the other (the
+    next finds the schema at head and the Region created). Other databases: nothing."""
+    url = sync_url(database_url)
+    if not url.startswith("postgresql"):
+        yield
+        return
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                connection.commit()
+    finally:
+        engine.dispose()
+
+
+@functools.cache
+def _scripts() -> tuple[frozenset[str], frozenset[str]]:
+    """(head revisions, every revision) of the installed scripts, read once: readiness
+    probes ask at every call."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    known = frozenset(revision.revision for revision in scripts.walk_revisions())
+    return frozenset(scripts.get_heads()), known
+
+
 def head_revisions() -> frozenset[str]:
     """The revisions ``obhub migrate`` brings a database to."""
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return _scripts()[0]
 
 
 def current_revisions(connection: Connection) -> frozenset[str]:
-    """The revisions the database on ``connection`` is at (empty: never migrated)."""
-    return frozenset(MigrationContext.configure(connection).get_current_heads())
+    """The revisions the database on ``connection`` is at (empty: never migrated).
+
+    Read from Alembic's version table directly: Alembic's migration context would log its
+    set-up at each readiness probe."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return frozenset()
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))  # noqa: S608
+    return frozenset(str(row[0]) for row in rows)
+
+
+class SchemaState(Enum):
+    EMPTY = "empty"  # never migrated
+    BEHIND = "behind"  # a revision of this code's history short of its head
+    CURRENT = "current"  # at this code's head
+    AHEAD = "ahead"  # a revision this code does not know: a newer release migrated it
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    current = current_revisions(connection)
+    heads, known = _scripts()
+    if not current:
+        return SchemaState.EMPTY
+    if current == heads:
+        return SchemaState.CURRENT
+    if current <= known:
+        return SchemaState.BEHIND
+    return SchemaState.AHEAD
 
 
 def is_migrated(connection: Connection) -> bool:
-    """Whether the schema on ``connection`` is at the head revision(s)."""
-    return current_revisions(connection) == head_revisions()
+    """Whether the schema on ``connection`` is usable by this code: at its head, or ahead
+    of it (during a rolling upgrade the newer release migrates first; the older replicas
+    keep serving). Behind or never migrated: not migrated."""
+    state = schema_state(connection)
+    if state is SchemaState.AHEAD:
+        logger.warning(
+            "the database schema is at a revision this release does not know (%s): a "
+            "newer release migrated it",
+            ", ".join(sorted(current_revisions(connection))),
+        )
+    return state in (SchemaState.CURRENT, SchemaState.AHEAD)
 
 
 def database_is_migrated(database_url: str) -> bool:

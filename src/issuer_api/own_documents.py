@@ -9,12 +9,13 @@ is the verifier's :class:`~verify.sources.LocalDocuments`: it answers from the d
 for
 
 * a status list whose published URL (as stored when the list was opened) is the URL
-  asked for, whatever its origin;
+  asked for, under one of the service's own origins (below);
 * the paths the public routes serve (``/.well-known/did.json``, ``/did.json``,
   ``/issuers/{slug}/did.json``, ``/issuers/{slug}``, ``/achievements/{id}``,
   ``/.well-known/jwks.json``) under one of the service's own origins: the public base URL
   when one is set, otherwise the address it listens on and the base URL of the current
-  request (the URLs minted without a public base URL follow it).
+  request (the URLs minted without a public base URL follow it) when its host is the
+  listening host or a loopback name (the ``Host`` header is the client's to choose).
 
 Anything else is not ours and goes to the network, unchanged. The documents are the very
 bytes the public routes serve (same service functions). The verifier runs in a worker
@@ -24,6 +25,7 @@ thread; each look-up runs on the event loop that owns the database engine.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -65,14 +67,35 @@ def _normalise_base(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _trusted_request_base(request_base: str, local_base: str) -> bool:
+    """The request's base URL (its ``Host`` header, which the client chooses) counts as
+    ours only on the local base URL's host or a loopback name: ``Host: evil.example``
+    must not make ``did:web:evil.example`` one of the service's identities."""
+    host = (urlsplit(request_base).hostname or "").lower()
+    if not host:
+        return False
+    return host == (urlsplit(local_base).hostname or "").lower() or _is_loopback(host)
+
+
 def own_bases(settings: Settings, request_base: str | None = None) -> tuple[str, ...]:
     """The bases under which this service publishes: the public base URL when set,
-    otherwise its listening address and (if given) the current request's base URL."""
+    otherwise its listening address and (if given) the current request's base URL, when
+    that is on the listening host or a loopback name."""
     public = issuers.public_base_url(settings)
     if public is not None:
         return (_normalise_base(public),)
-    bases = [issuers.local_base_url(settings)]
-    if request_base:
+    local = issuers.local_base_url(settings)
+    bases = [local]
+    if request_base and _trusted_request_base(request_base, local):
         bases.append(request_base)
     return tuple(dict.fromkeys(_normalise_base(base) for base in bases))
 
@@ -129,6 +152,18 @@ class OwnDocuments:
                 f"reading {url[:200]} from the service's database timed out",
                 code="fetch_timeout",
             ) from None
+        except ResolutionError:
+            raise
+        except Exception as exc:
+            # Ours, but it cannot be produced (a list or issuer gone meanwhile, a key that
+            # cannot be unsealed, a signing failure): the verifier reports the document as
+            # unobtainable ("indeterminate"), it does not fail. Logged by type only: the
+            # message may carry a recipient's data.
+            logger.warning("own document could not be produced (%s)", type(exc).__name__)
+            raise ResolutionError(
+                f"the service could not produce its document {url[:200]}",
+                code="own_document_failed",
+            ) from exc
 
     def _on_loop_thread(self) -> bool:
         try:
@@ -148,6 +183,9 @@ class OwnDocuments:
             return None
 
     async def _read(self, url: str) -> Fetched | None:
+        path = self._own_path(url)
+        if path is None:
+            return None
         async with session_scope(self.sessions) as session:
             heads = await statuslist_repository.heads_by_url(session, [url])
             if heads:
@@ -155,9 +193,6 @@ class OwnDocuments:
                     session, heads[0], self.settings, self.kek, self.status_lists
                 )
                 return Fetched(url, url, 200, statuslists.MEDIA_TYPE, published.body)
-            path = self._own_path(url)
-            if path is None:
-                return None
             lookup = self._route(path)
             if lookup is None:
                 return None

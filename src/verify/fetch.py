@@ -363,6 +363,10 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._resolve = resolve
         self._inner = httpcore.SyncBackend()
 
+    def use(self, allowlist: Allowlist) -> None:
+        """The allow-list for the next connections (set before each hop of one fetch)."""
+        self._allowlist = allowlist
+
     def checked_addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
         return checked_addresses(host, port, timeout, self._allowlist, self._resolve)
 
@@ -608,16 +612,26 @@ class HttpFetcher:
     user_agent: str = USER_AGENT
     clock: Callable[[], float] = time.monotonic
     gate: FetchGate = DEFAULT_GATE
+    origin: str | None = None
+    """When set (``scheme://host:port``), the allow-list applies to URLs of this origin
+    only: any other URL, a redirect's target included, is fetched as without one."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.allowlist, Allowlist):
             self.allowlist = Allowlist.parse(self.allowlist)
+        if self.origin is not None:
+            self.origin = origin_of(httpx.URL(self.origin))
         self._ssl_context = _ssl_context()
 
     @property
     def _allow(self) -> Allowlist:
         assert isinstance(self.allowlist, Allowlist)  # noqa: S101 - set in __post_init__
         return self.allowlist
+
+    def _allow_for(self, url: httpx.URL) -> Allowlist:
+        if self.origin is None or origin_of(url) == self.origin:
+            return self._allow
+        return _NO_EXCEPTION
 
     def check_url(self, url: str) -> httpx.URL:
         """Parse ``url`` and apply the scheme and literal-address rules (no DNS)."""
@@ -631,13 +645,14 @@ class HttpFetcher:
             raise _forbidden(f"only https URLs are fetched, not {scheme or 'this'!r}")
         if parsed.userinfo:
             raise _forbidden("URLs with credentials are not fetched")
-        if scheme == "http" and not self._allow.admits_host(host):
+        allow = self._allow_for(parsed)
+        if scheme == "http" and not allow.admits_host(host):
             raise _forbidden("plain http is only fetched from allow-listed hosts")
         literal = _ip_literal(host)
         if (
             literal is not None
             and not is_public_address(literal)
-            and not self._allow.admits_address(literal)
+            and not allow.admits_address(literal)
         ):
             raise _forbidden(f"{host} is not a public address")
         return parsed
@@ -684,6 +699,7 @@ class HttpFetcher:
             current = url
             for _hop in range(self.limits.max_redirects + 1):
                 target = self.check_url(current)
+                backend.use(self._allow_for(target))
                 remaining = self._remaining(started, budget)
                 timeout = httpx.Timeout(
                     connect=min(self.limits.connect_timeout, remaining),
@@ -760,6 +776,16 @@ class HttpFetcher:
             body.feed(chunk)
             self._remaining(started, budget)
         return Fetched(url, final_url, status, content_type, body.finish(), headers)
+
+
+_NO_EXCEPTION: Final = Allowlist()
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def origin_of(url: httpx.URL) -> str:
+    """``scheme://host:port`` of ``url``, the port always written."""
+    port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+    return f"{url.scheme}://{url.host.lower()}:{port}"
 
 
 def fetcher_for(allowlist: Iterable[str] = (), *, limits: FetchLimits | None = None) -> HttpFetcher:

@@ -195,6 +195,10 @@ CATALOGUE: Mapping[str, Mapping[Lang, str]] = {
         "fr": "Le document n'a pas pu être téléchargé.",
         "en": "The document could not be downloaded.",
     },
+    "own_document_failed": {
+        "fr": "Le service n'a pas pu produire ce document qu'il publie lui-même.",
+        "en": "The service could not produce this document it publishes itself.",
+    },
     "fetch_status": {
         "fr": "Le serveur a répondu par une erreur.",
         "en": "The server answered with an error.",

@@ -79,6 +79,7 @@ _FETCH_CODES = frozenset(
         "fetch_status",
         "fetch_content_type",
         "fetch_too_many_redirects",
+        "own_document_failed",
         "document_not_found",
         "invalid_document",
     }

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from obcore import multibase
 from obcore.errors import ObcoreError
-from obcore.model import parse_datetime
+from obcore.model import datetime_has_timezone, parse_datetime
 
 # RFC 3986 §3: an absolute URI is a scheme, ":", then no whitespace.
 _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*")
@@ -78,6 +78,22 @@ def _check_context(document: Mapping[str, Any]) -> Iterable[Violation]:
         if not (isinstance(item, Mapping) or is_url(item)):
             yield Violation("invalid_context", "each @context item must be a URL or an object")
             return
+
+
+def _check_identifier(document: Mapping[str, Any]) -> Iterable[Violation]:
+    """§4.4: the credential's ``id``, when present, is a single URL."""
+    if "id" in document and not is_url(document["id"]):
+        yield Violation("invalid_identifier", "id must be a single URL")
+
+
+def _check_subject(document: Mapping[str, Any]) -> Iterable[Violation]:
+    """§4.8: a credential MUST contain a ``credentialSubject``: one or more objects."""
+    subject = document.get("credentialSubject")
+    items = subject if isinstance(subject, list) else [subject]
+    if not items or not all(isinstance(item, Mapping) for item in items[:MAX_ITEMS]):
+        yield Violation(
+            "invalid_credential_subject", "credentialSubject must be one or more objects"
+        )
 
 
 def _type_is_valid(value: Any) -> bool:
@@ -156,12 +172,16 @@ def _check_issuer(document: Mapping[str, Any], *, in_jwt: bool) -> Iterable[Viol
 
 
 def _datetime(document: Mapping[str, Any], name: str) -> tuple[datetime | None, bool]:
+    """A dateTimeStamp (XML Schema: a date-time *with* its time zone); a date-time without
+    one is not read as UTC, it is refused."""
     value = document.get(name)
     if value is None:
         return None, True
     if not isinstance(value, str):
         return None, False
     try:
+        if not datetime_has_timezone(value):
+            return None, False
         return parse_datetime(value), True
     except ValueError:
         return None, False
@@ -261,7 +281,9 @@ def violations(document: Mapping[str, Any], *, in_jwt: bool = False) -> list[Vio
     found: list[Violation] = []
     for rule in (
         _check_context,
+        _check_identifier,
         _check_type,
+        _check_subject,
         _check_typed_objects,
         _check_validity,
         _check_related_resource,

@@ -90,7 +90,16 @@ def _serve_and_get_healthz(
     answer: httpx.Response | None = None
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [str(obhub_script()), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            [
+                str(obhub_script()),
+                "serve",
+                "--migrate",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *args,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -586,3 +586,38 @@ async def test_a_plaintext_email_recipient_is_refused(api: Api, subject: dict[st
     response = await _issue(api, admin, {**degree(), "credentialSubject": subject})
     assert response.status_code == 400
     assert error_code(response) == "invalid_credential"
+
+
+async def test_a_caller_status_entry_on_one_of_the_hubs_lists_is_refused(api: Api) -> None:
+    """The credential's status would follow another credential's bit in that list."""
+    admin = await _admin(api)
+    partner = await api.partner(admin)
+    other = await _issue(api, admin, degree(), issuer=partner["slug"])
+    assert other.status_code == 201, other.text
+    borrowed = other.json()["verifiableCredential"]["credentialStatus"][0]
+
+    response = await _issue(
+        api,
+        admin,
+        degree(id="urn:uuid:2d3f7c1e-8d1b-4a51-9d8c-3b4a0f6e2a11", credentialStatus=borrowed),
+    )
+
+    assert response.status_code == 400
+    assert error_code(response) == "status_list_reserved"
+    assert response.json()["error"]["messages"]["fr"].startswith("Cette entrée credentialStatus")
+
+
+async def test_a_caller_status_entry_on_another_list_is_kept(api: Api) -> None:
+    admin = await _admin(api)
+    foreign = {
+        "id": "https://status.example.org/lists/7#42",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "42",
+        "statusListCredential": "https://status.example.org/lists/7",
+    }
+
+    issued = await _issued(api, admin, degree(credentialStatus=foreign))
+
+    assert issued["credentialStatus"][0] == foreign
+    assert len(issued["credentialStatus"]) == 3

@@ -511,3 +511,45 @@ def test_the_cache_is_thread_safe() -> None:
     assert errors == []
     assert len(cache) <= 50
     assert cache.size_bytes == sum(e.size for e in cache._entries.values())
+
+
+# ---- an exemption for one origin (``obhub verify --service``) ------------------------
+
+
+@pytest.fixture
+def other_server() -> Iterator[LocalServer]:
+    local = LocalServer()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+def test_an_origin_exemption_covers_that_port_only(
+    server: LocalServer, other_server: LocalServer
+) -> None:
+    server.routes["/doc"] = Reply(body=DOC)
+    other_server.routes["/doc"] = Reply(body=DOC)
+    fetcher = _fetcher(origin=server.base)
+
+    assert fetcher.get(server.url("/doc")).status == 200
+    with pytest.raises(ResolutionError) as exc:
+        fetcher.get(other_server.url("/doc"))
+    assert _code(exc) == "fetch_forbidden"
+    assert other_server.hits == []
+
+
+def test_a_redirect_out_of_the_exempted_origin_is_refused(
+    server: LocalServer, other_server: LocalServer
+) -> None:
+    server.routes["/go"] = Reply(302, headers={"Location": other_server.url("/doc")})
+    server.routes["/stay"] = Reply(302, headers={"Location": "/doc"})
+    server.routes["/doc"] = Reply(body=DOC)
+    other_server.routes["/doc"] = Reply(body=DOC)
+    fetcher = _fetcher(origin=server.base)
+
+    assert fetcher.get(server.url("/stay")).final_url == server.url("/doc")
+    with pytest.raises(ResolutionError) as exc:
+        fetcher.get(server.url("/go"))
+    assert _code(exc) == "fetch_forbidden"
+    assert other_server.hits == []

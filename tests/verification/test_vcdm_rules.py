@@ -152,6 +152,38 @@ def test_validity_bounds_must_be_date_times() -> None:
     assert codes(credential(validUntil=20270101)) == ["invalid_datetime"]
 
 
+# §4.9: validFrom and validUntil are dateTimeStamps, which carry a time zone.
+@pytest.mark.parametrize("name", ["validFrom", "validUntil"])
+def test_a_validity_bound_without_a_time_zone_is_refused(name: str) -> None:
+    assert codes(credential(**{name: "2026-01-01T00:00:00"})) == ["invalid_datetime"]
+    assert codes(credential(**{name: "2026-01-01T00:00:00+02:00"})) == []
+
+
+# §4.4 Identifiers: "If the id property is present: The id property MUST express an
+# identifier … The value of the id property MUST be a single URL".
+@pytest.mark.parametrize("value", ["not a url", ["urn:uuid:1", "urn:uuid:2"], 7, None, ""])
+def test_the_credential_id_must_be_a_single_url(value: Any) -> None:
+    assert codes(credential(id=value)) == ["invalid_identifier"]
+
+
+def test_a_credential_id_may_be_any_url() -> None:
+    assert codes(credential(id="urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33")) == []
+    assert codes(credential(id="https://example.org/credentials/3732")) == []
+
+
+# §4.8 Credential Subject: "A verifiable credential MUST contain a credentialSubject
+# property."
+@pytest.mark.parametrize("value", ["did:example:subject", [], ["did:example:x"], None, 3])
+def test_the_credential_subject_must_be_one_or_more_objects(value: Any) -> None:
+    assert codes(credential(credentialSubject=value)) == ["invalid_credential_subject"]
+
+
+def test_a_credential_without_a_subject_is_refused() -> None:
+    document = credential()
+    del document["credentialSubject"]
+    assert codes(document) == ["invalid_credential_subject"]
+
+
 # §5.3 Integrity of Related Resources.
 def test_related_resources_are_objects_with_an_id_and_a_digest() -> None:
     good = {"id": contexts.VC_V2, "digestSRI": V2_DIGEST_SRI}

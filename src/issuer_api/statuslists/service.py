@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -338,6 +338,11 @@ async def publish(
 
 def _json_bytes(document: Mapping[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def held_urls(session: AsyncSession, urls: Collection[str]) -> set[str]:
+    """Those of ``urls`` that are status lists this service holds (any issuer's)."""
+    return {head.url for head in await repository.heads_by_url(session, urls)}
 
 
 async def published_by_url(

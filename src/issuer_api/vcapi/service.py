@@ -120,6 +120,14 @@ class IssuerMismatchError(ApiError):
     code = "issuer_mismatch"
 
 
+class OwnStatusListClaimedError(ApiError):
+    """A caller's ``credentialStatus`` entry points at a status list this service holds:
+    the credential's status would follow another credential's bit."""
+
+    status_code = 400
+    code = "status_list_reserved"
+
+
 class CredentialIdTakenError(ApiError):
     """This issuer already issued a credential with that ``id``: ids identify one credential."""
 
@@ -319,6 +327,22 @@ def _check_open_badge(document: Mapping[str, Any]) -> None:
         )
 
 
+async def _refuse_own_status_lists(session: AsyncSession, given: Any) -> None:
+    """The caller's own status entries (VCDM 2.0 §4.10) must not point at one of this
+    service's lists: only the service assigns a bit of its lists, to one credential."""
+    entries = given if isinstance(given, list) else [given]
+    urls = {
+        url[:2000]
+        for entry in entries
+        if isinstance(entry, Mapping)
+        and isinstance(url := entry.get("statusListCredential"), str)
+        and url
+    }
+    held = await statuslists.held_urls(session, urls)
+    if held:
+        raise OwnStatusListClaimedError(details={"statusListCredential": sorted(held)[0][:300]})
+
+
 async def issue(
     session: AsyncSession,
     settings: Settings,
@@ -349,6 +373,7 @@ async def issue(
     purposes: tuple[Purpose, ...] = (
         ("revocation",) if is_open_badge else ("revocation", "suspension")
     )
+    await _refuse_own_status_lists(session, document.get("credentialStatus"))
     key = await issuers.active_signing_key(session, issuer, settings, kek)
     credential_id = new_id()
 
