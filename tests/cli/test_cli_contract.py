@@ -12,7 +12,6 @@ import base64
 import hashlib
 import json
 import stat
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ from .conftest import (
     manifest_rows,
     manifest_status_lists,
     manifest_words,
-    obhub_script,
     status_list_credential,
     write_json,
 )
@@ -947,22 +945,15 @@ def test_end_to_end_the_revoked_vector_with_status_lists_from_the_manifest_exits
 
 
 def test_serve_refuses_a_database_never_migrated_and_says_what_to_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    script: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
 
-    process = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [str(obhub_script()), "serve", "--host", "127.0.0.1", "--port", str(free_port())],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    result = script("serve", "--host", "127.0.0.1", "--port", str(free_port()))
 
-    assert process.returncode == EXIT_USAGE, process.stderr
-    assert "the database is not migrated: run `obhub migrate` first" in process.stderr
-    assert "obhub serve --migrate" in process.stderr
+    assert result.code == EXIT_USAGE, result.err
+    assert "the database is not migrated: run `obhub migrate` first" in result.err
+    assert "obhub serve --migrate" in result.err
 
 
 def test_serve_with_migrate_comes_up_migrated_and_ready(
@@ -985,23 +976,16 @@ def test_serve_with_migrate_comes_up_migrated_and_ready(
 
 @pytest.mark.parametrize("command", [["serve", "--port", "1"], ["worker"], ["migrate"]])
 def test_an_http_public_base_url_is_refused_at_start_up_with_the_reason(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+    script: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OBHUB_PUBLIC_BASE_URL", "http://badges.example.fr")
 
-    process = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [str(obhub_script()), *command],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    result = script(*command)
 
-    assert process.returncode == EXIT_USAGE, process.stderr
-    assert "OBHUB_PUBLIC_BASE_URL must be an https URL" in process.stderr
-    assert "did:web" in process.stderr
+    assert result.code == EXIT_USAGE, result.err
+    assert "OBHUB_PUBLIC_BASE_URL must be an https URL" in result.err
+    assert "did:web" in result.err
     assert not (tmp_path / "data" / "obhub.sqlite3").exists()
 
 
