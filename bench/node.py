@@ -1,45 +1,44 @@
 """The Node reference: ``interop/xverify/bench.mjs`` (Digital Bazaar, jose), pinned by npm.
 
-The harness is installed exactly as the interoperability tests install it
-(``tests/node_harness.py``): ``interop/xverify`` is copied into ``.cache/xverify`` and
-``npm ci --no-audit --no-fund --ignore-scripts`` runs there, again only when
-``package-lock.json`` changes (same stamp file, so the two share one install).
+The harness is installed by the very code the interoperability tests use
+(``tests/node_cache.py``, loaded by path): ``interop/xverify`` is copied into
+``.cache/xverify`` and ``npm ci --no-audit --no-fund --ignore-scripts`` runs there, again
+only when ``package-lock.json`` changes (same stamp and lock, so the two share one install).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
+import importlib.util
 import json
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "interop" / "xverify"
 CACHE = ROOT / ".cache" / "xverify"
-STAMP_NAME = ".package-lock.sha256"
-NPM_CI = ("ci", "--no-audit", "--no-fund", "--ignore-scripts")
-NPM_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 600
+
+
+def _load_node_cache() -> ModuleType:
+    """``tests/node_cache.py``, the install the tests use (``tests`` is not a package)."""
+    path = ROOT / "tests" / "node_cache.py"
+    spec = importlib.util.spec_from_file_location("obhub_tests_node_cache", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_node_cache = _load_node_cache()
 
 
 class NodeUnavailableError(RuntimeError):
     """Node.js or npm is missing, or the harness cannot be installed or run."""
-
-
-def _sync_sources() -> None:
-    for path in sorted(SOURCE.rglob("*")):
-        relative = path.relative_to(SOURCE)
-        if "node_modules" in relative.parts or not path.is_file():
-            continue
-        destination = CACHE / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        data = path.read_bytes()
-        if not destination.is_file() or destination.read_bytes() != data:
-            destination.write_bytes(data)
 
 
 def install() -> str:
@@ -47,31 +46,10 @@ def install() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         raise NodeUnavailableError("Node.js >= 20 and npm must be on PATH for the references")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with (CACHE.parent / f"{CACHE.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            _sync_sources()
-            digest = hashlib.sha256((CACHE / "package-lock.json").read_bytes()).hexdigest()
-            stamp = CACHE / STAMP_NAME
-            current = stamp.is_file() and stamp.read_text().strip() == digest
-            if not ((CACHE / "node_modules").is_dir() and current):
-                stamp.unlink(missing_ok=True)
-                proc = subprocess.run(  # noqa: S603 - npm from PATH with fixed arguments
-                    [npm, *NPM_CI],
-                    cwd=CACHE,
-                    capture_output=True,
-                    text=True,
-                    timeout=NPM_TIMEOUT_S,
-                    check=False,
-                )
-                if proc.returncode != 0:
-                    raise NodeUnavailableError(
-                        f"npm ci failed in {CACHE} (exit {proc.returncode}): {proc.stderr[-500:]}"
-                    )
-                stamp.write_text(digest + "\n")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        _node_cache.install(SOURCE, CACHE, npm)
+    except _node_cache.NpmCiError as failed:
+        raise NodeUnavailableError(f"{failed}: {failed.output[-500:]}") from failed
     return node
 
 

@@ -46,11 +46,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from pyld import jsonld as pyld_jsonld
-from pyld.context_resolver import ContextResolver
-from pyld.jsonld import _resolved_context_cache
 
 from obcore import jsonld, rdfc
-from obcore.contexts import document_loader, is_known
+from obcore.contexts import is_known
 from obcore.rdfc import Quad, escape_literal, iri_term, literal_term
 
 RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -217,18 +215,6 @@ class _Tables:
 _TABLES = _Tables()
 
 
-def _options() -> dict[str, Any]:
-    return {
-        "documentLoader": document_loader,
-        "contextResolver": ContextResolver(_resolved_context_cache, document_loader),
-        "base": None,
-        "processingMode": "json-ld-1.1",
-        "extractAllScripts": True,
-        "isFrame": False,
-        "keepFreeFloatingNodes": False,
-    }
-
-
 def _is_bundled_reference(local_ctx: Any) -> bool:
     if isinstance(local_ctx, str):
         return is_known(local_ctx)
@@ -272,7 +258,7 @@ class _Walk:
         # the process. Otherwise (the conformance tests' loaders): compiled for this
         # walk only, and contexts written in the document allowed.
         self.closed = options is None
-        self.options = _options() if options is None else dict(options)
+        self.options = jsonld.expansion_options() if options is None else dict(options)
         self.base = self.options.get("base")
         self.shapes = _SHAPES if self.closed else _ShapeMemo()
         self.tables = _TABLES if self.closed else _Tables()

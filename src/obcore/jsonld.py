@@ -146,6 +146,19 @@ def _tune_pyld() -> None:
 _tune_pyld()
 
 
+def expansion_options() -> dict[str, Any]:
+    """pyld's options for expanding with the closed loader: JSON-LD 1.1, no base IRI."""
+    return {
+        "documentLoader": document_loader,
+        "contextResolver": ContextResolver(_resolved_context_cache, document_loader),
+        "base": None,
+        "processingMode": "json-ld-1.1",
+        "extractAllScripts": True,
+        "isFrame": False,
+        "keepFreeFloatingNodes": False,
+    }
+
+
 class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
     """pyld processor with memoised context processing and drop tracking."""
 
@@ -237,15 +250,7 @@ class _Processor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
 
     def expand_document(self, document: dict[str, Any]) -> list[Any]:
         """pyld's ``expand`` minus its defensive deep copy (the input is never returned)."""
-        options: dict[str, Any] = {
-            "documentLoader": document_loader,
-            "contextResolver": ContextResolver(_resolved_context_cache, document_loader),
-            "base": None,
-            "processingMode": "json-ld-1.1",
-            "extractAllScripts": True,
-            "isFrame": False,
-            "keepFreeFloatingNodes": False,
-        }
+        options = expansion_options()
         active_ctx = self._get_initial_context(options)
         _MEMO.mark_stable(active_ctx)
         expanded = self._expand(active_ctx, None, document, options, inside_list=False)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,24 +29,12 @@ import pytest
 from ingestion.factory import PartnerIssuer
 from obcore import contexts
 from regional.helpers import aligned_credential
+from servers import obhub_command, obhub_serve
 
 START_TIMEOUT_S = 60
 MINT_TIMEOUT_S = 90
 EMAIL = "camille.martin@example.fr"
 VALID_VERDICT = "Le badge est authentique et valide."
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _obhub_command() -> list[str]:
-    script = Path(sys.executable).with_name("obhub")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from issuer_api.cli import main; sys.exit(main())"]
 
 
 @dataclass
@@ -63,7 +49,7 @@ class HubOnDefaults:
 
     def obhub(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
-            [*_obhub_command(), *args],
+            [*obhub_command(), *args],
             env=self.env,
             cwd=self.workdir,
             input=stdin,
@@ -118,44 +104,20 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubOnDefaults]:
     """``make run`` in a fresh directory: ``obhub serve --migrate`` (on a free port)."""
     workdir = tmp_path_factory.mktemp("make-run")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBHUB_")}
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    probe = HubOnDefaults(base, workdir, env, httpx.Client(), {})
-    log_path = workdir / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
-            [*_obhub_command(), "serve", "--migrate", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+    with (
+        obhub_serve("--migrate", log_path=workdir / "serve.log", env=env, cwd=workdir) as server,
+        httpx.Client(base_url=server.base_url, timeout=60, trust_env=False) as http,
+    ):
+        ready = server.wait_until_answering(
+            "/readyz", START_TIMEOUT_S, accept=lambda answer: answer.status_code == 200
         )
-    try:
-        with httpx.Client(base_url=base, timeout=60, trust_env=False) as http:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                assert server.poll() is None, log_path.read_text()
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
-            created = probe.obhub("clients", "create", "--name", "admin", "--scope", "admin")
-            assert created.returncode == 0, created.stderr
-            lines = dict(line.split(":", 1) for line in created.stdout.splitlines())
-            probe.http = http
-            admin = probe.token(lines["client_id"].strip(), lines["client_secret"].strip())
-            yield HubOnDefaults(base, workdir, env, http, admin)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
+        assert ready is not None, server.log()
+        probe = HubOnDefaults(server.base_url, workdir, env, http, {})
+        created = probe.obhub("clients", "create", "--name", "admin", "--scope", "admin")
+        assert created.returncode == 0, created.stderr
+        lines = dict(line.split(":", 1) for line in created.stdout.splitlines())
+        admin = probe.token(lines["client_id"].strip(), lines["client_secret"].strip())
+        yield HubOnDefaults(server.base_url, workdir, env, http, admin)
 
 
 def _open_badge(issuer: str) -> dict[str, Any]:

@@ -11,17 +11,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from issuer_api.server import MAX_HEADER_BYTES, MAX_HEADERS
+from servers import obhub_serve
 
 CEILING = 5.0  # seconds for any answer here
 
@@ -72,44 +70,14 @@ def _json_body(answer: bytes) -> dict[str, Any]:
     return body
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``obhub serve`` on a free port of 127.0.0.1, stopped after the module."""
+    """``obhub serve --migrate`` on a free port of 127.0.0.1, stopped after the module."""
     data = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    script = Path(sys.executable).with_name("obhub")
-    log = (data / "serve.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "OBHUB_DATA_DIR": str(data / "data")},
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                assert process.poll() is None, (data / "serve.log").read_text()
-                time.sleep(0.1)
-        yield Server(port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    env = {**os.environ, "OBHUB_DATA_DIR": str(data / "data")}
+    with obhub_serve("--migrate", log_path=data / "serve.log", env=env) as live:
+        assert live.wait_until_answering("/healthz", 20) is not None, live.log()
+        yield Server(live.port)
 
 
 def _request(*headers: bytes) -> bytes:

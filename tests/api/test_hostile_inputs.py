@@ -15,7 +15,6 @@ test if one goes anywhere else.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import socket
 import struct
@@ -28,8 +27,6 @@ from typing import Any
 import httpx
 import pytest
 
-from issuer_api.app import create_app
-from issuer_api.settings import Settings
 from obcore import jsonld
 from obcore.did import did_key_for, did_key_vm_id
 from obcore.keys import KeyPair
@@ -37,10 +34,17 @@ from obcore.proofs import dataintegrity as di
 from obcore.proofs import vcjwt
 from verification.localhttp import LocalServer, Reply
 
+from .helpers import (
+    OB_CONTEXT,
+    VC_V2,
+    open_badge,
+    signed_status_list,
+    status_entry,
+    verifying_service,
+)
+
 pytestmark = pytest.mark.anyio
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 FAST = 3.0  # seconds: the ceiling for anything that needs no network
 PASSWD_MARKERS = ("root:x:0:0", "/bin/sh", "/usr/sbin/nologin", "daemon:")
 
@@ -54,56 +58,11 @@ ISSUER = _did_key_pair(7)
 
 
 def _badge(issuer: str = ISSUER.controller or "", **members: Any) -> dict[str, Any]:
-    credential: dict[str, Any] = {
-        "@context": [VC_V2, OB_CONTEXT],
-        "id": "urn:uuid:6a1f5e0a-4c1e-4d8e-9d3a-0a1b2c3d4e99",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Hostile Test Issuer"},
-        "validFrom": "2024-01-01T00:00:00Z",
-        "name": "Teamwork",
-        "credentialSubject": {
-            "id": "did:example:learner-1",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://issuer.example/achievements/teamwork",
-                "type": ["Achievement"],
-                "name": "Teamwork",
-                "description": "Collaborates within a group.",
-                "criteria": {"narrative": "Nominated by peers."},
-            },
-        },
-    }
-    credential.update(members)
-    return credential
+    return open_badge(issuer, "Hostile Test Issuer", **members)
 
 
-def _status_entry(url: str, index: int = 94567) -> dict[str, Any]:
-    return {
-        "id": f"{url}#{index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": str(index),
-        "statusListCredential": url,
-    }
-
-
-def _signed_status_list(url: str, encoded_list: str) -> dict[str, Any]:
-    return di.add_proof(
-        {
-            "@context": [VC_V2],
-            "id": url,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": ISSUER.controller,
-            "validFrom": "2024-01-01T00:00:00Z",
-            "credentialSubject": {
-                "id": f"{url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": "revocation",
-                "encodedList": encoded_list,
-            },
-        },
-        ISSUER,
-    )
+def _status_entry(url: str) -> dict[str, Any]:
+    return status_entry(url, 94567)
 
 
 def _gzip_bomb(size: int) -> bytes:
@@ -198,15 +157,6 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> Connections:
 
 
 @pytest.fixture
-def local() -> Iterator[LocalServer]:
-    server = LocalServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def silent_port() -> Iterator[int]:
     """A TCP port that accepts connections (kernel backlog) and never says a word."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
@@ -215,30 +165,19 @@ def silent_port() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
-@contextlib.asynccontextmanager
-async def _service(data_dir: Path, allowlist: list[str] | None = None) -> AsyncIterator[Any]:
-    settings = Settings(data_dir=data_dir, fetch_allowlist=allowlist or [])
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=60
-        ) as client,
-    ):
-        yield client
-
-
 @pytest.fixture
 async def open_client(tmp_path: Path, anyio_backend: str) -> AsyncIterator[httpx.AsyncClient]:
     """The service with an empty allow-list: only public addresses may be fetched."""
-    async with _service(tmp_path / "data") as client:
+    async with verifying_service(tmp_path / "data", timeout=60) as client:
         yield client
 
 
 @pytest.fixture
 async def local_client(tmp_path: Path, anyio_backend: str) -> AsyncIterator[httpx.AsyncClient]:
     """The service with 127.0.0.1 allow-listed (the local test servers)."""
-    async with _service(tmp_path / "data", ["127.0.0.1/32"]) as client:
+    async with verifying_service(
+        tmp_path / "data", timeout=60, fetch_allowlist=["127.0.0.1/32"]
+    ) as client:
         yield client
 
 
@@ -384,7 +323,7 @@ async def test_a_gzip_bomb_encoded_list_is_refused_as_too_large(
     bomb = _gzip_bomb(64 << 20)  # 64 MiB of zeros in about 64 KB
     encoded = "u" + _b64url(bomb)
     local.routes["/status/bomb"] = Reply(
-        body=json.dumps(_signed_status_list(url, encoded)).encode(),
+        body=json.dumps(signed_status_list(url, ISSUER, encoded)).encode(),
         content_type="application/vc+ld+json",
     )
     credential = di.add_proof(_badge(credentialStatus=_status_entry(url)), ISSUER)

@@ -16,29 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import gzip
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from issuer_api.app import create_app
-from issuer_api.settings import Settings
 from obcore import did as did_mod
 from obcore.did import did_key_for, did_key_vm_id
 from obcore.keys import KeyPair
 from obcore.proofs import dataintegrity as di
 from verification.localhttp import LocalServer, Reply
 
+from .helpers import open_badge, signed_status_list, status_entry, verifying_service
+
 pytestmark = pytest.mark.anyio
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 SEED = bytes([23]) * 32
 # An empty list: 16 KB of zeros, gzip-compressed, base64url ("u" multibase prefix).
 EMPTY_LIST = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(16384))).rstrip(b"=").decode()
@@ -52,55 +49,11 @@ def _key(base: str | None = None) -> KeyPair:
 
 
 def _badge(issuer: str, **members: Any) -> dict[str, Any]:
-    return {
-        "@context": [VC_V2, OB_CONTEXT],
-        "id": "urn:uuid:6a1f5e0a-4c1e-4d8e-9d3a-0a1b2c3d4e55",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Slow Test Issuer"},
-        "validFrom": "2024-01-01T00:00:00Z",
-        "name": "Teamwork",
-        "credentialSubject": {
-            "id": "did:example:learner-1",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://issuer.example/achievements/teamwork",
-                "type": ["Achievement"],
-                "name": "Teamwork",
-                "description": "Collaborates within a group.",
-                "criteria": {"narrative": "Nominated by peers."},
-            },
-        },
-        **members,
-    }
+    return open_badge(issuer, "Slow Test Issuer", **members)
 
 
-def _status_entry(url: str, purpose: str = "revocation", index: int = 7) -> dict[str, Any]:
-    return {
-        "id": f"{url}#{index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": purpose,
-        "statusListIndex": str(index),
-        "statusListCredential": url,
-    }
-
-
-def _status_list(url: str, key: KeyPair, issuer: str) -> dict[str, Any]:
-    return di.add_proof(
-        {
-            "@context": [VC_V2],
-            "id": url,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": issuer,
-            "validFrom": "2024-01-01T00:00:00Z",
-            "credentialSubject": {
-                "id": f"{url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": "revocation",
-                "encodedList": EMPTY_LIST,
-            },
-        },
-        key,
-    )
+def _status_entry(url: str) -> dict[str, Any]:
+    return status_entry(url, 7)
 
 
 def _check(report: dict[str, Any], check_id: str) -> tuple[str, str]:
@@ -108,27 +61,10 @@ def _check(report: dict[str, Any], check_id: str) -> tuple[str, str]:
     return check["status"], check["code"]
 
 
-@pytest.fixture
-def local() -> Iterator[LocalServer]:
-    server = LocalServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@contextlib.asynccontextmanager
-async def _service(tmp_path: Path, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        Settings(data_dir=tmp_path / "data", fetch_allowlist=["127.0.0.1/32"], **settings)
+def _service(tmp_path: Path, **settings: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    return verifying_service(
+        tmp_path / "data", timeout=120, fetch_allowlist=["127.0.0.1/32"], **settings
     )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=120
-        ) as client,
-    ):
-        yield client
 
 
 async def _verify(client: httpx.AsyncClient, credential: dict[str, Any]) -> httpx.Response:
@@ -155,7 +91,7 @@ async def test_the_issuer_document_needed_twice_is_fetched_once(
     local.routes["/issuer"] = Reply(body=json.dumps(controller).encode(), headers=no_store)
     status_url = local.url("/status/1")
     local.routes["/status/1"] = Reply(
-        body=json.dumps(_status_list(status_url, key, base)).encode(),
+        body=json.dumps(signed_status_list(status_url, key, EMPTY_LIST)).encode(),
         headers=no_store,
         content_type="application/vc+ld+json",
     )

@@ -11,10 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
 import stat
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ import pytest
 
 from obcore.identity import make_identity_object
 from obcore.keys import KeyPair
+from servers import free_port, obhub_serve
 from verify.messages import message
 
 from .conftest import (
@@ -43,7 +41,6 @@ from .conftest import (
     manifest_rows,
     manifest_status_lists,
     manifest_words,
-    obhub_script,
     status_list_credential,
     write_json,
 )
@@ -947,64 +944,28 @@ def test_end_to_end_the_revoked_vector_with_status_lists_from_the_manifest_exits
     assert checks_of(result.json())["status"] == ("invalid", "revoked")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_refuses_a_database_never_migrated_and_says_what_to_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    script: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
 
-    process = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [str(obhub_script()), "serve", "--host", "127.0.0.1", "--port", str(_free_port())],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    result = script("serve", "--host", "127.0.0.1", "--port", str(free_port()))
 
-    assert process.returncode == EXIT_USAGE, process.stderr
-    assert "the database is not migrated: run `obhub migrate` first" in process.stderr
-    assert "obhub serve --migrate" in process.stderr
+    assert result.code == EXIT_USAGE, result.err
+    assert "the database is not migrated: run `obhub migrate` first" in result.err
+    assert "obhub serve --migrate" in result.err
 
 
 def test_serve_with_migrate_comes_up_migrated_and_ready(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
-    port = _free_port()
-    log_path = tmp_path / "serve.log"
-    deadline = time.monotonic() + 30
-    answer: httpx.Response | None = None
     ready: httpx.Response | None = None
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [str(obhub_script()), "serve", "--migrate", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            with httpx.Client(trust_env=False, timeout=5) as client:
-                while time.monotonic() < deadline and process.poll() is None:
-                    try:
-                        answer = client.get(f"http://127.0.0.1:{port}/healthz")
-                        ready = client.get(f"http://127.0.0.1:{port}/readyz")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    output = log_path.read_text(encoding="utf-8", errors="replace")
+    with obhub_serve("--migrate", log_path=tmp_path / "serve.log") as server:
+        answer = server.wait_until_answering("/healthz", 30)
+        if answer is not None:
+            ready = httpx.get(f"{server.base_url}/readyz", trust_env=False, timeout=5)
+    output = server.log()
     assert answer is not None, f"no answer on /healthz within 30 s\n{output}"
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok"}
@@ -1015,23 +976,16 @@ def test_serve_with_migrate_comes_up_migrated_and_ready(
 
 @pytest.mark.parametrize("command", [["serve", "--port", "1"], ["worker"], ["migrate"]])
 def test_an_http_public_base_url_is_refused_at_start_up_with_the_reason(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+    script: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OBHUB_PUBLIC_BASE_URL", "http://badges.example.fr")
 
-    process = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [str(obhub_script()), *command],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    result = script(*command)
 
-    assert process.returncode == EXIT_USAGE, process.stderr
-    assert "OBHUB_PUBLIC_BASE_URL must be an https URL" in process.stderr
-    assert "did:web" in process.stderr
+    assert result.code == EXIT_USAGE, result.err
+    assert "OBHUB_PUBLIC_BASE_URL must be an https URL" in result.err
+    assert "did:web" in result.err
     assert not (tmp_path / "data" / "obhub.sqlite3").exists()
 
 

@@ -7,29 +7,21 @@ command is a usage error (exit 64) before any socket is opened.
 
 from __future__ import annotations
 
-import socket
 import ssl
-import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from servers import obhub_serve
 from tls_certs import TlsFiles, write_self_signed
 
-from .conftest import EXIT_USAGE, Cli, obhub_script
+from .conftest import EXIT_USAGE, Cli
 
 
 @pytest.fixture
 def tls_files(tmp_path: Path) -> TlsFiles:
     return write_self_signed(tmp_path / "tls")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_with_only_a_certificate_is_a_usage_error(cli: Cli, tls_files: TlsFiles) -> None:
@@ -84,42 +76,9 @@ def _serve_and_get_healthz(
     args: list[str], env_dir: Path, monkeypatch: pytest.MonkeyPatch, verify: ssl.SSLContext
 ) -> tuple[httpx.Response | None, str]:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(env_dir / "data"))
-    port = _free_port()
-    log_path = env_dir / "serve.log"
-    deadline = time.monotonic() + 15
-    answer: httpx.Response | None = None
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [
-                str(obhub_script()),
-                "serve",
-                "--migrate",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                *args,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            with httpx.Client(trust_env=False, timeout=1, verify=verify) as client:
-                while time.monotonic() < deadline and process.poll() is None:
-                    try:
-                        answer = client.get(f"https://127.0.0.1:{port}/healthz")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    return answer, log_path.read_text(encoding="utf-8", errors="replace")
+    with obhub_serve("--migrate", *args, log_path=env_dir / "serve.log", https=True) as server:
+        answer = server.wait_until_answering("/healthz", 15, verify=verify)
+    return answer, server.log()
 
 
 def test_end_to_end_serve_with_tls_options_answers_https_with_that_certificate(

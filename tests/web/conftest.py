@@ -15,11 +15,8 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
-import sys
-import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +34,7 @@ from issuer_api.models.ingest import Learner
 from issuer_api.models.regional import ReferentialVersion, RegionalAward
 from issuer_api.settings import SQLITE_FILENAME
 from obcore import baking
+from servers import obhub_command, obhub_serve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VECTORS = REPO_ROOT / "tests" / "fixtures" / "vectors"
@@ -212,20 +210,6 @@ def e2e_harness() -> Path:
 # --------------------------------------------------------------------------- live server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _obhub_command() -> list[str]:
-    script = Path(sys.executable).with_name("obhub")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from issuer_api.cli import main; sys.exit(main())"]
-
-
 @pytest.fixture(scope="session")
 def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of the live server and of the ``obhub`` commands that seed it: its
@@ -244,47 +228,19 @@ def live_server(live_env: dict[str, str]) -> Iterator[str]:
     The database is migrated first (``obhub migrate``: schema and the Region issuer).
     """
     workdir = Path(live_env["OBHUB_DATA_DIR"]).parent
-    port = _free_port()
-    env = live_env
-    _obhub(env, "migrate")
-    log_path = workdir / "server.log"
-    base_url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
-            [*_obhub_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=workdir,
+    _obhub(live_env, "migrate")
+    with obhub_serve(log_path=workdir / "server.log", env=live_env, cwd=workdir) as server:
+        answer = server.wait_until_answering(
+            "/verifier", SERVER_START_TIMEOUT_S, accept=lambda page: page.status_code == 200
         )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"obhub serve exited with {proc.returncode}:\n{log_path.read_text()}",
-                    pytrace=False,
-                )
-            try:
-                if httpx.get(f"{base_url}/verifier", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"obhub serve did not answer within {SERVER_START_TIMEOUT_S}s:\n"
-                    f"{log_path.read_text()}",
-                    pytrace=False,
-                )
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if answer is None:
+            reason = (
+                f"exited with {server.process.returncode}"
+                if server.process.poll() is not None
+                else f"did not answer within {SERVER_START_TIMEOUT_S}s"
+            )
+            pytest.fail(f"obhub serve {reason}:\n{server.log()}", pytrace=False)
+        yield server.base_url
 
 
 # --------------------------------------------------------------------------- browser run
@@ -403,7 +359,7 @@ PARTNER_EVIDENCE = [
 def _obhub(env: dict[str, str], *args: str) -> str:
     """Run ``obhub ARGS`` with ``env``; its standard output (FAIL on a non-zero exit)."""
     proc = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
-        [*_obhub_command(), *args],
+        [*obhub_command(), *args],
         env=env,
         capture_output=True,
         text=True,

@@ -160,8 +160,10 @@ async def test_a_json_client_gets_an_index_of_the_same_links(client: httpx.Async
     }
     assert index["description"]["fr"] == HOME_TEXTS["fr"]["home_intro"]
     assert index["description"]["en"] == HOME_TEXTS["en"]["home_intro"]
-    for path in index["links"].values():
-        assert (await client.get(path)).status_code == 200, path
+    for name, path in index["links"].items():
+        # Readiness answers 503 on this test's database, which is never migrated.
+        expected = {200, 503} if name == "readiness" else {200}
+        assert (await client.get(path)).status_code in expected, path
     openapi = await client.get(index["links"]["openapi"])
     assert openapi.json()["info"]["title"] == "obhub"
 

@@ -73,14 +73,16 @@ from issuer_api.routers.verify import run_verification
 from issuer_api.web import raster
 from issuer_api.web.pages import SECURITY_HEADERS, html_response, page_language, static_file
 from issuer_api.web.render import (
-    VIEWPORT,
     Html,
     document,
     el,
+    head_start,
     json_script,
     render_report,
     safe_image_url,
     safe_link_url,
+    site_header,
+    verifier_assets,
 )
 from issuer_api.web.texts import (
     BADGE_TEXTS,
@@ -100,7 +102,6 @@ router = APIRouter(include_in_schema=False)
 
 BADGE_PREFIX: Final = "/badges"
 STATIC_PREFIX: Final = "/badges/static"
-VERIFIER_STATIC: Final = "/verifier/static"
 REGIONAL_PREFIX: Final = "/regional-badges"
 ASSET_VERSION: Final = "1"
 STATIC_FILES: Final = {
@@ -714,12 +715,7 @@ def _head(
     extra: Sequence[Html] = (),
 ) -> Html:
     other: Language = "en" if lang == "fr" else "fr"
-    meta: list[Html] = [
-        el("meta", {"charset": "utf-8"}, void=True),
-        el("meta", {"name": "viewport", "content": VIEWPORT}, void=True),
-        el("title", None, f"{title} — {badge_text(lang, 'site_name')}"),
-        el("meta", {"name": "referrer", "content": "no-referrer"}, void=True),
-    ]
+    meta = head_start(f"{title} — {badge_text(lang, 'site_name')}")
     if description:
         meta.append(el("meta", {"name": "description", "content": description}, void=True))
     if canonical:
@@ -732,12 +728,7 @@ def _head(
         key = "name" if name.startswith("twitter:") else "property"
         meta.append(el("meta", {key: name, "content": value}, void=True))
     meta += [
-        el(
-            "link",
-            {"rel": "icon", "href": f"{VERIFIER_STATIC}/favicon.svg", "type": "image/svg+xml"},
-            void=True,
-        ),
-        el("link", {"rel": "stylesheet", "href": f"{VERIFIER_STATIC}/verifier.css?v=1"}, void=True),
+        *verifier_assets(),
         el(
             "link",
             {"rel": "stylesheet", "href": f"{STATIC_PREFIX}/credential.css?v={ASSET_VERSION}"},
@@ -749,30 +740,12 @@ def _head(
 
 
 def _header(lang: Language, switch_href: str) -> Html:
-    other: Language = "en" if lang == "fr" else "fr"
-    return el(
-        "header",
-        {"class": "site-header"},
-        el(
-            "div",
-            {"class": "wrap site-header__inner"},
-            el("p", {"class": "site-name"}, badge_text(lang, "site_name")),
-            el(
-                "nav",
-                {"aria-label": "Langue / Language"},
-                el(
-                    "a",
-                    {
-                        "class": "lang-switch",
-                        "href": switch_href,
-                        "hreflang": other,
-                        "lang": other,
-                        "aria-label": badge_text(lang, "switch_label"),
-                    },
-                    badge_text(lang, "switch_text"),
-                ),
-            ),
-        ),
+    return site_header(
+        lang,
+        badge_text(lang, "site_name"),
+        switch_href,
+        badge_text(lang, "switch_label"),
+        badge_text(lang, "switch_text"),
     )
 
 

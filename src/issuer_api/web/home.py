@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from issuer_api.i18n import Language
 from issuer_api.web import render
 from issuer_api.web.pages import SECURITY_HEADERS, html_response, page_language
-from issuer_api.web.render import STATIC_PREFIX, VIEWPORT, Html, el
+from issuer_api.web.render import Html, el
 from issuer_api.web.texts import HOME_TEXTS, home_text
 
 router = APIRouter(include_in_schema=False)
@@ -70,48 +70,16 @@ def page(lang: Language) -> str:
     head = el(
         "head",
         None,
-        el("meta", {"charset": "utf-8"}, void=True),
-        el("meta", {"name": "viewport", "content": VIEWPORT}, void=True),
-        el("title", None, f"{home_text(lang, 'home_title')} — {home_text(lang, 'site_name')}"),
-        el("meta", {"name": "referrer", "content": "no-referrer"}, void=True),
-        el(
-            "link",
-            {"rel": "icon", "href": f"{STATIC_PREFIX}/favicon.svg", "type": "image/svg+xml"},
-            void=True,
-        ),
-        el(
-            "link",
-            {
-                "rel": "stylesheet",
-                "href": f"{STATIC_PREFIX}/verifier.css?v={render.ASSET_VERSION}",
-            },
-            void=True,
-        ),
+        render.head_start(f"{home_text(lang, 'home_title')} — {home_text(lang, 'site_name')}"),
+        render.verifier_assets(),
         el("link", {"rel": "alternate", "hreflang": other, "href": f"/?lang={other}"}, void=True),
     )
-    header = el(
-        "header",
-        {"class": "site-header"},
-        el(
-            "div",
-            {"class": "wrap site-header__inner"},
-            el("p", {"class": "site-name"}, home_text(lang, "site_name")),
-            el(
-                "nav",
-                {"aria-label": "Langue / Language"},
-                el(
-                    "a",
-                    {
-                        "class": "lang-switch",
-                        "href": f"/?lang={other}",
-                        "hreflang": other,
-                        "lang": other,
-                        "aria-label": home_text(lang, "switch_label"),
-                    },
-                    home_text(lang, "switch_text"),
-                ),
-            ),
-        ),
+    header = render.site_header(
+        lang,
+        home_text(lang, "site_name"),
+        f"/?lang={other}",
+        home_text(lang, "switch_label"),
+        home_text(lang, "switch_text"),
     )
     main = el(
         "main",

@@ -140,6 +140,65 @@ def json_script(payload: Mapping[str, Any], element_id: str) -> Html:
     return Html(f'<script type="application/json" id="{element_id}">{encoded}</script>')
 
 
+def head_start(title: str) -> list[Html]:
+    """The first elements of every page's ``<head>``: charset, viewport, ``title`` and
+    no referrer."""
+    return [
+        el("meta", {"charset": "utf-8"}, void=True),
+        el("meta", {"name": "viewport", "content": VIEWPORT}, void=True),
+        el("title", None, title),
+        el("meta", {"name": "referrer", "content": "no-referrer"}, void=True),
+    ]
+
+
+def verifier_assets() -> list[Html]:
+    """The favicon and stylesheet of the ``/verifier`` page, which every page uses."""
+    return [
+        el(
+            "link",
+            {"rel": "icon", "href": f"{STATIC_PREFIX}/favicon.svg", "type": "image/svg+xml"},
+            void=True,
+        ),
+        el(
+            "link",
+            {"rel": "stylesheet", "href": f"{STATIC_PREFIX}/verifier.css?v={ASSET_VERSION}"},
+            void=True,
+        ),
+    ]
+
+
+def site_header(
+    lang: Language, site_name: str, switch_href: str, switch_label: str, switch_text: str
+) -> Html:
+    """The banner of every page: the site name and the link to the page in the other
+    language (``switch_href``)."""
+    other: Language = "en" if lang == "fr" else "fr"
+    return el(
+        "header",
+        {"class": "site-header"},
+        el(
+            "div",
+            {"class": "wrap site-header__inner"},
+            el("p", {"class": "site-name"}, site_name),
+            el(
+                "nav",
+                {"aria-label": "Langue / Language"},
+                el(
+                    "a",
+                    {
+                        "class": "lang-switch",
+                        "href": switch_href,
+                        "hreflang": other,
+                        "lang": other,
+                        "aria-label": switch_label,
+                    },
+                    switch_text,
+                ),
+            ),
+        ),
+    )
+
+
 def page(
     lang: Language,
     *,
@@ -160,20 +219,8 @@ def page(
     head = el(
         "head",
         None,
-        el("meta", {"charset": "utf-8"}, void=True),
-        el("meta", {"name": "viewport", "content": VIEWPORT}, void=True),
-        el("title", None, f"{title} — {text(lang, 'site_name')}"),
-        el("meta", {"name": "referrer", "content": "no-referrer"}, void=True),
-        el(
-            "link",
-            {"rel": "icon", "href": f"{STATIC_PREFIX}/favicon.svg", "type": "image/svg+xml"},
-            void=True,
-        ),
-        el(
-            "link",
-            {"rel": "stylesheet", "href": f"{STATIC_PREFIX}/verifier.css?v={ASSET_VERSION}"},
-            void=True,
-        ),
+        head_start(f"{title} — {text(lang, 'site_name')}"),
+        verifier_assets(),
         el(
             "link",
             {"rel": "alternate", "hreflang": other, "href": f"/verifier?lang={other}"},
@@ -185,29 +232,12 @@ def page(
             {"src": f"{STATIC_PREFIX}/verifier.js?v={ASSET_VERSION}", "defer": True},
         ),
     )
-    header = el(
-        "header",
-        {"class": "site-header"},
-        el(
-            "div",
-            {"class": "wrap site-header__inner"},
-            el("p", {"class": "site-name"}, text(lang, "site_name")),
-            el(
-                "nav",
-                {"aria-label": "Langue / Language"},
-                el(
-                    "a",
-                    {
-                        "class": "lang-switch",
-                        "href": f"/verifier?lang={other}",
-                        "hreflang": other,
-                        "lang": other,
-                        "aria-label": text(lang, "switch_label"),
-                    },
-                    text(lang, "switch_text"),
-                ),
-            ),
-        ),
+    header = site_header(
+        lang,
+        text(lang, "site_name"),
+        f"/verifier?lang={other}",
+        text(lang, "switch_label"),
+        text(lang, "switch_text"),
     )
     main = el(
         "main",
