@@ -621,3 +621,24 @@ async def test_a_caller_status_entry_on_another_list_is_kept(api: Api) -> None:
 
     assert issued["credentialStatus"][0] == foreign
     assert len(issued["credentialStatus"]) == 3
+
+
+async def test_a_credential_is_revoked_by_its_own_id_through_the_status_routes(api: Api) -> None:
+    """The id the caller chose at VC-API issuance names the credential in
+    ``/credentials/{id}/revoke`` as well as our own UUID does."""
+    admin = await _admin(api)
+    issued = await _issued(api, admin, degree())
+    assert (await _verify(api, issued)).status_code == 200
+    response = await api.http.post(
+        f"/credentials/{issued['id']}/revoke", json={"reason": "délivré par erreur"}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "revoked"
+    assert (await _verify(api, issued)).status_code == 400
+    unknown = await api.http.post(
+        "/credentials/urn:uuid:00000000-0000-4000-8000-000000000000/revoke",
+        json={"reason": "x"},
+        headers=admin,
+    )
+    assert unknown.status_code == 404
+    assert error_code(unknown) == "credential_not_found"

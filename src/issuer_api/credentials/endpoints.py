@@ -48,6 +48,18 @@ CredentialRef = Annotated[
         examples=["7d1c0f4e-9a3b-4f7e-8c21-3e5d6b7a8c90"],
     ),
 ]
+StatusRef = Annotated[
+    str,
+    Path(
+        max_length=500,
+        description=(
+            "Identifiant du badge : notre UUID, ou l'`id` du badge lui-même (par exemple "
+            "`urn:uuid:…` choisi à l'émission VC-API) / the credential: our UUID, or the "
+            "credential's own `id` (e.g. a `urn:uuid:…` chosen at VC-API issuance)"
+        ),
+        examples=["7d1c0f4e-9a3b-4f7e-8c21-3e5d6b7a8c90"],
+    ),
+]
 
 
 class NotAcceptableError(ApiError):
@@ -295,8 +307,7 @@ async def _change(
     action: service.Action,
     body: StatusChangeRequest,
 ) -> CredentialRecord:
-    credential = await service.get(session, credential_id)
-    ensure_can_act_for(client, credential.issuer_id)
+    credential = await flows.find_credential(session, client, credential_id)
     updated = await service.change_status(
         session, credential, action, actor=client.client_id, reason=body.reason
     )
@@ -323,7 +334,7 @@ async def revoke(
     session: Session,
     client: CurrentClient,
     base_url: PublicBase,
-    credential_id: CredentialRef,
+    credential_id: StatusRef,
     body: Annotated[StatusChangeRequest, _STATUS_BODY],
 ) -> CredentialRecord:
     return await _change(
@@ -355,7 +366,7 @@ async def suspend(
     session: Session,
     client: CurrentClient,
     base_url: PublicBase,
-    credential_id: CredentialRef,
+    credential_id: StatusRef,
     body: Annotated[StatusChangeRequest, _STATUS_BODY],
 ) -> CredentialRecord:
     return await _change(
@@ -384,7 +395,7 @@ async def unsuspend(
     session: Session,
     client: CurrentClient,
     base_url: PublicBase,
-    credential_id: CredentialRef,
+    credential_id: StatusRef,
     body: Annotated[StatusChangeRequest, _STATUS_BODY],
 ) -> CredentialRecord:
     return await _change(

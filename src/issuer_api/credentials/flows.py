@@ -30,6 +30,7 @@ from issuer_api.achievements import service as achievements
 from issuer_api.auth.deps import AuthenticatedClient, ensure_can_act_for
 from issuer_api.credentials import repository, service
 from issuer_api.credentials.schemas import IssueCredentialRequest
+from issuer_api.errors import ApiError
 from issuer_api.issuers import service as issuers
 from issuer_api.models import IssuedCredential
 from issuer_api.models.base import new_id
@@ -239,3 +240,33 @@ async def issue_open_badge(
     if stored is None or digest is None:  # pragma: no cover - the insert conflicted on it
         raise service.IdempotencyKeyReusedError()
     return Issued(service.replay(stored, digest), replayed=True)
+
+
+class AmbiguousCredentialIdError(ApiError):
+    """Several credentials this client may act for carry that ``id``: name ours instead."""
+
+    status_code = 409
+    code = "ambiguous_credential_id"
+
+
+async def find_credential(
+    session: AsyncSession, client: AuthenticatedClient, credential_id: str
+) -> IssuedCredential:
+    """By our UUID (or ``urn:uuid:``), else by the credential's ``id``; an ``id`` shared by
+    credentials of several issuers this client may act for is refused, never guessed."""
+    own = service.parse_public_id(credential_id)
+    if own is not None:
+        found = await repository.get(session, own)
+        if found is not None:
+            ensure_can_act_for(client, found.issuer_id)
+            return found
+    candidates = await repository.by_uri(session, credential_id)
+    mine = [c for c in candidates if client.is_admin or client.issuer_id in (None, c.issuer_id)]
+    if len(mine) > 1:
+        # Never guess which credential a status change is meant for.
+        raise AmbiguousCredentialIdError(details={"credentialId": credential_id[:500]})
+    if mine:
+        return mine[0]
+    if candidates:
+        ensure_can_act_for(client, candidates[0].issuer_id)
+    raise service.CredentialNotFoundError()

@@ -135,13 +135,6 @@ class CredentialIdTakenError(ApiError):
     code = "credential_id_taken"
 
 
-class AmbiguousCredentialIdError(ApiError):
-    """Several credentials this client may act for carry that ``id``: name ours instead."""
-
-    status_code = 409
-    code = "ambiguous_credential_id"
-
-
 class InvalidPresentationError(ApiError):
     status_code = 400
     code = "invalid_presentation"
@@ -428,29 +421,6 @@ async def issue(
 # --------------------------------------------------------------------------- status
 
 
-async def find_credential(
-    session: AsyncSession, client: AuthenticatedClient, credential_id: str
-) -> IssuedCredential:
-    """By our UUID (or ``urn:uuid:``), else by the credential's ``id``; an ``id`` shared by
-    credentials of several issuers this client may act for is refused, never guessed."""
-    own = credentials.parse_public_id(credential_id)
-    if own is not None:
-        found = await repository.get(session, own)
-        if found is not None:
-            ensure_can_act_for(client, found.issuer_id)
-            return found
-    candidates = await repository.by_uri(session, credential_id)
-    mine = [c for c in candidates if client.is_admin or client.issuer_id in (None, c.issuer_id)]
-    if len(mine) > 1:
-        # Never guess which credential a status change is meant for.
-        raise AmbiguousCredentialIdError(details={"credentialId": credential_id[:500]})
-    if mine:
-        return mine[0]
-    if candidates:
-        ensure_can_act_for(client, candidates[0].issuer_id)
-    raise credentials.CredentialNotFoundError()
-
-
 def _wanted(body: UpdateStatusRequest) -> list[tuple[Purpose, bool]]:
     """The (purpose, bit value) pairs the request sets."""
     status = body.credentialStatus
@@ -491,7 +461,7 @@ async def update_status(
 ) -> IssuedCredential:
     """Set the status bits the request names. Setting a bit to the value it has is a no-op
     (the VC-API sets a state); clearing a revocation is refused (409 ``already_revoked``)."""
-    credential = await find_credential(session, client, body.credentialId)
+    credential = await flows.find_credential(session, client, body.credentialId)
     reason = body.reason or "VC-API status update"
     for purpose, value in _wanted(body):
         state = credentials.state_of(credential)
