@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 
 from issuer_api.healthcheck import probe_url
+from servers import obhub_serve
 from tls_certs import TlsFiles, write_self_signed
-
-from .conftest import obhub_script
-from .test_serve_tls import _free_port
 
 START_TIMEOUT_S = 60
 
@@ -47,24 +45,8 @@ def tls_service(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         "OBHUB_TLS_CERT_FILE": str(tls.cert),
         "OBHUB_TLS_KEY_FILE": str(tls.key),
     }
-    port = _free_port()
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [str(obhub_script()), "serve", "--migrate", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            yield port, env
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with obhub_serve("--migrate", log_path=tmp_path / "serve.log", https=True, env=env) as server:
+        yield server.port, env
 
 
 def test_a_service_serving_tls_is_healthy(tls_service: tuple[int, dict[str, str]]) -> None:
