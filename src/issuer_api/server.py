@@ -80,12 +80,28 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # raw bytes received while the current head is incomplete
         self._counted = 0  # bytes of the target and header lines parsed so far
         self._refused = False
+        # After the head: raw bytes received since the last body bytes. Chunk-size lines
+        # and the trailer section after the last chunk give no body; a trailer that never
+        # ends would otherwise be buffered by the parser without limit.
+        self._in_message = False
+        self._body_seen = False
+        self._since_body = 0
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        self._in_message = True
         self._head_bytes = 0
         self._counted = 0
+        self._since_body = 0
+
+    def on_body(self, body: bytes) -> None:
+        self._body_seen = True
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._in_message = False
+        super().on_message_complete()
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
@@ -113,6 +129,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._unset_keepalive_if_required()
         continued = self._in_head  # this chunk goes on with a head begun before it
+        self._body_seen = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -131,6 +148,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if continued and self._in_head:  # and the head is still not complete
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEADER_BYTES:
+                self._refused = True
+                self._send_431()
+        elif self._in_message and not self._in_head:
+            self._since_body = 0 if self._body_seen else self._since_body + len(data)
+            if self._since_body > MAX_HEADER_BYTES:  # framing or trailers, never body
                 self._refused = True
                 self._send_431()
 

@@ -140,3 +140,35 @@ def test_a_post_with_a_large_body_on_a_kept_alive_connection_is_not_mistaken_for
     )
     status, answer = server.exchange(head + body)
     assert status == 200, answer[:300]
+
+
+def test_a_trailer_that_never_ends_is_cut_off_early_not_buffered(server: Server) -> None:
+    """Chunked request trailers are head lines too: a trailer field streamed without end
+    is refused once the limit is passed, never accumulated by the parser."""
+    sent = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal sent
+        for _ in range(64 * 16):  # 64 MiB in 64 KiB pieces
+            sent += 65536
+            yield b"a" * 65536
+
+    head = (
+        b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Trailer: "
+    )
+    status, answer = server.exchange(head, then=chunks())
+    assert status == 431, answer[:300]
+    assert sent < 32 << 20
+
+
+def test_a_chunked_body_of_many_chunks_is_served(server: Server) -> None:
+    """Chunk framing between body bytes never counts against the head budget."""
+    chunk = b"400\r\n" + b"x" * 1024 + b"\r\n"
+    body = chunk * 300 + b"0\r\n\r\n"  # 300 KiB of body in 1 KiB chunks
+    head = (
+        b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    status, answer = server.exchange(head + body)
+    assert status != 431, answer[:300]
