@@ -32,7 +32,15 @@ class UnpairedSurrogateError(ValueError):
 def may_hold_surrogates(raw: str | bytes) -> bool:
     """Whether ``raw`` (JSON text) has a surrogate escape; False means it cannot hold one."""
     if isinstance(raw, bytes):
-        return b"\\u" in raw and _SURROGATE_ESCAPE_BYTES.search(raw) is not None
+        encoding = json.detect_encoding(raw)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            # json.loads reads UTF-16 and UTF-32 too: judge such a body by its text.
+            try:
+                raw = raw.decode(encoding)
+            except UnicodeDecodeError:
+                return True  # undecodable: the parse fails first, or the text is checked
+        else:
+            return b"\\u" in raw and _SURROGATE_ESCAPE_BYTES.search(raw) is not None
     return "\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None
 
 

@@ -110,6 +110,19 @@ async def test_a_lone_surrogate_in_a_vc_api_verify_body_is_a_400(api: Api, path:
     assert_error(response, 400, "invalid_unicode")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-16"])
+async def test_a_lone_surrogate_in_a_utf16_or_utf32_json_body_is_a_400_too(
+    api: Api, encoding: str
+) -> None:
+    """JSON parsers read UTF-16 and UTF-32 bodies as well: the escape is found there too."""
+    document = {"verifiableCredential": with_lone_surrogate(), "verifiablePresentation": {}}
+    body = ascii_json(document).decode("ascii").encode(encoding)
+    response = await api.http.post(
+        "/credentials/verify", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "invalid_unicode")
+
+
 async def test_a_lone_surrogate_in_a_vc_api_issue_body_is_a_400(api: Api) -> None:
     await api.region()
     admin = await api.headers("admin")
