@@ -347,7 +347,14 @@ def expand(document: Mapping[str, Any], *, safe: bool = True) -> list[Any]:
     processor = _Processor()
     try:
         expanded = processor.expand_document(dict(document))
-    except (pyld_jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
+    except (
+        pyld_jsonld.JsonLdError,
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        OverflowError,
+    ) as exc:
         # pyld signals some input errors as plain ValueError (a relative context
         # IRI with no base, an @import of one, …) or KeyError (``"@vocab": null`` where
         # no @vocab is set): untrusted input, never a crash.
@@ -425,7 +432,14 @@ def expanded_to_quads(expanded: list[Any]) -> list[Quad]:
                         g,
                     )
                 )
-    except (pyld_jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
+    except (
+        pyld_jsonld.JsonLdError,
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        OverflowError,
+    ) as exc:
         # pyld signals some input errors as plain ValueError (a relative context
         # IRI with no base, an @import of one, …) or KeyError (``"@vocab": null`` where
         # no @vocab is set): untrusted input, never a crash.

@@ -412,3 +412,33 @@ async def test_an_achievement_version_past_2_63_in_an_issue_body_is_a_422(api: A
     response = await api.http.post("/issuers/region/credentials", json=body, headers=admin)
     error = assert_error(response, 422, "invalid_request")
     assert [e["field"] for e in error["details"]["errors"]] == ["body.achievement_version"]
+
+
+async def test_an_integer_past_the_double_range_in_a_badge_is_invalid_json_ld_not_a_500(
+    api: Api,
+) -> None:
+    """JSON allows 10**400; JSON-LD writes such a number as an xsd:double, which it cannot
+    hold: the badge is refused as invalid JSON-LD, in both canonicalization paths."""
+    badge = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:2a0c6f1e-7f4b-4c8e-9d3a-5b6c7d8e9f01",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:web:campus-caen.example.fr", "type": ["Profile"]},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "result": [{"type": ["Result"], "value": 10**400}],
+        },
+    }
+    response = await api.http.post(
+        "/verify", content=json.dumps(badge), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text[:500]
+    checks = {c["id"]: c for c in response.json()["checks"]}
+    assert (checks["safe_mode"]["status"], checks["safe_mode"]["code"]) == (
+        "invalid",
+        "invalid_jsonld",
+    )
