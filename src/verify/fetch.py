@@ -301,9 +301,11 @@ class FetchGate:
             self._hosts[host] = (semaphore, users + 1)
             return semaphore
 
-    def _leave(self, host: str) -> None:
+    def _leave(self, host: str, semaphore: threading.BoundedSemaphore) -> None:
         with self._lock:
-            semaphore, users = self._hosts[host]
+            current, users = self._hosts.get(host, (None, 0))
+            if current is not semaphore:
+                return  # the gate was resized meanwhile: that count went with the old one
             if users <= 1:
                 del self._hosts[host]
             else:
@@ -314,22 +316,23 @@ class FetchGate:
         """Hold a slot for ``host`` while the block runs (see the class doc)."""
         wait = max(0.0, min(self.wait, deadline))
         per_host = self._host(host)
+        slots = self._slots  # released into the semaphore it was taken from, even if resized
         try:
             if not per_host.acquire(timeout=wait):
                 raise ResolutionError(
                     f"too many fetches to {host[:100]} are in progress", code="fetch_timeout"
                 )
             try:
-                if not self._slots.acquire(timeout=wait):
+                if not slots.acquire(timeout=wait):
                     raise ResolutionError("too many fetches are in progress", code="fetch_timeout")
                 try:
                     yield
                 finally:
-                    self._slots.release()
+                    slots.release()
             finally:
                 per_host.release()
         finally:
-            self._leave(host)
+            self._leave(host, per_host)
 
 
 DEFAULT_GATE: Final = FetchGate()
