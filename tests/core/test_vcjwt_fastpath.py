@@ -25,6 +25,7 @@ from jwcrypto.common import JWException
 from obcore.did import did_key_for, did_key_vm_id
 from obcore.errors import ProofError, SignatureError
 from obcore.keys import KeyPair
+from obcore.proofs import vcjwt
 from obcore.proofs.vcjwt import sign_vc_jwt, verify_vc_jwt
 from obcore.resolve import LocalResolver
 
@@ -174,3 +175,15 @@ def test_a_refused_header_is_refused_again_with_the_same_error(issuer_key: KeyPa
         with pytest.raises(ProofError) as caught:
             verify_vc_jwt(f"{bad_head}.{payload}.{signature}", LOCAL)
         assert caught.value.code == "jwt_alg_not_allowed"
+
+
+def test_a_long_header_is_verified_but_not_remembered(issuer_key: KeyPair) -> None:
+    token = sign_vc_jwt(credential_of(issuer_key.controller or ""), issuer_key, include_jwk=True)
+    _, payload, _ = token.split(".")
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": issuer_key.id, "jwk": issuer_key.public.to_jwk()}
+    header["jwk"]["padding"] = "x" * 5000
+    signing_input = f"{b64(json.dumps(header).encode())}.{payload}"
+    token = f"{signing_input}.{b64(issuer_key.sign(signing_input.encode()))}"
+
+    assert verify_vc_jwt(token, LOCAL).header["jwk"]["padding"] == "x" * 5000
+    assert b64(json.dumps(header).encode()) not in vcjwt._HEADERS

@@ -139,6 +139,7 @@ VcStyle = Literal["payload", "vc-claim"]
 MAX_TOKEN_BYTES: Final = 1 << 20  # 1 MiB
 _ED25519_SIGNATURE_BYTES: Final = 64
 _MAX_CACHED_HEADERS: Final = 256
+_MAX_CACHED_HEADER_CHARS: Final = 4096  # at most 1 MiB of remembered headers
 _HEADERS: Final[dict[str, tuple[dict[str, Any], str]]] = {}
 
 # JWS algorithm → the only key type allowed to use it.
@@ -400,13 +401,16 @@ def _header(segment: str) -> tuple[dict[str, Any], str]:
     Every token an issuer signs with one key carries the same header segment,
     so a bounded map from the segment to the checked header skips its base64url
     decoding, strict JSON parsing and rule checks (~10 µs of a ~200 µs EdDSA
-    verification). Only headers that passed every check are kept, so a bad
+    verification). Only headers that passed every check and are short enough
+    (an RSA-2048 ``jwk`` header is ~600 characters) are kept, so a bad
     header is refused with the same error each time; callers get their own copy.
     """
     cached = _HEADERS.get(segment)
     if cached is None:
         header = _json_object(_b64url_decode(segment, "header"), "header")
         alg = _check_header(header)
+        if len(segment) > _MAX_CACHED_HEADER_CHARS:
+            return header, alg
         if len(_HEADERS) >= _MAX_CACHED_HEADERS:
             _HEADERS.clear()
         _HEADERS[segment] = cached = (header, alg)
