@@ -23,7 +23,7 @@ from jwcrypto import jws as jose_jws
 from jwcrypto.common import JWException
 
 from obcore.did import did_key_for, did_key_vm_id
-from obcore.errors import ProofError, SignatureError
+from obcore.errors import MalformedInputError, ProofError, SignatureError
 from obcore.keys import KeyPair
 from obcore.proofs import vcjwt
 from obcore.proofs.vcjwt import sign_vc_jwt, verify_vc_jwt
@@ -187,3 +187,17 @@ def test_a_long_header_is_verified_but_not_remembered(issuer_key: KeyPair) -> No
 
     assert verify_vc_jwt(token, LOCAL).header["jwk"]["padding"] == "x" * 5000
     assert b64(json.dumps(header).encode()) not in vcjwt._HEADERS
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_json_number_deep_in_the_payload_is_refused_by_the_parsing_decoder(
+    issuer_key: KeyPair, constant: str
+) -> None:
+    head = b64(json.dumps({"alg": "EdDSA", "kid": issuer_key.id}).encode())
+    body = '{"@context":[],"credentialSubject":{"scores":[1,%s]}}' % constant
+    signing_input = f"{head}.{b64(body.encode())}"
+    token = f"{signing_input}.{b64(issuer_key.sign(signing_input.encode()))}"
+    with pytest.raises(MalformedInputError) as caught:
+        verify_vc_jwt(token, LOCAL)
+    assert caught.value.code == "malformed_jwt"
+    assert f"{constant} is not JSON" in str(caught.value)

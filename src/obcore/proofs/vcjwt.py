@@ -487,11 +487,14 @@ class _MemberCounter(threading.local):
     much as the hook itself (~10 µs of a ~320 µs EdDSA verification of the
     3.6 KB bench credential, one shared core), so each thread keeps one; the
     count is per thread, so concurrent verifications do not mix their counts.
+    The same decoder refuses ``NaN``/``Infinity`` as it meets them, instead of
+    a scan of the whole text for those words before parsing (~50 µs for the
+    48 KB token of a credential with 160 evidence items).
     """
 
     def __init__(self) -> None:
         self.members = 0
-        self.decoder = json.JSONDecoder(object_hook=self._count)
+        self.decoder = json.JSONDecoder(object_hook=self._count, parse_constant=_reject_constant)
 
     def _count(self, obj: dict[str, Any]) -> dict[str, Any]:
         self.members += len(obj)
@@ -522,8 +525,6 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     """
     try:
         text = raw.decode("utf-8")
-        if "NaN" in text or "Infinity" in text:
-            json.loads(text, parse_constant=_reject_constant)
         value, members = _COUNTER.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         _malformed(f"the JWS {what} is not valid JSON: {exc}")
