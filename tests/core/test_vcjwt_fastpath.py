@@ -194,7 +194,7 @@ def test_a_non_json_number_deep_in_the_payload_is_refused_by_the_parsing_decoder
     issuer_key: KeyPair, constant: str
 ) -> None:
     head = b64(json.dumps({"alg": "EdDSA", "kid": issuer_key.id}).encode())
-    body = '{"@context":[],"credentialSubject":{"scores":[1,%s]}}' % constant
+    body = '{"@context":[],"credentialSubject":{"scores":[1,' + constant + "]}}"
     signing_input = f"{head}.{b64(body.encode())}"
     token = f"{signing_input}.{b64(issuer_key.sign(signing_input.encode()))}"
     with pytest.raises(MalformedInputError) as caught:
