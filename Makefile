@@ -40,10 +40,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# test: lint, the whole suite on SQLite, then the database tests again on PostgreSQL
+# test: lint; the whole suite on SQLite and the database tests again on PostgreSQL, side by
+# side (one core each: independent data directories, databases and ports); then the W3C suites
 test: lint
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 	$(MAKE) test-w3c
 
 # Every test except those marked `postgres` (they need the server and run in the next
