@@ -709,14 +709,7 @@ def compiled_quads(
         return _Walk(options).document(document)
     except NotCovered:
         raise
-    except (
-        pyld_jsonld.JsonLdError,
-        ValueError,
-        TypeError,
-        KeyError,
-        RecursionError,
-        OverflowError,
-    ) as exc:
+    except jsonld.INPUT_ERRORS as exc:
         # Invalid input for the contexts: the reference path reports it.
         raise NotCovered(type(exc).__name__) from exc
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from pyld import jsonld as pyld_jsonld
 from pyld.context_resolver import ContextResolver
@@ -45,6 +45,18 @@ MAX_NODES = 50_000
 MAX_STRING_CHARS = 4 * 1024 * 1024
 MAX_INLINE_CONTEXT_ITEMS = 2000
 _MEMO_SIZE = 4096
+
+INPUT_ERRORS: Final = (
+    pyld_jsonld.JsonLdError,
+    ValueError,
+    TypeError,
+    KeyError,
+    RecursionError,
+    OverflowError,
+)
+"""What pyld raises on untrusted input: besides its own errors, a relative context IRI
+with no base (ValueError), ``"@vocab": null`` where none is set (KeyError), a number
+past the double range (OverflowError). Callers translate them, never crash."""
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 
@@ -347,17 +359,7 @@ def expand(document: Mapping[str, Any], *, safe: bool = True) -> list[Any]:
     processor = _Processor()
     try:
         expanded = processor.expand_document(dict(document))
-    except (
-        pyld_jsonld.JsonLdError,
-        ValueError,
-        TypeError,
-        KeyError,
-        RecursionError,
-        OverflowError,
-    ) as exc:
-        # pyld signals some input errors as plain ValueError (a relative context
-        # IRI with no base, an @import of one, …) or KeyError (``"@vocab": null`` where
-        # no @vocab is set): untrusted input, never a crash.
+    except INPUT_ERRORS as exc:
         raise _translate(exc) from exc
     if safe:
         if processor.dropped:
@@ -432,17 +434,7 @@ def expanded_to_quads(expanded: list[Any]) -> list[Quad]:
                         g,
                     )
                 )
-    except (
-        pyld_jsonld.JsonLdError,
-        ValueError,
-        TypeError,
-        KeyError,
-        RecursionError,
-        OverflowError,
-    ) as exc:
-        # pyld signals some input errors as plain ValueError (a relative context
-        # IRI with no base, an @import of one, …) or KeyError (``"@vocab": null`` where
-        # no @vocab is set): untrusted input, never a crash.
+    except INPUT_ERRORS as exc:
         raise _translate(exc) from exc
     return quads
 
