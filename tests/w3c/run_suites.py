@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
+from node_cache import sync_sources  # noqa: E402
 from tls_certs import write_self_signed  # noqa: E402
 
 SUITES = (
@@ -110,19 +111,6 @@ def _prerequisites(env: Mapping[str, str], default: Path) -> Path:
     return path.resolve()
 
 
-def _sync(source: Path, target: Path) -> None:
-    """Copy ``source`` over ``target`` (never node_modules), contents only."""
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if "node_modules" in relative.parts or not path.is_file():
-            continue
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        data = path.read_bytes()
-        if not destination.is_file() or destination.read_bytes() != data:
-            destination.write_bytes(data)
-
-
 def _install_digest(suite_dir: Path) -> str:
     """The package file and every packed dependency it points at."""
     digest = hashlib.sha256()
@@ -161,10 +149,10 @@ def install_suite(suite: str) -> None:
 
 def prepare_suites(source: Path, wanted: list[str]) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
-    _sync(source / "_deps", CACHE / "_deps")
-    _sync(source / "localConfig", CACHE / "localConfig")
+    sync_sources(source / "_deps", CACHE / "_deps")
+    sync_sources(source / "localConfig", CACHE / "localConfig")
     for suite in wanted:
-        _sync(source / suite, CACHE / suite)
+        sync_sources(source / suite, CACHE / suite)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(install_suite, wanted))
 
