@@ -111,6 +111,7 @@ from typing import Any, Final, Literal, NoReturn
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
+from obcore import jsontext
 from obcore.errors import (
     InvalidKeyError,
     LimitExceededError,
@@ -162,7 +163,6 @@ _B64_INDEX: Final = {
 # Low bits of the last character that encode no data, by segment length mod 4.
 _STRAY_BITS: Final = {2: 0b1111, 3: 0b11}
 _QUOTE_THEN_SPACE: Final = re.compile(r'"[ \t\n\r]')
-_MAYBE_SURROGATE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _ASCII_WS: Final = " \t\r\n"
 _DATE_TIME: Final = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
@@ -535,26 +535,9 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
             json.loads(text, object_pairs_hook=_no_duplicates)
         except (ValueError, RecursionError) as exc:
             _malformed(f"the JWS {what} is not valid JSON: {exc}")
-    if _MAYBE_SURROGATE.search(text) and _has_lone_surrogate(value):
+    if jsontext.may_hold_surrogates(text) and jsontext.has_unpaired_surrogate(value):
         _malformed(f"the JWS {what} holds a lone UTF-16 surrogate")
     return value
-
-
-def _has_lone_surrogate(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-    return False
 
 
 def _check_header(header: dict[str, Any]) -> str:
