@@ -12,17 +12,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
-LINT_PATHS := src tests bench
+LINT_PATHS := src tests bench scripts hatch_build.py
 
 # The database the PostgreSQL pass of the test suite runs against.
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run lint test test-sqlite test-postgres test-w3c bench openapi clean
+.PHONY: install run lint catalogue test test-sqlite test-postgres test-w3c bench openapi clean
 
 # install: create .venv and install obhub with its dev tools (redone when pyproject.toml changes)
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml hatch_build.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install -e '.[dev]'
@@ -33,12 +33,19 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/obhub serve --migrate
 
-# lint: ruff (lint and format), mypy (strict), import-linter (layer contracts)
+# lint: ruff (lint and format), mypy (strict), import-linter (layer contracts), and the
+# message catalogue: every message of the source translated in French and English
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/catalogue.py check
+
+# catalogue: extract the messages of the source into the fr and en .po files (new English
+# entries are filled with their id, the English source; French ones wait for a translator)
+catalogue: install
+	$(BIN)/python scripts/catalogue.py update
 
 # test: lint; the whole suite on SQLite and the database tests again on PostgreSQL, side by
 # side (one core each: independent data directories, databases and ports); then the W3C suites

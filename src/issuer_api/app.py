@@ -32,12 +32,14 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, TextIO
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import SecretBytes
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuer_api.accounts.sessions import SignInRequiredError
 from issuer_api.achievements import endpoints as achievement_endpoints
 from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
@@ -181,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_gate(total=settings.fetch_max_concurrency, per_host=settings.fetch_max_per_host)
     _document_common_errors(app)
     install_error_handlers(app)
+    app.add_exception_handler(SignInRequiredError, _sign_in_first)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -397,3 +400,9 @@ def configure_logging(level: str) -> None:
     # httpx logs every outbound URL, query string included, at INFO.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    """A page for signed-in learners, asked signed out: to the sign-in page, then back."""
+    assert isinstance(exc, SignInRequiredError)  # noqa: S101 - registered for this class only
+    return RedirectResponse(exc.location, status_code=303, headers={"Cache-Control": "no-store"})

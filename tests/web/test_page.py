@@ -151,18 +151,20 @@ async def test_every_control_has_a_label_and_a_hint(client: httpx.AsyncClient) -
 
 
 async def test_static_assets_are_served_with_their_types(client: httpx.AsyncClient) -> None:
-    for name, media in (
-        ("verifier.css", "text/css"),
-        ("verifier.js", "text/javascript"),
-        ("favicon.svg", "image/svg+xml"),
+    for path, media in (
+        ("/static/site.css", "text/css"),
+        ("/verifier/static/verifier.js", "text/javascript"),
+        ("/static/favicon.svg", "image/svg+xml"),
     ):
-        response = await client.get(f"/verifier/static/{name}")
+        name = path.rsplit("/", 1)[1]
+        response = await client.get(path)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith(media)
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.content == (STATIC / name).read_bytes()
     assert (await client.get("/verifier/static/..%2Fpages.py")).status_code == 404
     assert (await client.get("/verifier/static/pages.py")).status_code == 404
+    assert (await client.get("/static/pages.py")).status_code == 404
 
 
 def test_the_page_is_not_in_the_api_document(client: httpx.AsyncClient, app: Any) -> None:
@@ -397,7 +399,7 @@ def test_dates_read_naturally() -> None:
 
 # --------------------------------------------------------------------------- contrast
 
-# (text, background) pairs of the palette in verifier.css, as they are used.
+# (text, background) pairs of the palette in site.css, as they are used.
 CONTRAST_PAIRS = [
     ("c-text", "c-bg"),
     ("c-text", "c-page"),
@@ -436,7 +438,7 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_the_palette_meets_wcag_aa_contrast() -> None:
-    css = (STATIC / "verifier.css").read_text()
+    css = (STATIC / "site.css").read_text()
     palette = dict(re.findall(r"--(c-[\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", css))
     used = set(re.findall(r"var\(--(c-[\w-]+)\)", css))
     assert used <= palette.keys()
@@ -449,7 +451,7 @@ def test_the_palette_meets_wcag_aa_contrast() -> None:
 
 
 def test_motion_is_reduced_on_request_and_focus_is_visible() -> None:
-    css = (STATIC / "verifier.css").read_text()
+    css = (STATIC / "site.css").read_text()
     assert "@media (prefers-reduced-motion: reduce)" in css
     assert re.search(r":focus-visible\s*{\s*outline: 3px solid", css)
     js = (STATIC / "verifier.js").read_text()

@@ -1,5 +1,6 @@
 """ORM models, all in one package (avoids import cycles; Alembic sees every table)."""
 
+from issuer_api.models.accounts import LearnerSession
 from issuer_api.models.achievement import Achievement, AchievementVersion
 from issuer_api.models.audit import AuditEvent
 from issuer_api.models.base import Base
@@ -39,6 +40,7 @@ __all__ = [
     "Job",
     "Learner",
     "LearnerIdentifier",
+    "LearnerSession",
     "OutboundAttempt",
     "OutboundMessage",
     "Partner",

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer_api.models.base import Base, TimestampMixin, new_id
@@ -92,6 +92,10 @@ class Learner(TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The learner's own choices: language of emails and pages (NULL: not chosen, French
+    # by default) and whether they receive notification emails.
+    language: Mapped[str | None] = mapped_column(String(2), default=None)
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class LearnerIdentifier(TimestampMixin, Base):

@@ -32,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 DOCS_PATH: Final = "/docs"
 OPENAPI_PATH: Final = "/openapi.json"
 STATIC_PREFIX: Final = "/docs/static"
-FAVICON: Final = "/verifier/static/favicon.svg"
+FAVICON: Final = "/static/favicon.svg"
 STATIC_FILES: Final = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",

@@ -1,8 +1,9 @@
 """The home page ``GET /``: what this service is, and where to go.
 
-A browser gets a short HTML page (French by default; ``?lang=en``, else Accept-Language)
-linking to the verifier, the API documentation, the OpenAPI document and the health
-probes, with the ``/verifier`` page's stylesheet and security headers. A client that
+A browser gets a short page (template ``home.html``; French by default, ``?lang=en``,
+the reader's chosen language, else Accept-Language) linking to the verifier, the
+regional badges, the learner's space, the API documentation, the OpenAPI document and
+the health probes. A client that
 asks for JSON (``Accept: application/json`` preferred to ``text/html``) gets the same
 links as a small JSON index.
 """
@@ -15,19 +16,53 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from issuer_api.i18n import Language
-from issuer_api.web import render
-from issuer_api.web.pages import SECURITY_HEADERS, html_response, page_language
-from issuer_api.web.render import Html, el
-from issuer_api.web.texts import HOME_TEXTS, home_text
+from issuer_api.web.templating import SECURITY_HEADERS, page_language, render_page
+from obhub_i18n import LANGUAGES, N_, gettext
 
 router = APIRouter(include_in_schema=False)
 
-# (key of the link in the JSON index and of its words in HOME_TEXTS, path)
+INTRO: Final = N_(
+    "obhub issues, verifies and aggregates Open Badges 3.0 digital badges for regional "
+    "skills recognition."
+)
+# (key of the link in the JSON index, path, label, hint)
 LINKS: Final = (
-    ("verifier", "/verifier"),
-    ("docs", "/docs"),
-    ("openapi", "/openapi.json"),
-    ("health", "/healthz"),
+    (
+        "verifier",
+        "/verifier",
+        N_("Verify a badge"),
+        N_("Paste or drop a badge to find out whether it is genuine."),
+    ),
+    (
+        "catalogue",
+        "/badges-regionaux",
+        N_("Regional badges"),
+        N_("What each regional badge recognises and how it is obtained."),
+    ),
+    (
+        "space",
+        "/espace",
+        N_("My space"),
+        N_("Your badges, your progress and your claims (sign in with your email)."),
+    ),
+    (
+        "docs",
+        "/docs",
+        N_("API documentation"),
+        N_("Every endpoint, its parameters and its errors (Swagger UI)."),
+    ),
+    (
+        "openapi",
+        "/openapi.json",
+        N_("OpenAPI document"),
+        N_("The description of the API, for software (JSON)."),
+    ),
+    (
+        "health",
+        "/healthz",
+        N_("Service status"),
+        N_("The service is up (/healthz) and ready (/readyz)."),
+    ),
 )
 READINESS_PATH: Final = "/readyz"
 
@@ -42,8 +77,14 @@ async def home(
             json_index(language, request.app.version),
             headers={**SECURITY_HEADERS, "Vary": "Accept, Accept-Language"},
         )
-    response = html_response(page(language))
-    response.headers["Vary"] = "Accept, Accept-Language"
+    links = [
+        {"href": path, "label": gettext(language, label), "hint": gettext(language, hint)}
+        for _key, path, label, hint in LINKS
+    ]
+    response = render_page(
+        request, "home.html", language, {"intro": gettext(language, INTRO), "links": links}
+    )
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response
 
 
@@ -59,54 +100,7 @@ def json_index(lang: Language, version: str) -> dict[str, object]:
     return {
         "name": "obhub",
         "version": version,
-        "description": {language: HOME_TEXTS[language]["home_intro"] for language in HOME_TEXTS},
-        "links": {**dict(LINKS), "readiness": READINESS_PATH},
+        "description": {language: gettext(language, INTRO) for language in LANGUAGES},
+        "links": {**{key: path for key, path, _l, _h in LINKS}, "readiness": READINESS_PATH},
         "language": lang,
     }
-
-
-def page(lang: Language) -> str:
-    other: Language = "en" if lang == "fr" else "fr"
-    head = el(
-        "head",
-        None,
-        render.head_start(f"{home_text(lang, 'home_title')} — {home_text(lang, 'site_name')}"),
-        render.verifier_assets(),
-        el("link", {"rel": "alternate", "hreflang": other, "href": f"/?lang={other}"}, void=True),
-    )
-    header = render.site_header(
-        lang,
-        home_text(lang, "site_name"),
-        f"/?lang={other}",
-        home_text(lang, "switch_label"),
-        home_text(lang, "switch_text"),
-    )
-    main = el(
-        "main",
-        {"id": "main", "class": "wrap", "tabindex": "-1"},
-        el("h1", None, home_text(lang, "home_h1")),
-        el("p", {"class": "intro"}, home_text(lang, "home_intro")),
-        el(
-            "nav",
-            {"aria-labelledby": "links-title"},
-            el("h2", {"id": "links-title"}, home_text(lang, "home_links_title")),
-            el("ul", {"class": "home-links"}, *(_link(lang, key, path) for key, path in LINKS)),
-        ),
-    )
-    footer = el(
-        "footer",
-        {"class": "site-footer"},
-        el("div", {"class": "wrap"}, el("p", None, home_text(lang, "home_footer"))),
-    )
-    return render.document(lang, head, header, main, footer, skip=home_text(lang, "skip"))
-
-
-def _link(lang: Language, key: str, path: str) -> Html:
-    href = f"/verifier?lang={lang}" if key == "verifier" else path
-    return el(
-        "li",
-        None,
-        el("a", {"href": href}, home_text(lang, f"link_{key}")),
-        " — ",
-        home_text(lang, f"link_{key}_hint"),
-    )

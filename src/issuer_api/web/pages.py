@@ -41,8 +41,11 @@ SECURITY_HEADERS: Final = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 STATIC_FILES: Final = {
-    "verifier.css": "text/css; charset=utf-8",
     "verifier.js": "text/javascript; charset=utf-8",
+}
+# The assets every page shares (the layout's stylesheet and icon), at /static/.
+SITE_STATIC_FILES: Final = {
+    "site.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 MAX_TEXT_CHARS: Final = 2 * 1024 * 1024
@@ -122,6 +125,11 @@ async def verifier_form(
 @router.get("/verifier/static/{name}")
 async def verifier_static(name: str) -> Response:
     return static_file(name, STATIC_FILES)
+
+
+@router.get("/static/{name}")
+async def site_static(name: str) -> Response:
+    return static_file(name, SITE_STATIC_FILES)
 
 
 def static_file(name: str, allowed: Mapping[str, str], *, folder: str | None = None) -> Response:

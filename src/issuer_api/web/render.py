@@ -156,12 +156,12 @@ def verifier_assets() -> list[Html]:
     return [
         el(
             "link",
-            {"rel": "icon", "href": f"{STATIC_PREFIX}/favicon.svg", "type": "image/svg+xml"},
+            {"rel": "icon", "href": "/static/favicon.svg", "type": "image/svg+xml"},
             void=True,
         ),
         el(
             "link",
-            {"rel": "stylesheet", "href": f"{STATIC_PREFIX}/verifier.css?v={ASSET_VERSION}"},
+            {"rel": "stylesheet", "href": f"/static/site.css?v={ASSET_VERSION}"},
             void=True,
         ),
     ]

@@ -1,0 +1,97 @@
+"""CSRF protection of every form: a signed token bound to the browser.
+
+The token is ``HMAC-SHA256(key, binding)`` where the binding is the session cookie when
+the reader is signed in, else a random pre-session cookie (``obhub_csrf``, set with the
+first page). A forged form from another site cannot know it; a token copied from one
+browser does not work in another. The key is derived from the key-encryption key, so
+every replica agrees. In addition, a request that the browser marks as cross-site
+(``Sec-Fetch-Site: cross-site``) or whose ``Origin`` is not this site's is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from typing import Final
+
+from fastapi import Request, Response
+from starlette.datastructures import FormData
+
+from issuer_api.accounts import sessions
+
+COOKIE: Final = "obhub_csrf"
+FIELD: Final = "csrf_token"
+_KEY_LABEL: Final = b"obhub/csrf/v1"
+
+
+def _key(request: Request) -> bytes:
+    kek: bytes = request.app.state.kek.get_secret_value()
+    return hmac.new(kek, _KEY_LABEL, hashlib.sha256).digest()
+
+
+def _binding(request: Request) -> str:
+    session_token = sessions.cookie_token(request)
+    if session_token:
+        return "s:" + session_token
+    pre = request.cookies.get(COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    if pre is None:
+        pre = secrets.token_urlsafe(24)
+        request.state.new_csrf_cookie = pre
+    return "p:" + pre
+
+
+def token_for(request: Request, *, binding: str | None = None) -> str:
+    """The token the reader's forms carry (field ``csrf_token``)."""
+    mac = hmac.new(_key(request), (binding or _binding(request)).encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
+
+
+def token_after_sign_in(request: Request, session_token: str) -> str:
+    """The token of forms rendered in the response that sets ``session_token``."""
+    return token_for(request, binding="s:" + session_token)
+
+
+def ensure_cookie(request: Request, response: Response) -> None:
+    """Sets the pre-session cookie if this response's forms were bound to a new one."""
+    new = getattr(request.state, "new_csrf_cookie", None)
+    if new is not None:
+        response.set_cookie(
+            COOKIE,
+            new,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+
+def _same_origin(request: Request) -> bool:
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        return False
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    allowed = {f"{request.url.scheme}://{request.url.netloc}".lower()}
+    public = request.app.state.settings.public_base_url
+    if public is not None:
+        allowed.add(f"{public.scheme}://{public.host}{_port(public.scheme, public.port)}".lower())
+    return origin.lower() in allowed
+
+
+def _port(scheme: str, port: int | None) -> str:
+    default = 443 if scheme == "https" else 80
+    return "" if port in (None, default) else f":{port}"
+
+
+def is_valid(request: Request, form: FormData) -> bool:
+    """Whether a submitted form is this reader's own (token and origin)."""
+    sent = form.get(FIELD)
+    if not isinstance(sent, str) or not sent or len(sent) > 128:
+        return False
+    if not _same_origin(request):
+        return False
+    if not sessions.cookie_token(request) and not request.cookies.get(COOKIE):
+        return False
+    return hmac.compare_digest(sent, token_for(request))
