@@ -15,10 +15,11 @@ ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
 COPY src ./src
 COPY alembic ./alembic
-# The project's own wheel, then a wheel for every dependency it declares.
+# The project's own wheel (its build hook compiles the gettext catalogue), then a wheel
+# for every dependency it declares.
 RUN pip wheel --no-deps --wheel-dir /dist . \
  && pip wheel --wheel-dir /wheels /dist/*.whl
 
