@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from issuer_api.web.texts import TEXTS
+from issuer_api.web.templating import ASSET_VERSION
+from issuer_api.web.words import URL_UNAVAILABLE
+from obhub_i18n import gettext
 from verify.report import CHECK_IDS
 
 pytestmark = pytest.mark.e2e
@@ -102,7 +104,10 @@ def test_hostile_badge_content_is_shown_as_text_and_never_runs(
     seen = scenario(browser_run, "xss")
     assert seen["pwned"] is None
     assert seen["onAttributes"] == []
-    assert seen["scripts"] == ["application/json", "/verifier/static/verifier.js?v=1"]
+    assert seen["scripts"] == [
+        "application/json",
+        f"/verifier/static/verifier.js?v={ASSET_VERSION}",
+    ]
     assert "<script>" in seen["badgeName"]  # as text
     assert seen["description"].startswith("<img")
     assert seen["images"] == []  # javascript: and data:text/html addresses are not shown
@@ -118,8 +123,8 @@ def test_a_badge_address_gets_a_polite_answer(browser_run: dict[str, Any]) -> No
     seen = scenario(browser_run, "url")
     assert seen["verdict"] is not None
     if seen["checks"][0]["status"] == "invalid":  # the verifier does not fetch URLs (yet)
-        assert seen["notice"] == TEXTS["fr"]["url_unavailable"]
-        assert seen["status"].endswith(TEXTS["fr"]["url_unavailable"])
+        assert seen["notice"] == gettext("fr", URL_UNAVAILABLE)
+        assert seen["status"].endswith(gettext("fr", URL_UNAVAILABLE))
 
 
 def test_without_javascript_the_form_is_verified_by_the_server(
