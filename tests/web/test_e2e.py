@@ -171,6 +171,7 @@ def test_the_badge_page_shows_a_valid_regional_badge_and_verifies_it_now(
     # n° 2: the shipped référentiel (n° 1) was replaced by the seeded one.
     assert facts["Référentiel"].endswith("version 2026.1 (n° 2)")
     assert before["evidence"] == ["Gestion de projet — niveau avancé", "Badge partenaire"]
+    assert before["catalogue"] == ["/badges-regionaux/ORG-II", "Ce que reconnaît ce badge"]
     assert before["resultHidden"] is True
     assert before["copyHidden"] is False  # the script shows the copy button
     assert before["og"]["image"] == before["og"]["url"] + ".png"
