@@ -28,7 +28,9 @@ from issuer_api.models import IssuedCredential
 from issuer_api.models.ingest import Learner
 from issuer_api.models.regional import ReferentialVersion, RegionalAward
 from issuer_api.web import credential_page
-from issuer_api.web.texts import BADGE_TEXTS, TEXTS
+from issuer_api.web.badge_urls import linkedin_url, regional_image_url
+from issuer_api.web.templating import ASSET_VERSION
+from issuer_api.web.words import badge_script_texts, verifier_script_texts
 from obcore import baking
 from web.conftest import PARTNER_EVIDENCE, regional_document
 
@@ -239,7 +241,7 @@ async def test_the_page_is_in_english_when_asked_by_query_or_browser(api: Api) -
         assert banner(response)[1].startswith("✔ This badge is valid. It is neither")
         assert page.by_id("verify-now").text == "Verify now"
         assert "Issuer" in page.facts()
-    assert by_header.headers["vary"] == "Accept-Language"
+    assert by_header.headers["vary"] == "Accept-Language, Cookie"
     switch = Page(by_query.text).all("a", **{"class": "lang-switch"})[0]
     assert switch.attrs["href"] == f"/badges/{credential_id}?lang=fr"
 
@@ -258,7 +260,7 @@ async def test_pages_carry_the_strict_security_headers_of_the_verifier(api: Api)
     scripts = page.all("script")
     assert [s.attrs.get("src") or s.attrs.get("type") for s in scripts] == [
         "application/json",
-        "/badges/static/credential.js?v=1",
+        f"/badges/static/credential.js?v={ASSET_VERSION}",
     ]
     for name, kind in (("credential.css", "text/css"), ("credential.js", "text/javascript")):
         asset = await api.http.get(f"/badges/static/{name}")
@@ -348,6 +350,7 @@ async def test_the_banner_follows_suspension_and_revocation(api: Api) -> None:
     assert text.startswith("! Ce badge est suspendu.")
     state, text = banner(await api.http.get(f"{page_url}?lang=en"))
     assert text.startswith("! This badge is suspended.")
+    api.http.cookies.clear()  # forget the English chosen above
 
     lifted = await api.http.post(
         f"/credentials/{credential_id}/unsuspend", json={"reason": "Vérifié"}, headers=admin
@@ -529,7 +532,7 @@ async def test_the_linkedin_link_carries_every_certification_field(api: Api) -> 
 
 
 def test_linkedin_values_are_percent_encoded() -> None:
-    url = credential_page.linkedin_url(
+    url = linkedin_url(
         name="Organiser — Je maîtrise & plus",
         organization="Région Normandie",
         issued=datetime(2026, 11, 2, tzinfo=UTC),
@@ -581,7 +584,7 @@ async def regional_badge(web_api: Api, *, version: int = 1) -> tuple[dict[str, s
     with_badge_routes(web_api.app)
     await web_api.region()
     admin = await web_api.headers("admin")
-    image = credential_page.regional_image_url(PUBLIC_BASE, "ORG-II", version)
+    image = regional_image_url(PUBLIC_BASE, "ORG-II", version)
     achievement = await web_api.achievement(
         "region",
         admin,
@@ -614,6 +617,26 @@ async def test_a_regional_badge_shows_its_referential_version_and_partner_badges
     assert english["Competency"] == "Organising — level “I master”"
     assert english["Framework"] == "Regional badges — Région Normandie, version 2026.1 (no. 1)"
     assert page.meta("og:image") == f"{PUBLIC_BASE}/badges/{credential_id}.png"
+
+
+async def test_a_regional_badge_links_to_its_entry_in_the_public_catalogue(
+    web_api: Api,
+) -> None:
+    _, credential_id = await regional_badge(web_api)
+    for lang, words in (("fr", "Ce que reconnaît ce badge"), ("en", "What this badge recognises")):
+        page = Page((await web_api.http.get(f"/badges/{credential_id}?lang={lang}")).text)
+        (link,) = [
+            a for a in page.all("a") if a.attrs.get("href", "").startswith("/badges-regionaux/")
+        ]
+        assert link.attrs["href"] == "/badges-regionaux/ORG-II"
+        assert link.text == words
+
+
+async def test_a_badge_that_is_not_regional_has_no_catalogue_entry(api: Api) -> None:
+    _, credential_id = await setup_badge(api)
+    page = Page((await api.http.get(f"/badges/{credential_id}")).text)
+    assert page.all("p", **{"class": "catalogue-link"}) == []
+    assert "Ce que reconnaît ce badge" not in page.html
 
 
 async def test_a_regional_badge_image_is_drawn_from_its_referential_version(
@@ -692,23 +715,25 @@ async def test_the_regional_image_url_serves_the_generated_svg(api: Api) -> None
 
 
 def test_regional_image_urls_have_a_stable_shape() -> None:
-    assert credential_page.regional_image_url(PUBLIC_BASE, "ORG-II") == (
+    assert regional_image_url(PUBLIC_BASE, "ORG-II") == (
         "https://badges.example.fr/regional-badges/ORG-II/image.svg"
     )
-    assert credential_page.regional_image_url(PUBLIC_BASE, "ORG-II", 3, "en") == (
+    assert regional_image_url(PUBLIC_BASE, "ORG-II", 3, "en") == (
         "https://badges.example.fr/regional-badges/ORG-II/image.svg?version=3&lang=en"
     )
     with pytest.raises(ValueError, match="regional achievement code"):
-        credential_page.regional_image_url(PUBLIC_BASE, "../x")
+        regional_image_url(PUBLIC_BASE, "../x")
 
 
 # --------------------------------------------------------------------------- words
 
 
-def test_every_word_of_the_badge_page_exists_in_french_and_english() -> None:
-    assert BADGE_TEXTS["fr"].keys() == BADGE_TEXTS["en"].keys()
-    for lang in ("fr", "en"):
-        for key, value in BADGE_TEXTS[lang].items():
-            assert value.strip(), key
-        # The script's words: the page's own and the verifier's, without clashes.
-        assert not {"verify_now", "copied"} & TEXTS[lang].keys()
+def test_every_word_of_the_badge_script_exists_in_french_and_english() -> None:
+    french, english = badge_script_texts("fr"), badge_script_texts("en")
+    assert french.keys() == english.keys()
+    assert all(value.strip() for value in (*french.values(), *english.values()))
+    assert (french["verify_now"], english["verify_now"]) == ("Vérifier maintenant", "Verify now")
+    # The result is drawn with the verifier's words for checks and statuses.
+    shared = french.keys() & verifier_script_texts("fr").keys()
+    assert {"check_proof", "status_valid", "label_sep", "result_title"} <= shared
+    assert all(french[key] == verifier_script_texts("fr")[key] for key in shared)

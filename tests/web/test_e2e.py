@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from issuer_api.web.texts import TEXTS
+from issuer_api.web.templating import ASSET_VERSION
+from issuer_api.web.words import URL_UNAVAILABLE
+from obhub_i18n import gettext
 from verify.report import CHECK_IDS
 
 pytestmark = pytest.mark.e2e
@@ -102,7 +104,10 @@ def test_hostile_badge_content_is_shown_as_text_and_never_runs(
     seen = scenario(browser_run, "xss")
     assert seen["pwned"] is None
     assert seen["onAttributes"] == []
-    assert seen["scripts"] == ["application/json", "/verifier/static/verifier.js?v=1"]
+    assert seen["scripts"] == [
+        "application/json",
+        f"/verifier/static/verifier.js?v={ASSET_VERSION}",
+    ]
     assert "<script>" in seen["badgeName"]  # as text
     assert seen["description"].startswith("<img")
     assert seen["images"] == []  # javascript: and data:text/html addresses are not shown
@@ -118,8 +123,8 @@ def test_a_badge_address_gets_a_polite_answer(browser_run: dict[str, Any]) -> No
     seen = scenario(browser_run, "url")
     assert seen["verdict"] is not None
     if seen["checks"][0]["status"] == "invalid":  # the verifier does not fetch URLs (yet)
-        assert seen["notice"] == TEXTS["fr"]["url_unavailable"]
-        assert seen["status"].endswith(TEXTS["fr"]["url_unavailable"])
+        assert seen["notice"] == gettext("fr", URL_UNAVAILABLE)
+        assert seen["status"].endswith(gettext("fr", URL_UNAVAILABLE))
 
 
 def test_without_javascript_the_form_is_verified_by_the_server(
@@ -166,6 +171,7 @@ def test_the_badge_page_shows_a_valid_regional_badge_and_verifies_it_now(
     # n° 2: the shipped référentiel (n° 1) was replaced by the seeded one.
     assert facts["Référentiel"].endswith("version 2026.1 (n° 2)")
     assert before["evidence"] == ["Gestion de projet — niveau avancé", "Badge partenaire"]
+    assert before["catalogue"] == ["/badges-regionaux/ORG-II", "Ce que reconnaît ce badge"]
     assert before["resultHidden"] is True
     assert before["copyHidden"] is False  # the script shows the copy button
     assert before["og"]["image"] == before["og"]["url"] + ".png"

@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from issuer_api.web import render
-from issuer_api.web.pages import CONTENT_SECURITY_POLICY
-from issuer_api.web.texts import TEXTS, format_datetime, format_name
+from issuer_api.web import report_view, words
+from issuer_api.web.report_view import safe_image_url, safe_link_url
+from issuer_api.web.templating import ASSET_VERSION, CONTENT_SECURITY_POLICY, template
+from issuer_api.web.words import format_datetime, format_name
+from obhub_i18n import gettext
 from verify.report import CHECK_IDS
 
 from .conftest import TAMPERED, VALID, XSS, hostile_badge, tiny_png
@@ -73,7 +75,7 @@ async def test_the_page_is_french_by_default_with_one_h1_and_landmarks(
     assert "Vérifier un badge numérique" in page.text
     for landmark in ("header", "main", "footer", "nav"):
         assert len(page.all(landmark)) == 1, landmark
-    switch = page.all("a")[1]
+    (switch,) = [a for a in page.all("a") if a.get("class") == "lang-switch"]
     assert switch["href"] == "/verifier?lang=en"
     assert switch["lang"] == "en"
     status = page.by_id("status")
@@ -93,10 +95,14 @@ async def test_english_by_query_or_accept_language(client: httpx.AsyncClient) ->
         assert any(a.get("href") == "/verifier?lang=fr" for a in page.all("a"))
     forced = await client.get("/verifier?lang=fr", headers={"Accept-Language": "en"})
     assert Page(forced.text).all("html")[0]["lang"] == "fr"
+    # The language chosen is remembered (cookie) over Accept-Language.
+    remembered = await client.get("/verifier", headers={"Accept-Language": "en"})
+    assert Page(remembered.text).all("html")[0]["lang"] == "fr"
+    client.cookies.clear()
     unknown = await client.get("/verifier?lang=de", headers={"Accept-Language": "de, en;q=0.5"})
     assert unknown.status_code == 200
     assert Page(unknown.text).all("html")[0]["lang"] == "en"
-    assert unknown.headers["vary"] == "Accept-Language"
+    assert unknown.headers["vary"] == "Accept-Language, Cookie"
 
 
 async def test_security_headers_and_no_inline_script_or_style(client: httpx.AsyncClient) -> None:
@@ -116,7 +122,9 @@ async def test_security_headers_and_no_inline_script_or_style(client: httpx.Asyn
     page = Page(response.text)
     scripts = page.all("script")
     assert [s.get("type") for s in scripts if "src" not in s] == ["application/json"]
-    assert [s["src"] for s in scripts if "src" in s] == ["/verifier/static/verifier.js?v=1"]
+    assert [s["src"] for s in scripts if "src" in s] == [
+        f"/verifier/static/verifier.js?v={ASSET_VERSION}"
+    ]
     assert page.all("style") == []
     assert not any("style" in attrs for _, attrs in page.tags)
     assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
@@ -267,7 +275,7 @@ async def test_a_url_is_checked_and_an_unsupported_url_said_politely(
     assert page.by_id("badge-url")["value"] == "https://example.org/badges/1.json"
     parse = next(a for a in page.all("li") if a.get("data-check") == "parse")
     if parse["data-status"] == "invalid":  # the verifier does not fetch URLs (yet)
-        assert TEXTS["fr"]["url_unavailable"] in page.text
+        assert gettext("fr", words.URL_UNAVAILABLE) in page.text
 
 
 async def test_the_expected_recipient_is_passed_to_the_verifier(
@@ -314,9 +322,9 @@ async def test_hostile_badge_content_is_escaped_everywhere(client: httpx.AsyncCl
 
 
 def test_images_only_from_data_image_or_https() -> None:
-    assert render.safe_image_url("https://example.org/b.png") == "https://example.org/b.png"
-    assert render.safe_image_url("data:image/png;base64,iVBORw0=") is not None
-    assert render.safe_image_url("data:image/svg+xml,%3Csvg%3E") is not None  # inert in <img>
+    assert safe_image_url("https://example.org/b.png") == "https://example.org/b.png"
+    assert safe_image_url("data:image/png;base64,iVBORw0=") is not None
+    assert safe_image_url("data:image/svg+xml,%3Csvg%3E") is not None  # inert in <img>
     for refused in (
         "javascript:alert(1)",
         " javascript:alert(1)",
@@ -334,9 +342,9 @@ def test_images_only_from_data_image_or_https() -> None:
         None,
         {"id": "https://example.org/b.png"},
     ):
-        assert render.safe_image_url(refused) is None, refused
-    assert render.safe_link_url("http://example.org") == "http://example.org"
-    assert render.safe_link_url("javascript:alert(1)") is None
+        assert safe_image_url(refused) is None, refused
+    assert safe_link_url("http://example.org") == "http://example.org"
+    assert safe_link_url("javascript:alert(1)") is None
 
 
 def test_a_rendered_report_shows_an_image_with_alt_text_and_escapes_attributes() -> None:
@@ -354,7 +362,8 @@ def test_a_rendered_report_shows_an_image_with_alt_text_and_escapes_attributes()
         },
         "notices": ["status_list_id_differs", "<unknown notice>"],
     }
-    source = "".join(render.render_report("fr", report))
+    macros = template("fr", "macros/report.html").module
+    source = str(macros.report(report_view.report_view("fr", report)))  # type: ignore[attr-defined]
     page = Page(source)
     (image,) = page.all("img")
     assert image["src"] == 'https://example.org/i.png?a="><script>x</script>'
@@ -369,21 +378,38 @@ def test_a_rendered_report_shows_an_image_with_alt_text_and_escapes_attributes()
     assert "Remarques" in page.text
 
 
-def test_the_script_data_block_cannot_close_its_script_element() -> None:
-    block = render.script_data("fr")
-    inner = block.split(">", 1)[1].rsplit("</script>", 1)[0]
-    for character in "<>&":
-        assert character not in inner
-    assert json.loads(inner)["texts"] == TEXTS["fr"]
+async def test_the_script_gets_the_words_of_the_page_in_a_closed_data_block(
+    client: httpx.AsyncClient,
+) -> None:
+    for lang in ("fr", "en"):
+        source = (await client.get(f"/verifier?lang={lang}")).text
+        block = source.split('<script type="application/json" id="verifier-data">', 1)[1]
+        inner = block.split("</script>", 1)[0]
+        for character in "<>&":
+            assert character not in inner
+        data = json.loads(inner)
+        assert data["lang"] == lang
+        assert data["texts"] == words.verifier_script_texts(lang)
+        assert data["messages"]["verified"] == (
+            "Le badge est authentique et valide."
+            if lang == "fr"
+            else "The badge is authentic and valid."
+        )
 
 
 # --------------------------------------------------------------------------- words
 
 
-def test_french_and_english_texts_have_the_same_keys() -> None:
-    assert TEXTS["fr"].keys() == TEXTS["en"].keys()
+def test_every_check_and_script_word_reads_in_french_and_english() -> None:
+    french, english = words.verifier_script_texts("fr"), words.verifier_script_texts("en")
+    assert french.keys() == english.keys()
     for check_id in CHECK_IDS:
-        assert f"check_{check_id}" in TEXTS["fr"]
+        assert f"check_{check_id}" in french
+    assert all(value.strip() for value in (*french.values(), *english.values()))
+    assert french["check_proof"] == "Signature"
+    assert french["status_indeterminate"] == "non vérifiable"
+    assert english["error_empty"].startswith("Nothing to verify")
+    assert len(french["months"].split()) == 12
 
 
 def test_dates_read_naturally() -> None:

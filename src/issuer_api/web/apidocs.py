@@ -25,7 +25,8 @@ from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 
-from issuer_api.web.pages import SECURITY_HEADERS, static_file
+from issuer_api.web.pages import static_file
+from issuer_api.web.templating import SECURITY_HEADERS
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,13 +1,18 @@
-"""Routes of the ``/verifier`` page.
+"""Routes of the ``/verifier`` page (template ``verifier.html``).
 
-``GET /verifier``            the page (French by default; ``?lang=en``, else Accept-Language)
+``GET /verifier``            the page (French by default; ``?lang=en``, the reader's chosen
+                             language, else Accept-Language)
 ``POST /verifier``           the same page with the result, for browsers without JavaScript:
                              the form is verified server-side by the code behind ``POST /verify``
-``GET /verifier/static/…``   the page's stylesheet, script and icon (package data)
+``GET /verifier/static/…``   the page's script (package data)
+``GET /static/…``            the assets every page shares (stylesheet, icon)
 
 With JavaScript, the page's script posts the badge to ``POST /verify`` itself and draws
-the JSON report. Every response here carries a strict Content-Security-Policy (no inline
-script or style), ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
+the JSON report with the words of the page's data block. Every page carries the strict
+Content-Security-Policy of :mod:`issuer_api.web.templating` (no inline script or style).
+
+The form changes nothing on the server and needs no sign-in: like ``POST /verify``, it
+carries no CSRF token.
 """
 
 from __future__ import annotations
@@ -20,26 +25,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from issuer_api.i18n import Language, negotiate_language
+from issuer_api.i18n import Language
 from issuer_api.routers.verify import run_verification
-from issuer_api.web import render
-from issuer_api.web.texts import text
+from issuer_api.web import words
+from issuer_api.web.report_view import URL_NOT_READ_CODES, report_view, url_not_read
+from issuer_api.web.templating import SECURITY_HEADERS, page_language, render_page
+from obhub_i18n import gettext
+from verify.messages import CATALOGUE as VERIFY_MESSAGES
+from verify.messages import message as verify_message
 
 router = APIRouter(include_in_schema=False)
 
-CONTENT_SECURITY_POLICY: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS: Final = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
 STATIC_FILES: Final = {
     "verifier.js": "text/javascript; charset=utf-8",
 }
@@ -53,29 +49,62 @@ MAX_URL_CHARS: Final = 2048
 MAX_RECIPIENT_CHARS: Final = 320
 
 
-def page_language(request: Request, *candidates: str | None) -> Language:
-    """The first of ``candidates`` that is "fr" or "en", else from Accept-Language."""
-    for candidate in candidates:
-        if candidate in ("fr", "en"):
-            return "fr" if candidate == "fr" else "en"
-    return negotiate_language(
-        request.headers.get("accept-language"), request.app.state.settings.default_language
+def script_data(lang: Language) -> dict[str, Any]:
+    """What ``static/verifier.js`` reads from the page's JSON data block."""
+    return {
+        "lang": lang,
+        "texts": words.verifier_script_texts(lang),
+        "statusIcons": words.STATUS_ICONS,
+        "verdictIcons": words.VERDICT_ICONS,
+        "formats": words.FORMAT_NAMES,
+        "identityTypes": words.identity_types(lang),
+        "messages": verification_messages(lang),
+        "urlNotReadCodes": sorted(URL_NOT_READ_CODES),
+    }
+
+
+def verification_messages(lang: Language) -> dict[str, str]:
+    """Every verification message by code, in ``lang`` (for the notices of a report)."""
+    return {code: verify_message(code, lang) for code in VERIFY_MESSAGES}
+
+
+def verifier_page(
+    request: Request,
+    language: Language,
+    *,
+    form: Mapping[str, str] | None = None,
+    report: Mapping[str, Any] | None = None,
+    error: str | None = None,
+    error_field: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page; with ``report`` (a ``Report.to_dict``) the result is shown, with
+    ``error`` the form is refused on ``error_field``."""
+    result = report_view(language, report, notice) if report is not None and not error else None
+    context = {
+        "form": {"badge": "", "url": "", "recipient": "", **(form or {})},
+        "error": error,
+        "error_field": error_field,
+        "result": result,
+        "status_text": result["message"] if result else "",
+        "script_data": script_data(language),
+    }
+    return render_page(
+        request,
+        "verifier.html",
+        language,
+        context,
+        status_code=status_code,
+        no_store=request.method == "POST",
     )
 
 
-def html_response(content: str, *, status_code: int = 200, no_store: bool = False) -> HTMLResponse:
-    """An HTML page with the security headers, varying on Accept-Language."""
-    headers = dict(SECURITY_HEADERS)
-    headers["Vary"] = "Accept-Language"
-    headers["Cache-Control"] = "no-store" if no_store else "no-cache"
-    return HTMLResponse(content, status_code=status_code, headers=headers)
-
-
 @router.get("/verifier", response_class=HTMLResponse)
-async def verifier_page(
+async def verifier(
     request: Request, lang: Annotated[str | None, Query(max_length=8)] = None
 ) -> HTMLResponse:
-    return html_response(render.page(page_language(request, lang)))
+    return verifier_page(request, page_language(request, lang))
 
 
 @router.post("/verifier", response_class=HTMLResponse)
@@ -96,11 +125,15 @@ async def verifier_form(
         await form.close()
     values = {"badge": pasted, "url": url, "recipient": recipient or ""}
 
-    def refused(message_key: str, field: str) -> HTMLResponse:
-        content = render.page(
-            language, form_values=values, error=text(language, message_key), error_field=field
+    def refused(message: str, field: str) -> HTMLResponse:
+        return verifier_page(
+            request,
+            language,
+            form=values,
+            error=gettext(language, message),
+            error_field=field,
+            status_code=400,
         )
-        return html_response(content, status_code=400, no_store=True)
 
     source: str
     if uploaded.strip():
@@ -109,17 +142,16 @@ async def verifier_form(
         data, source = pasted.strip().encode("utf-8"), "badge"
     elif url:
         if not url.lower().startswith(("https://", "http://")):
-            return refused("error_url", "url")
+            return refused(words.ERROR_URL, "url")
         data, source = url.encode("utf-8"), "url"
     else:
-        return refused("error_empty", "badge")
+        return refused(words.ERROR_EMPTY, "badge")
     report = await run_verification(request, data, recipient)
     result: dict[str, Any] = report.to_dict(language, include_credential=False)
     notice = None
-    if source == "url" and _url_not_read(result):
-        notice = text(language, "url_unavailable")
-    content = render.page(language, form_values=values, report=result, notice=notice)
-    return html_response(content, no_store=True)
+    if source == "url" and url_not_read(result):
+        notice = gettext(language, words.URL_UNAVAILABLE)
+    return verifier_page(request, language, form=values, report=result, notice=notice)
 
 
 @router.get("/verifier/static/{name}")
@@ -151,14 +183,3 @@ async def _read_form(request: Request) -> FormData:
 def _field(form: FormData, name: str, limit: int) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
-
-
-def _url_not_read(result: dict[str, Any]) -> bool:
-    """True when the verifier read the address as a document (no URL support)."""
-    checks = result.get("checks") or []
-    first = checks[0] if checks else {}
-    return (
-        first.get("id") == "parse"
-        and first.get("status") == "invalid"
-        and first.get("code") in render.URL_NOT_READ_CODES
-    )

@@ -343,6 +343,7 @@ async function badgeOf(page) {
         dt.nextElementSibling ? dt.nextElementSibling.textContent.replace(/\s+/g, " ").trim() : "",
       ]),
       evidence: texts(".evidence__item .evidence__name"),
+      catalogue: q(".catalogue-link a") ? [q(".catalogue-link a").getAttribute("href"), q(".catalogue-link a").textContent.trim()] : null,
       verdict: q("#result .verdict")?.getAttribute("data-verdict") ?? null,
       verdictText: q("#result .verdict")?.textContent.trim() ?? null,
       resultHidden: q("#result")?.hidden ?? null,

@@ -6,7 +6,7 @@
  *
  * Badge content is hostile: it is only ever written with textContent / text nodes and
  * setAttribute on fixed attribute names, never parsed as markup. Images only from data:image/
- * or https: addresses, links only to https:/http: ones (as in web/render.py).
+ * or https: addresses, links only to https:/http: ones (as in web/report_view.py).
  */
 (function () {
   "use strict";
@@ -143,8 +143,11 @@
     }
     var d = new Date(ms);
     var months = T.months.split(" ");
-    var day = d.getUTCDate() === 1 ? T.first_day : String(d.getUTCDate());
-    var date = day + " " + months[d.getUTCMonth()] + " " + d.getUTCFullYear();
+    var date = text(d.getUTCDate() === 1 ? "date_first" : "date", {
+      day: String(d.getUTCDate()),
+      month: months[d.getUTCMonth()],
+      year: String(d.getUTCFullYear()),
+    });
     var pad = function (n) {
       return (n < 10 ? "0" : "") + n;
     };

@@ -1,0 +1,37 @@
+"""Every page template compiles in both languages and keeps the Content-Security-Policy's
+promise: no inline style, no inline script other than JSON data blocks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from issuer_api.i18n import Language
+from issuer_api.web.templating import environment
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "issuer_api" / "web" / "templates"
+PAGES = sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html"))
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_template_compiles(name: str, language: Language) -> None:
+    environment(language).get_template(name)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_template_has_inline_style_or_script(name: str) -> None:
+    source = (TEMPLATES / name).read_text(encoding="utf-8")
+    assert not re.search(r"\sstyle\s*=", source), "style attribute"
+    assert "<style" not in source
+    assert not re.search(r"\son[a-z]+\s*=", source), "event handler attribute"
+    for script in re.findall(r"<script\b[^>]*>", source):
+        assert ' src="/' in script or 'type="application/json"' in script, script
+
+
+def test_the_migrated_pages_extend_the_one_layout() -> None:
+    for name in ("verifier.html", "badge.html", "badge_message.html"):
+        first = (TEMPLATES / name).read_text(encoding="utf-8").split("#}", 1)[-1].lstrip()
+        assert first.startswith('{% extends "base.html" %}'), name
