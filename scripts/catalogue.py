@@ -28,7 +28,15 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "src" / "obhub_i18n" / "locale"
 LANGUAGES = ("fr", "en")
-KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "ngettext": (2, 3)}
+KEYWORDS = {
+    "_": None,
+    "gettext": (2,),
+    "N_": None,
+    "ngettext": (2, 3),
+    "render_plural": (2, 3),
+    "say_plural": (1, 2),
+    "pgettext": ((2, "c"), 3),
+}
 FIELD = re.compile(r"(?<!\{)\{([a-zA-Z_][a-zA-Z0-9_]*)\}(?!\})")
 
 
