@@ -11,7 +11,10 @@
 
 Adding a message: write it in English where it is shown (``N_("…")`` in Python,
 ``{{ _("…") }}`` in a template), run ``make catalogue``, translate it in
-``src/obhub_i18n/locale/fr/LC_MESSAGES/messages.po``, run ``make lint``.
+``src/obhub_i18n/locale/fr/LC_MESSAGES/messages.po``, run ``make lint``. A message
+whose words follow a number: ``render_plural(lang, "{n} badge", "{n} badges", n)`` or
+``say_plural(…)`` (``msgstr[0]``/``msgstr[1]`` in the ``.po``); a lone word whose
+English is ambiguous: ``pgettext(lang, "JSON type", "list")`` (a ``msgctxt``).
 """
 
 from __future__ import annotations
