@@ -11,7 +11,10 @@
 
 Adding a message: write it in English where it is shown (``N_("…")`` in Python,
 ``{{ _("…") }}`` in a template), run ``make catalogue``, translate it in
-``src/obhub_i18n/locale/fr/LC_MESSAGES/messages.po``, run ``make lint``.
+``src/obhub_i18n/locale/fr/LC_MESSAGES/messages.po``, run ``make lint``. A message
+whose words follow a number: ``render_plural(lang, "{n} badge", "{n} badges", n)`` or
+``say_plural(…)`` (``msgstr[0]``/``msgstr[1]`` in the ``.po``); a lone word whose
+English is ambiguous: ``pgettext(lang, "JSON type", "list")`` (a ``msgctxt``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,15 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "src" / "obhub_i18n" / "locale"
 LANGUAGES = ("fr", "en")
-KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "ngettext": (2, 3)}
+KEYWORDS = {
+    "_": None,
+    "gettext": (2,),
+    "N_": None,
+    "ngettext": (2, 3),
+    "render_plural": (2, 3),
+    "say_plural": (1, 2),
+    "pgettext": ((2, "c"), 3),
+}
 FIELD = re.compile(r"(?<!\{)\{([a-zA-Z_][a-zA-Z0-9_]*)\}(?!\})")
 
 

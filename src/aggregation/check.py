@@ -15,6 +15,8 @@ from typing import Any
 from aggregation.errors import Issue, ReferentialError
 from aggregation.model import Lang
 from aggregation.referential import MAX_BYTES, Referential, load_referential
+from aggregation.wording import say, say_plural
+from obhub_i18n import N_, Language
 
 __all__ = ["CheckReport", "check_path", "check_text", "format_report"]
 
@@ -72,11 +74,8 @@ def check_path(path: str | os.PathLike[str]) -> CheckReport:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        issue = Issue(
-            "$",
-            "unreadable",
-            f"impossible de lire le fichier : {reason}",
-            f"cannot read the file: {reason}",
+        issue = Issue.of(
+            "$", "unreadable", say(N_("cannot read the file: {reason}"), reason=reason)
         )
         return CheckReport(name, (issue,))
     return check_text(data, name)
@@ -84,35 +83,33 @@ def check_path(path: str | os.PathLike[str]) -> CheckReport:
 
 def format_report(report: CheckReport, lang: Lang | str = "fr") -> list[str]:
     """Human lines: a summary, then one line per issue (``file:line: path: code: message``)."""
-    en = lang == "en"
+    language: Language = "en" if lang == "en" else "fr"
     ref = report.referential
     if report.ok and ref is not None:
-        counts = (
-            f"{len(ref.competencies)} competencies, {len(ref.levels)} levels, "
-            f"{len(ref.achievements)} regional badges"
-            if en
-            else f"{len(ref.competencies)} compétences, {len(ref.levels)} niveaux, "
-            f"{len(ref.achievements)} badges régionaux"
+        counts = say(
+            N_("{competencies} competencies, {levels} levels, {achievements} regional badges"),
+            competencies=len(ref.competencies),
+            levels=len(ref.levels),
+            achievements=len(ref.achievements),
         )
-        order = ", ".join(a.code for a in ref.evaluation_order())
-        if en:
-            return [
-                f"{report.filename}: valid — référentiel {ref.code} version {ref.version}: "
-                f"{counts}",
-                f"evaluation order: {order}",
-                f"sha256: {ref.digest()}",
-            ]
-        return [
-            f"{report.filename} : valide — référentiel {ref.code} version {ref.version} : {counts}",
-            f"ordre d'évaluation : {order}",
-            f"sha256 : {ref.digest()}",
-        ]
+        valid = say(
+            N_("{file}: valid — référentiel {code} version {version}: {counts}"),
+            file=report.filename,
+            code=ref.code,
+            version=ref.version,
+            counts=counts,
+        )
+        order = say(
+            N_("evaluation order: {order}"),
+            order=", ".join(a.code for a in ref.evaluation_order()),
+        )
+        digest = say(N_("sha256: {digest}"), digest=ref.digest())
+        return [valid(language), order(language), digest(language)]
     count = len(report.issues)
-    lines = [
-        f"{report.filename}: invalid — {count} issue{'s' if count != 1 else ''}"
-        if en
-        else f"{report.filename} : invalide — {count} problème{'s' if count != 1 else ''}"
-    ]
+    invalid = say_plural(
+        "{file}: invalid — {n} issue", "{file}: invalid — {n} issues", count, file=report.filename
+    )
+    lines = [invalid(language)]
     for issue in report.issues:
         where = f"{report.filename}:{issue.line}" if issue.line else report.filename
         lines.append(f"{where}: {issue.path}: {issue.code}: {issue.message(lang)}")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from aggregation.model import Lang
+from aggregation.wording import Say
 
 __all__ = ["Issue", "ReferentialError", "json_path"]
 
@@ -61,6 +62,11 @@ class Issue:
     message_fr: str
     message_en: str
     line: int | None = None
+
+    @classmethod
+    def of(cls, path: str, code: str, text: Say, line: int | None = None) -> Issue:
+        """The issue whose message is ``text``, said in French and in English."""
+        return cls(path, code, text("fr"), text("en"), line)
 
     def message(self, lang: Lang | str = "fr") -> str:
         """The message in ``lang`` (French unless ``"en"``)."""

@@ -50,6 +50,8 @@ from aggregation.rules import (
     NOfCondition,
     RegionalCondition,
 )
+from aggregation.wording import Say, say
+from obhub_i18n import N_, Language, pgettext, render
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -327,8 +329,7 @@ class _AbortError(Exception):
 def _issue(
     location: Location,
     code: str,
-    fr: str,
-    en: str,
+    text: Say,
     lines: Mapping[Location, int] | None = None,
     *,
     line: int | None = None,
@@ -340,7 +341,7 @@ def _issue(
             if line is not None or not probe:
                 break
             probe = probe[:-1]
-    return Issue(json_path(location), code, fr, en, line)
+    return Issue.of(json_path(location), code, text, line)
 
 
 _YAML_TAG: Final = "tag:yaml.org,2002:"
@@ -366,8 +367,10 @@ class _YamlReader:
                 _issue(
                     (),
                     "too_large",
-                    f"le document dépasse {MAX_NODES} valeurs (alias YAML compris)",
-                    f"the document exceeds {MAX_NODES} values (YAML aliases included)",
+                    say(
+                        N_("the document exceeds {max_nodes} values (YAML aliases included)"),
+                        max_nodes=MAX_NODES,
+                    ),
                 )
             )
         if depth > MAX_DEPTH:
@@ -397,8 +400,7 @@ class _YamlReader:
                         _issue(
                             location,
                             "unsupported_yaml",
-                            "seules des clés simples sont permises (pas de clé de fusion « << »)",
-                            "only plain keys are allowed (no '<<' merge key)",
+                            say(N_("only plain keys are allowed (no '<<' merge key)")),
                             line=key_line,
                         )
                     )
@@ -409,8 +411,7 @@ class _YamlReader:
                         _issue(
                             (*location, key),
                             "duplicate_key",
-                            f"la clé « {key} » apparaît deux fois",
-                            f"the key '{key}' appears twice",
+                            say(N_("the key '{key}' appears twice"), key=key),
                             line=key_line,
                         )
                     )
@@ -424,8 +425,7 @@ class _YamlReader:
             _issue(
                 location,
                 "unsupported_yaml",
-                f"étiquette YAML non prise en charge : {tag}",
-                f"unsupported YAML tag: {tag}",
+                say(N_("unsupported YAML tag: {tag}"), tag=tag),
                 line=line,
             )
         )
@@ -435,8 +435,7 @@ def _too_deep(location: Location = (), line: int | None = None) -> Issue:
     return _issue(
         location,
         "too_deep",
-        f"le document est imbriqué sur plus de {MAX_DEPTH} niveaux",
-        f"the document is nested deeper than {MAX_DEPTH} levels",
+        say(N_("the document is nested deeper than {max_depth} levels"), max_depth=MAX_DEPTH),
         line=line,
     )
 
@@ -503,8 +502,7 @@ def _read_json(text: str) -> tuple[Any, dict[Location, int], list[Issue]]:
         _issue(
             (*location, key),
             "duplicate_key",
-            f"la clé « {key} » apparaît deux fois",
-            f"the key '{key}' appears twice",
+            say(N_("the key '{key}' appears twice"), key=key),
         )
         for location, value in _walk(document)
         if isinstance(value, _JsonObject)
@@ -514,19 +512,16 @@ def _read_json(text: str) -> tuple[Any, dict[Location, int], list[Issue]]:
 
 
 def _syntax_error(problem: str, line: int | None) -> Issue:
-    where_fr = f" (ligne {line})" if line else ""
-    where_en = f" (line {line})" if line else ""
-    return _issue(
-        (),
-        "syntax_error",
-        f"le document n'est pas lisible{where_fr} : {problem}",
-        f"the document cannot be read{where_en}: {problem}",
-        line=line,
+    text = (
+        say(N_("the document cannot be read (line {line}): {problem}"), line=line, problem=problem)
+        if line
+        else say(N_("the document cannot be read: {problem}"), problem=problem)
     )
+    return _issue((), "syntax_error", text, line=line)
 
 
 def _empty() -> Issue:
-    return _issue((), "empty_document", "le document est vide", "the document is empty")
+    return _issue((), "empty_document", say(N_("the document is empty")))
 
 
 def _sniff(text: str, filename: str | None) -> Format:
@@ -556,8 +551,7 @@ def read_document(
                 _issue(
                     (),
                     "too_large",
-                    f"le document dépasse {MAX_BYTES} octets",
-                    f"the document exceeds {MAX_BYTES} bytes",
+                    say(N_("the document exceeds {max_bytes} bytes"), max_bytes=MAX_BYTES),
                 )
             ],
         )
@@ -572,8 +566,7 @@ def read_document(
                     _issue(
                         (),
                         "not_utf8",
-                        f"le document n'est pas en UTF-8 (octet {exc.start})",
-                        f"the document is not UTF-8 (byte {exc.start})",
+                        say(N_("the document is not UTF-8 (byte {byte})"), byte=exc.start),
                     )
                 ],
             )
@@ -608,24 +601,35 @@ def _validator() -> Validator:
     return Draft202012Validator(referential_schema())
 
 
-_TYPES_FR: Final = {
-    "string": "texte",
-    "integer": "nombre entier",
-    "number": "nombre",
-    "object": "objet",
-    "array": "liste",
-    "boolean": "booléen",
-    "null": "vide (null)",
-}
-_TYPES_EN: Final = {
-    "string": "string",
-    "integer": "integer",
-    "number": "number",
-    "object": "object",
-    "array": "list",
-    "boolean": "boolean",
-    "null": "null",
-}
+def _type_names(lang: Language) -> dict[str, str]:
+    """The JSON Schema types in words (``array``: "list", "liste")."""
+    return {
+        "string": pgettext(lang, "JSON type", "string"),
+        "integer": pgettext(lang, "JSON type", "integer"),
+        "number": pgettext(lang, "JSON type", "number"),
+        "object": pgettext(lang, "JSON type", "object"),
+        "array": pgettext(lang, "JSON type", "list"),
+        "boolean": pgettext(lang, "JSON type", "boolean"),
+        "null": pgettext(lang, "JSON type", "null"),
+    }
+
+
+def _type_name(json_type: str) -> Say:
+    """A JSON type in words; an unknown one as written."""
+    return lambda lang: _type_names(lang).get(json_type, json_type)
+
+
+def _one_of(types: list[Any]) -> Say:
+    """The types in words, joined: ``texte ou liste`` / ``string or list``."""
+
+    def in_language(lang: Language) -> str:
+        words = [_type_name(str(t))(lang) for t in types]
+        text = words[0]
+        for word in words[1:]:
+            text = render(lang, N_("{either} or {other}"), {"either": text, "other": word})
+        return text
+
+    return in_language
 
 
 def _json_type(value: Any) -> str:
@@ -653,71 +657,63 @@ def _snake(keyword: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", keyword).lower()
 
 
-def _schema_messages(error: Any) -> tuple[str, str]:
+def _schema_message(error: Any) -> Say:
     keyword: str = error.validator
     expected: Any = error.validator_value
     value: Any = error.instance
     custom = (
         error.schema.get("x-messages", {}).get(keyword) if isinstance(error.schema, dict) else None
     )
-    if custom is not None:
+    if custom is not None:  # the schema's own words, in both languages
+        said = _said(custom)
         if keyword == "pattern":
-            return f"{_shown(value)} : {custom['fr']}", f"{_shown(value)}: {custom['en']}"
-        return custom["fr"], custom["en"]
+            return say(N_("{value}: {rule}"), value=_shown(value), rule=said)
+        return said
     if keyword == "type":
         wanted = expected if isinstance(expected, list) else [expected]
         found = _json_type(value)
-        fr = f"type attendu : {' ou '.join(_TYPES_FR.get(str(t), str(t)) for t in wanted)}"
-        en = f"expected {' or '.join(_TYPES_EN.get(str(t), str(t)) for t in wanted)}"
-        fr += f" (trouvé : {_TYPES_FR[found]} {_shown(value)})"
-        en += f" (found {_TYPES_EN[found]} {_shown(value)})"
         if "string" in wanted and found in ("integer", "number", "boolean"):
-            fr += " ; écrire la valeur entre guillemets"
-            en += "; put the value in quotes"
-        return fr, en
+            message = N_("expected {expected} (found {found} {value}); put the value in quotes")
+        else:
+            message = N_("expected {expected} (found {found} {value})")
+        return say(message, expected=_one_of(wanted), found=_type_name(found), value=_shown(value))
     if keyword in ("enum", "const"):
         allowed = expected if keyword == "enum" else [expected]
         listed = ", ".join(_shown(v) for v in allowed)
-        return (
-            f"valeur non autorisée {_shown(value)} (possibles : {listed})",
-            f"value {_shown(value)} not allowed (allowed: {listed})",
+        return say(
+            N_("value {value} not allowed (allowed: {allowed})"),
+            value=_shown(value),
+            allowed=listed,
         )
     if keyword == "minimum":
-        return f"la valeur doit être au moins {expected}", f"the value must be at least {expected}"
+        return say(N_("the value must be at least {expected}"), expected=expected)
     if keyword == "maximum":
-        return f"la valeur doit être au plus {expected}", f"the value must be at most {expected}"
+        return say(N_("the value must be at most {expected}"), expected=expected)
     if keyword == "minItems":
-        return (
-            f"la liste doit contenir au moins {expected} élément(s)",
-            f"the list needs at least {expected} item(s)",
-        )
+        return say(N_("the list needs at least {expected} item(s)"), expected=expected)
     if keyword == "maxItems":
-        return (
-            f"la liste contient plus de {expected} éléments",
-            f"the list has more than {expected} items",
-        )
+        return say(N_("the list has more than {expected} items"), expected=expected)
     if keyword == "minLength":
-        return "le texte est vide", "the text is empty"
+        return say(N_("the text is empty"))
     if keyword == "maxLength":
-        return (
-            f"le texte dépasse {expected} caractères",
-            f"the text is longer than {expected} characters",
-        )
+        return say(N_("the text is longer than {expected} characters"), expected=expected)
     if keyword == "uniqueItems":
-        return "la liste contient des doublons", "the list has duplicates"
+        return say(N_("the list has duplicates"))
     if keyword == "pattern":
-        return (
-            f"{_shown(value)} n'a pas la forme attendue ({expected})",
-            f"{_shown(value)} does not match {expected}",
-        )
-    return f"valeur invalide : {error.message}", f"invalid value: {error.message}"
+        return say(N_("{value} does not match {expected}"), value=_shown(value), expected=expected)
+    return say(N_("invalid value: {reason}"), reason=error.message)
 
 
-def _suggest(word: str, choices: Any) -> tuple[str, str]:
+def _said(words: Mapping[str, str]) -> Say:
+    """Words the référentiel schema gives in both languages (its ``x-messages``)."""
+    return lambda lang: words[lang]
+
+
+def _suggest(word: str, choices: Any) -> Say | str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     if not close:
-        return "", ""
-    return f" (vouliez-vous dire « {close[0]} » ?)", f" (did you mean '{close[0]}'?)"
+        return ""
+    return say(N_(" (did you mean '{word}'?)"), word=close[0])
 
 
 def _schema_issues(document: Any, lines: Mapping[Location, int]) -> list[Issue]:
@@ -735,13 +731,8 @@ def _schema_issues(document: Any, lines: Mapping[Location, int]) -> list[Issue]:
             for name in error.validator_value:
                 if name in error.instance:
                     continue
-                issue = _issue(
-                    (*location, name),
-                    code,
-                    custom["fr"] if custom else f"« {name} » est obligatoire",
-                    custom["en"] if custom else f"'{name}' is required",
-                    lines,
-                )
+                text = _said(custom) if custom else say(N_("'{name}' is required"), name=name)
+                issue = _issue((*location, name), code, text, lines)
                 if issue not in issues:
                     issues.append(issue)
             continue
@@ -750,19 +741,12 @@ def _schema_issues(document: Any, lines: Mapping[Location, int]) -> list[Issue]:
             for name in error.instance:
                 if name in known:
                     continue
-                hint_fr, hint_en = _suggest(name, known)
-                issues.append(
-                    _issue(
-                        (*location, name),
-                        code,
-                        f"propriété inconnue « {name} »{hint_fr}",
-                        f"unknown property '{name}'{hint_en}",
-                        lines,
-                    )
+                text = say(
+                    N_("unknown property '{name}'{hint}"), name=name, hint=_suggest(name, known)
                 )
+                issues.append(_issue((*location, name), code, text, lines))
             continue
-        fr, en = _schema_messages(error)
-        issues.append(_issue(location, code, fr, en, lines))
+        issues.append(_issue(location, code, _schema_message(error), lines))
     return issues
 
 
@@ -795,13 +779,28 @@ class _Checker:
         self.competencies = {c["code"]: c for c in document["competencies"]}
         self.achievements = {a["code"]: a for a in document["achievements"]}
 
-    def add(self, location: Location, code: str, fr: str, en: str) -> None:
-        self.issues.append(_issue(location, code, fr, en, self.lines))
+    def add(self, location: Location, code: str, text: Say) -> None:
+        self.issues.append(_issue(location, code, text, self.lines))
 
     def run(self) -> list[Issue]:
-        self._unique("levels", "niveau", "level")
-        self._unique("competencies", "compétence", "competency")
-        self._unique("achievements", "badge régional", "regional badge")
+        self._unique(
+            "levels",
+            N_("the level code '{code}' is already used ('{first}', ignoring case and separators)"),
+        )
+        self._unique(
+            "competencies",
+            N_(
+                "the competency code '{code}' is already used ('{first}', ignoring case and "
+                "separators)"
+            ),
+        )
+        self._unique(
+            "achievements",
+            N_(
+                "the regional badge code '{code}' is already used ('{first}', ignoring case and "
+                "separators)"
+            ),
+        )
         self._ranks()
         if not self.issues:  # duplicate codes or ranks would make every code ambiguous
             self._targets()
@@ -810,7 +809,7 @@ class _Checker:
         self._cycles()
         return self.issues
 
-    def _unique(self, section: str, what_fr: str, what_en: str) -> None:
+    def _unique(self, section: str, message: str) -> None:
         seen: dict[str, int] = {}
         for index, item in enumerate(self.doc[section]):
             key = code_key(item["code"])
@@ -819,10 +818,7 @@ class _Checker:
                 self.add(
                     (section, index, "code"),
                     "duplicate_code",
-                    f"le code de {what_fr} « {item['code']} » est déjà utilisé (« {first} », "
-                    "majuscules et séparateurs ignorés)",
-                    f"the {what_en} code '{item['code']}' is already used ('{first}', "
-                    "ignoring case and separators)",
+                    say(message, code=item["code"], first=first),
                 )
             else:
                 seen[key] = index
@@ -835,8 +831,9 @@ class _Checker:
                 self.add(
                     ("levels", index, "rank"),
                     "duplicate_rank",
-                    f"le rang {rank} est déjà celui du niveau « {seen[rank]} »",
-                    f"rank {rank} is already level '{seen[rank]}''s",
+                    say(
+                        N_("rank {rank} is already level '{level}''s"), rank=rank, level=seen[rank]
+                    ),
                 )
             else:
                 seen[rank] = level["code"]
@@ -844,36 +841,38 @@ class _Checker:
     def _unknown_level(self, location: Location, code: str) -> bool:
         if code in self.levels:
             return False
-        hint_fr, hint_en = _suggest(code, self.levels)
         self.add(
             location,
             "unknown_level",
-            f"niveau inconnu « {code} »{hint_fr}",
-            f"unknown level '{code}'{hint_en}",
+            say(N_("unknown level '{code}'{hint}"), code=code, hint=_suggest(code, self.levels)),
         )
         return True
 
     def _unknown_competency(self, location: Location, code: str) -> bool:
         if code in self.competencies:
             return False
-        hint_fr, hint_en = _suggest(code, self.competencies)
         self.add(
             location,
             "unknown_competency",
-            f"compétence inconnue « {code} »{hint_fr}",
-            f"unknown competency '{code}'{hint_en}",
+            say(
+                N_("unknown competency '{code}'{hint}"),
+                code=code,
+                hint=_suggest(code, self.competencies),
+            ),
         )
         return True
 
     def _unknown_achievement(self, location: Location, code: str) -> bool:
         if code in self.achievements:
             return False
-        hint_fr, hint_en = _suggest(code, self.achievements)
         self.add(
             location,
             "unknown_achievement",
-            f"badge régional inconnu « {code} »{hint_fr}",
-            f"unknown regional badge '{code}'{hint_en}",
+            say(
+                N_("unknown regional badge '{code}'{hint}"),
+                code=code,
+                hint=_suggest(code, self.achievements),
+            ),
         )
         return True
 
@@ -893,8 +892,11 @@ class _Checker:
                     self.add(
                         location,
                         "duplicate_uri",
-                        f"l'URI « {uri} » est déjà utilisée en {json_path(uris[key])}",
-                        f"the URI '{uri}' is already used at {json_path(uris[key])}",
+                        say(
+                            N_("the URI '{uri}' is already used at {path}"),
+                            uri=uri,
+                            path=json_path(uris[key]),
+                        ),
                     )
                 else:
                     uris[key] = location
@@ -915,10 +917,15 @@ class _Checker:
                 self.add(
                     location,
                     "ambiguous_target_code",
-                    f"le targetCode « {spelled} » désignerait aussi {_target_text(other)} "
-                    f"({json_path(where)}) : renommer un code",
-                    f"the targetCode '{spelled}' would also name {_target_text(other, 'en')} "
-                    f"({json_path(where)}): rename a code",
+                    say(
+                        N_(
+                            "the targetCode '{code}' would also name {target} ({path}): "
+                            "rename a code"
+                        ),
+                        code=spelled,
+                        target=_target_text(other),
+                        path=json_path(where),
+                    ),
                 )
 
         for index, raw in enumerate(self.doc["competencies"]):
@@ -944,8 +951,7 @@ class _Checker:
                 self.add(
                     (*here, "level"),
                     "competency_without_level",
-                    "un badge qui certifie une compétence doit aussi indiquer son niveau",
-                    "a badge certifying a competency must also give its level",
+                    say(N_("a badge certifying a competency must also give its level")),
                 )
             if known_competency and known_level:
                 pair = (competency, level)
@@ -953,8 +959,12 @@ class _Checker:
                     self.add(
                         here,
                         "duplicate_certification",
-                        f"« {certified[pair]} » certifie déjà {competency} au niveau {level}",
-                        f"'{certified[pair]}' already certifies {competency} at level {level}",
+                        say(
+                            N_("'{badge}' already certifies {competency} at level {level}"),
+                            badge=certified[pair],
+                            competency=competency,
+                            level=level,
+                        ),
                     )
                 else:
                     certified[pair] = code
@@ -967,10 +977,14 @@ class _Checker:
                     self.add(
                         location,
                         "implies_prerequisite",
-                        f"« {code} » exige déjà « {implied} » dans sa règle : l'entraîner "
-                        "(implies) en plus créerait un cycle ; retirer l'un des deux",
-                        f"'{code}' already requires '{implied}' in its rule: also implying it "
-                        "would make a cycle; remove one of the two",
+                        say(
+                            N_(
+                                "'{code}' already requires '{implied}' in its rule: also implying "
+                                "it would make a cycle; remove one of the two"
+                            ),
+                            code=code,
+                            implied=implied,
+                        ),
                     )
                 elif not self._unknown_achievement(location, implied):
                     self._implied_level(location, raw, self.achievements[implied])
@@ -992,18 +1006,18 @@ class _Checker:
             self.add(
                 location,
                 "implies_higher_level",
-                f"« {raw['code']} » ne peut pas entraîner « {implied['code']} », de niveau "
-                "supérieur dans la même compétence",
-                f"'{raw['code']}' cannot imply '{implied['code']}', a higher level of the "
-                "same competency",
+                say(
+                    N_("'{code}' cannot imply '{implied}', a higher level of the same competency"),
+                    code=raw["code"],
+                    implied=implied["code"],
+                ),
             )
 
     def _self_reference(self, location: Location, code: str) -> None:
         self.add(
             location,
             "self_reference",
-            f"le badge « {code} » ne peut pas dépendre de lui-même",
-            f"the badge '{code}' cannot depend on itself",
+            say(N_("the badge '{code}' cannot depend on itself"), code=code),
         )
 
     def _rule(self, rule: dict[str, Any], location: Location, owner: str) -> None:
@@ -1024,8 +1038,11 @@ class _Checker:
                 self.add(
                     (*here, "n"),
                     "n_of_exceeds_candidates",
-                    f"n = {value['n']} dépasse le nombre de badges proposés ({len(value['of'])})",
-                    f"n = {value['n']} exceeds the number of candidate badges ({len(value['of'])})",
+                    say(
+                        N_("n = {n} exceeds the number of candidate badges ({count})"),
+                        n=value["n"],
+                        count=len(value["of"]),
+                    ),
                 )
 
     def _reference(self, location: Location, code: str, owner: str) -> None:
@@ -1041,8 +1058,7 @@ class _Checker:
             self.add(
                 here,
                 "badges_without_target",
-                "indiquer une compétence (competency) ou des badges partenaires (achievements)",
-                "give a competency or partner achievements",
+                say(N_("give a competency or partner achievements")),
             )
         for key in ("level", "min_level"):
             if key in value:
@@ -1051,30 +1067,30 @@ class _Checker:
                     self.add(
                         (*here, key),
                         "level_without_competency",
-                        "un niveau n'a de sens qu'avec une compétence (competency)",
-                        "a level only makes sense with a competency",
+                        say(N_("a level only makes sense with a competency")),
                     )
         if "level" in value and "min_level" in value:
             self.add(
                 (*here, "min_level"),
                 "conflicting_level",
-                "level (niveau exact) et min_level (niveau minimal) s'excluent",
-                "level (exact level) and min_level (lowest level) exclude each other",
+                say(N_("level (exact level) and min_level (lowest level) exclude each other")),
             )
         count, issuers = int(value.get("min_count", 1)), int(value.get("min_issuers", 1))
         if issuers > count:
             self.add(
                 (*here, "min_issuers"),
                 "min_issuers_exceeds_min_count",
-                f"min_issuers ({issuers}) ne peut pas dépasser min_count ({count})",
-                f"min_issuers ({issuers}) cannot exceed min_count ({count})",
+                say(
+                    N_("min_issuers ({issuers}) cannot exceed min_count ({count})"),
+                    issuers=issuers,
+                    count=count,
+                ),
             )
         if "within" in value and Duration.parse(value["within"]).is_zero:
             self.add(
                 (*here, "within"),
                 "empty_window",
-                "une fenêtre de durée nulle n'admet aucun badge",
-                "a zero-length window admits no badge",
+                say(N_("a zero-length window admits no badge")),
             )
 
     def _cycles(self) -> None:
@@ -1117,10 +1133,13 @@ class _Checker:
             self.add(
                 ("achievements", position[first]),
                 "dependency_cycle",
-                f"dépendance circulaire entre badges régionaux : {shown} "
-                "(→ : « dépend de », par une règle ou par implies)",
-                f"circular dependency between regional badges: {shown} "
-                "(→: 'depends on', through a rule or implies)",
+                say(
+                    N_(
+                        "circular dependency between regional badges: {cycle} "
+                        "(→: 'depends on', through a rule or implies)"
+                    ),
+                    cycle=shown,
+                ),
             )
 
 
@@ -1135,14 +1154,12 @@ def _references(rule: dict[str, Any]) -> Iterator[str]:
         yield from value["of"]
 
 
-def _target_text(target: Target, lang: str = "fr") -> str:
+def _target_text(target: Target) -> Say:
     competency, level = target
     if level is None:
-        return f"la compétence {competency}" if lang == "fr" else f"the competency {competency}"
-    return (
-        f"la compétence {competency} au niveau {level}"
-        if lang == "fr"
-        else f"the competency {competency} at level {level}"
+        return say(N_("the competency {competency}"), competency=competency)
+    return say(
+        N_("the competency {competency} at level {level}"), competency=competency, level=level
     )
 
 
@@ -1160,8 +1177,10 @@ def validate_document(document: Any, lines: Mapping[Location, int] | None = None
             _issue(
                 (),
                 "too_many_issues",
-                f"plus de {MAX_ISSUES} problèmes : les suivants ne sont pas listés",
-                f"more than {MAX_ISSUES} issues: the rest are not listed",
+                say(
+                    N_("more than {max_issues} issues: the rest are not listed"),
+                    max_issues=MAX_ISSUES,
+                ),
             ),
         ]
     return issues

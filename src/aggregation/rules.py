@@ -54,6 +54,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, NamedTuple, Typ
 
 from aggregation.classify import AchievementMapping, BadgeFact, Classifier, CompetencyLevel
 from aggregation.model import AchievementRef, Competency, Lang, Level
+from aggregation.wording import Say, say, say_plural
+from obhub_i18n import N_, Language
 
 if TYPE_CHECKING:
     from aggregation.referential import Achievement, Referential
@@ -76,19 +78,16 @@ __all__ = [
 ]
 
 _DURATION: Final = re.compile(r"P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", re.ASCII)
-_NBSP: Final = "\u00a0"
 
 
-def _fr(text: str) -> str:
-    return f"«{_NBSP}{text}{_NBSP}»"
+def _language(lang: Lang | str) -> Language:
+    """The language a text is said in: English when asked, French otherwise."""
+    return "en" if lang == "en" else "fr"
 
 
-def _en(text: str) -> str:
-    return f"“{text}”"
-
-
-def _plural(count: int, singular: str, plural: str) -> str:
-    return singular if count == 1 else plural
+def _quoted(name: str) -> Say:
+    """A name in the quotation marks of the language: ``« Organiser »``, ``“Organising”``."""
+    return say(N_("“{name}”"), name=name)
 
 
 # ---------------------------------------------------------------------------
@@ -151,23 +150,22 @@ class Duration:
 
     def describe(self, lang: Lang | str = "fr") -> str:
         """Human form: ``3 ans``, ``1 an et 6 mois`` / ``3 years``, ``1 year and 6 months``."""
-        if lang == "en":
-            units = (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days"))
-            joiner = " and "
-        else:
-            units = (("an", "ans"), ("mois", "mois"), ("semaine", "semaines"), ("jour", "jours"))
-            joiner = " et "
-        values = (self.years, self.months, self.weeks, self.days)
+        language = _language(lang)
         parts = [
-            f"{value} {_plural(value, *unit)}"
-            for value, unit in zip(values, units, strict=True)
+            part(language)
+            for value, part in (
+                (self.years, say_plural("{n} year", "{n} years", self.years)),
+                (self.months, say_plural("{n} month", "{n} months", self.months)),
+                (self.weeks, say_plural("{n} week", "{n} weeks", self.weeks)),
+                (self.days, say_plural("{n} day", "{n} days", self.days)),
+            )
             if value
         ]
         if not parts:
-            return "0 " + units[3][1]
+            return say(N_("0 days"))(language)
         if len(parts) == 1:
             return parts[0]
-        return ", ".join(parts[:-1]) + joiner + parts[-1]
+        return say(N_("{parts} and {last}"), parts=", ".join(parts[:-1]), last=parts[-1])(language)
 
 
 # ---------------------------------------------------------------------------
@@ -207,46 +205,48 @@ class BadgesCondition:
 
     def scope(self, lang: Lang | str) -> str:
         """Which badges: `` en « Organiser » au niveau « Je maîtrise », obtenus …``."""
-        fr = lang != "en"
-        quote = _fr if fr else _en
-        text = ""
+        parts: list[Say] = []
         if self.competency is not None:
-            name = self.competency.name.get(lang)
-            text += f" en {quote(name)}" if fr else f" in {quote(name)}"
+            name = _quoted(self.competency.name.get(lang))
+            parts.append(say(N_(" in {competency}"), competency=name))
         if self.level is not None:
-            name = self.level.name.get(lang)
-            text += f" au niveau {quote(name)}" if fr else f" at level {quote(name)}"
+            name = _quoted(self.level.name.get(lang))
+            parts.append(say(N_(" at level {level}"), level=name))
         elif self.min_level is not None:
-            name = self.min_level.name.get(lang)
-            text += (
-                f" de niveau {quote(name)} ou plus" if fr else f" at level {quote(name)} or above"
-            )
+            name = _quoted(self.min_level.name.get(lang))
+            parts.append(say(N_(" at level {level} or above"), level=name))
         if self.achievements:
             count = len(self.achievements)
-            text += (
-                f", parmi {count} {_plural(count, 'badge désigné', 'badges désignés')}"
-                if fr
-                else f", among {count} designated {_plural(count, 'badge', 'badges')}"
+            parts.append(
+                say_plural(", among {n} designated badge", ", among {n} designated badges", count)
             )
         if self.within is not None:
             period = self.within.describe(lang)
-            text += f", obtenus depuis moins de {period}" if fr else f", earned within {period}"
-        return text
+            parts.append(say(N_(", earned within {period}"), period=period))
+        language = _language(lang)
+        return "".join(part(language) for part in parts)
 
     def describe(self, lang: Lang | str = "fr") -> str:
-        count = self.min_count
-        if lang == "en":
-            text = f"At least {count} partner {_plural(count, 'badge', 'badges')}" + self.scope(
-                lang
-            )
-            if self.min_issuers > 1:
-                text += f", from at least {self.min_issuers} different organisations"
-            return text
-        text = f"Au moins {count} {_plural(count, 'badge partenaire', 'badges partenaires')}"
-        text += self.scope(lang)
+        language = _language(lang)
+        scope = self.scope(lang)
         if self.min_issuers > 1:
-            text += f", délivrés par au moins {self.min_issuers} organismes différents"
-        return text
+            text = say_plural(
+                "At least {n} partner badge{scope}, from at least {issuers} different "
+                "organisations",
+                "At least {n} partner badges{scope}, from at least {issuers} different "
+                "organisations",
+                self.min_count,
+                scope=scope,
+                issuers=self.min_issuers,
+            )
+        else:
+            text = say_plural(
+                "At least {n} partner badge{scope}",
+                "At least {n} partner badges{scope}",
+                self.min_count,
+                scope=scope,
+            )
+        return text(language)
 
     def references(self) -> tuple[str, ...]:
         return ()
@@ -264,7 +264,7 @@ class AllOf:
         return {"all": [condition.to_document() for condition in self.conditions]}
 
     def describe(self, lang: Lang | str = "fr") -> str:
-        return "All of the following" if lang == "en" else "Toutes les conditions suivantes"
+        return say(N_("All of the following"))(_language(lang))
 
     def references(self) -> tuple[str, ...]:
         return tuple(code for c in self.conditions for code in c.references())
@@ -282,19 +282,15 @@ class AnyOf:
         return {"any": [condition.to_document() for condition in self.conditions]}
 
     def describe(self, lang: Lang | str = "fr") -> str:
-        return (
-            "At least one of the following"
-            if lang == "en"
-            else "Au moins une des conditions suivantes"
-        )
+        return say(N_("At least one of the following"))(_language(lang))
 
     def references(self) -> tuple[str, ...]:
         return tuple(code for c in self.conditions for code in c.references())
 
 
 def _names(refs: Iterable[AchievementRef], lang: Lang | str) -> str:
-    quote = _en if lang == "en" else _fr
-    return ", ".join(quote(ref.name.get(lang)) for ref in refs)
+    language = _language(lang)
+    return ", ".join(_quoted(ref.name.get(lang))(language) for ref in refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,11 +305,13 @@ class RegionalCondition:
         return {"regional": [ref.code for ref in self.achievements]}
 
     def describe(self, lang: Lang | str = "fr") -> str:
-        count = len(self.achievements)
-        names = _names(self.achievements, lang)
-        if lang == "en":
-            return f"Hold the regional {_plural(count, 'badge', 'badges')} {names}"
-        return f"Détenir {_plural(count, 'le badge régional', 'les badges régionaux')} {names}"
+        text = say_plural(
+            "Hold the regional badge {names}",
+            "Hold the regional badges {names}",
+            len(self.achievements),
+            names=_names(self.achievements, lang),
+        )
+        return text(_language(lang))
 
     def references(self) -> tuple[str, ...]:
         return tuple(ref.code for ref in self.achievements)
@@ -332,10 +330,13 @@ class NOfCondition:
         return {"n_of": {"n": self.n, "of": [ref.code for ref in self.of]}}
 
     def describe(self, lang: Lang | str = "fr") -> str:
-        names = _names(self.of, lang)
-        if lang == "en":
-            return f"Hold at least {self.n} of the {len(self.of)} regional badges {names}"
-        return f"Détenir au moins {self.n} des {len(self.of)} badges régionaux {names}"
+        text = say(
+            N_("Hold at least {n} of the {count} regional badges {names}"),
+            n=self.n,
+            count=len(self.of),
+            names=_names(self.of, lang),
+        )
+        return text(_language(lang))
 
     def references(self) -> tuple[str, ...]:
         return tuple(ref.code for ref in self.of)
@@ -368,38 +369,40 @@ class Missing:
 
     def message(self, lang: Lang | str = "fr") -> str:
         """Human text in ``lang`` (French unless ``"en"``)."""
-        k, en = self.needed, lang == "en"
+        k, language = self.needed, _language(lang)
         condition = self.condition
         if self.code == "missing_badges" and isinstance(condition, BadgesCondition):
-            if en:
-                return f"{k} more partner {_plural(k, 'badge', 'badges')} needed" + condition.scope(
-                    lang
-                )
-            return (
-                f"Il manque {k} {_plural(k, 'badge partenaire', 'badges partenaires')}"
-                + condition.scope(lang)
+            text = say_plural(
+                "{n} more partner badge needed{scope}",
+                "{n} more partner badges needed{scope}",
+                k,
+                scope=condition.scope(lang),
             )
+            return text(language)
         if self.code == "missing_issuers" and isinstance(condition, BadgesCondition):
-            total = condition.min_issuers
-            if en:
-                return (
-                    f"Badges from at least {total} different organisations needed"
-                    + condition.scope(lang)
-                    + f" ({k} more)"
-                )
-            return (
-                f"Il faut des badges d'au moins {total} organismes différents"
-                + condition.scope(lang)
-                + f" (il en manque {k})"
+            text = say(
+                N_("Badges from at least {total} different organisations needed{scope} ({n} more)"),
+                total=condition.min_issuers,
+                scope=condition.scope(lang),
+                n=k,
             )
+            return text(language)
         names = _names(self.achievements, lang)
         if self.code == "missing_regional":
-            if en:
-                return f"Missing regional {_plural(k, 'badge', 'badges')}: {names}"
-            return f"Il manque {_plural(k, 'le badge régional', 'les badges régionaux')} {names}"
-        if en:
-            return f"{k} more regional {_plural(k, 'badge', 'badges')} needed among {names}"
-        return f"Il manque {k} {_plural(k, 'badge régional', 'badges régionaux')} parmi {names}"
+            text = say_plural(
+                "Missing regional badge: {names}",
+                "Missing regional badges: {names}",
+                k,
+                names=names,
+            )
+            return text(language)
+        text = say_plural(
+            "{n} more regional badge needed among {names}",
+            "{n} more regional badges needed among {names}",
+            k,
+            names=names,
+        )
+        return text(language)
 
     def to_dict(self) -> dict[str, Any]:
         """Machine-readable form, e.g. ``{"code": "missing_badges", "needed": 1, …}``."""

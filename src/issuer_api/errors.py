@@ -76,7 +76,7 @@ _REQUEST_ID_STATE_KEY = "request_id"
 class ApiError(Exception):
     """An error the API reports to its client: an HTTP status, a stable ``code`` and a message.
 
-    The message comes from :data:`issuer_api.i18n.CATALOGUE` under ``message_key``
+    The message comes from :data:`issuer_api.i18n.MESSAGE_IDS` under ``message_key``
     (by default the code), with ``params`` filled in. ``details`` is extra JSON for the
     client and must not contain secrets or personal data. Subclass it per error, or
     pass ``code``/``status_code`` for one-off mappings.

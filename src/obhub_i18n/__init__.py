@@ -13,7 +13,9 @@ older than its ``.po`` compiles the catalogue in memory instead, so an edited ``
 is always what runs.
 
 Mark a message where it is written with :func:`N_` (Python) or ``_()`` (templates,
-``{% trans %}``), translate it where it is shown with :func:`gettext`.
+``{% trans %}``), translate it where it is shown with :func:`gettext`. A message whose
+form depends on a number goes through :func:`render_plural` (``ngettext``); one whose
+English alone is ambiguous (a lone word) through :func:`pgettext`, with a context.
 """
 
 from __future__ import annotations
@@ -84,6 +86,12 @@ def ngettext(language: Language, singular: str, plural: str, n: int) -> str:
     return translations(language).ngettext(singular, plural, n)
 
 
+def pgettext(language: Language, context: str, message: str) -> str:
+    """``message`` in ``language`` where its English alone is ambiguous: ``context`` (the
+    ``.po`` entry's ``msgctxt``) tells its uses apart."""
+    return translations(language).pgettext(context, message)
+
+
 class _Params(dict[str, object]):
     """Leaves an unknown ``{field}`` as written rather than failing inside an error path."""
 
@@ -94,6 +102,17 @@ class _Params(dict[str, object]):
 def render(language: Language, message: str, params: Mapping[str, object] | None = None) -> str:
     """``message`` translated into ``language``, its ``{field}`` filled from ``params``."""
     return gettext(language, message).format_map(_Params(params or {}))
+
+
+def render_plural(
+    language: Language,
+    singular: str,
+    plural: str,
+    n: int,
+    params: Mapping[str, object] | None = None,
+) -> str:
+    """The form of ``singular``/``plural`` that ``n`` takes in ``language``, fields filled."""
+    return ngettext(language, singular, plural, n).format_map(_Params(params or {}))
 
 
 def render_all(message: str, params: Mapping[str, object] | None = None) -> dict[Language, str]:

@@ -127,6 +127,20 @@ def test_unquoted_version_read_as_a_number_gets_a_hint() -> None:
     assert "quotes" in issue.message_en
 
 
+def test_a_value_of_the_wrong_type_is_named_in_the_words_of_each_language() -> None:
+    text = one(achievement_yaml("A", "{badges: {competency: ORG}}"))
+    (issue,) = issues_of(text.replace('version: "1"', "version: [1]"))
+    assert issue.message_fr == "type attendu : texte (trouvé : liste [1])"
+    assert issue.message_en == "expected string (found list [1])"
+
+
+def test_a_misspelt_code_gets_a_suggestion_in_the_language_of_its_sentence() -> None:
+    issues = issues_of(one(achievement_yaml("A", "{badges: {competency: OGR}}")))
+    (issue,) = [i for i in issues if i.code == "unknown_competency"]
+    assert issue.message_fr == "compétence inconnue « OGR » (vouliez-vous dire « ORG » ?)"
+    assert issue.message_en == "unknown competency 'OGR' (did you mean 'ORG'?)"
+
+
 def test_a_rule_holds_exactly_one_condition() -> None:
     text = one(achievement_yaml("A", "{badges: {competency: ORG}, regional: [A]}"))
     (issue,) = issues_of(text)

@@ -17,7 +17,8 @@ from aggregation import (
     evaluate,
     load_referential,
 )
-from aggregation.rules import Duration
+from aggregation.model import AchievementRef, Text
+from aggregation.rules import Duration, Missing, RegionalCondition
 
 REF = default_referential()
 
@@ -396,3 +397,20 @@ def test_badges_issued_at_the_same_time_are_ordered_by_id() -> None:
     mapping = [AchievementMapping(i, "ORG") for i in ("a", "b", "c")]
     result = evaluate(REF, facts, NOW, mappings=mapping)
     assert result["ORG-I"].counted == ("a", "b")
+
+
+def test_two_missing_prerequisites_are_named_in_the_plural_in_both_languages() -> None:
+    refs = (
+        AchievementRef("A", Text.of({"fr": "Accueillir", "en": "Welcoming"})),
+        AchievementRef("B", Text.of({"fr": "Bâtir", "en": "Building"})),
+    )
+    prerequisites = RegionalCondition(refs)
+    missing = Missing("missing_regional", 2, prerequisites, refs)
+    assert prerequisites.describe("fr") == (
+        "Détenir les badges régionaux «\u00a0Accueillir\u00a0», «\u00a0Bâtir\u00a0»"
+    )
+    assert prerequisites.describe("en") == "Hold the regional badges “Welcoming”, “Building”"
+    assert missing.message("fr") == (
+        "Il manque les badges régionaux «\u00a0Accueillir\u00a0», «\u00a0Bâtir\u00a0»"
+    )
+    assert missing.message("en") == "Missing regional badges: “Welcoming”, “Building”"

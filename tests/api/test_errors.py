@@ -11,10 +11,11 @@ import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
+from catalogue_files import translated
 from issuer_api import errors
 from issuer_api.app import create_app
 from issuer_api.errors import ApiError, NotFoundError
-from issuer_api.i18n import CATALOGUE, LANGUAGES, Language, negotiate_language
+from issuer_api.i18n import LANGUAGES, MESSAGE_IDS, Language, messages, negotiate_language
 from issuer_api.settings import Settings
 from obcore import errors as obcore_errors
 
@@ -337,17 +338,43 @@ def _obcore_error_classes(
     return found
 
 
-def test_every_error_code_has_a_french_and_an_english_message() -> None:
+def test_every_error_code_has_a_message() -> None:
     codes = {cls.code for cls in _api_error_classes()}
     codes |= {cls.code for cls in _obcore_error_classes() if cls is not obcore_errors.ObcoreError}
     codes |= {"http_error"}
 
-    missing = sorted(code for code in codes if code not in CATALOGUE)
+    missing = sorted(code for code in codes if code not in MESSAGE_IDS)
     assert missing == []
-    for message in CATALOGUE.values():
-        assert message.fr.strip()
-        assert message.en.strip()
-        assert message.fr != message.en
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_error_message_is_translated_in_both_languages(language: Language) -> None:
+    untranslated = sorted(
+        code for code, message_id in MESSAGE_IDS.items() if message_id not in translated(language)
+    )
+    assert untranslated == []
+
+
+def test_every_error_message_reads_differently_in_french_and_in_english() -> None:
+    for code in MESSAGE_IDS:
+        texts = messages(code)
+        assert texts["fr"].strip(), code
+        assert texts["en"].strip(), code
+        assert texts["fr"] != texts["en"], code
+
+
+def test_an_error_message_has_its_fields_filled_in_both_languages() -> None:
+    assert messages("too_many_badges", {"max_badges": 100}) == {
+        "fr": "Trop de badges dans une livraison (au plus 100) : envoyez-les en plusieurs fois.",
+        "en": "Too many badges in one delivery (at most 100): send them in several calls.",
+    }
+
+
+def test_a_field_the_error_does_not_give_is_left_as_written() -> None:
+    assert messages("http_error", {"method": "GET"}) == {
+        "fr": "La requête n'a pas pu être traitée (HTTP {status}).",
+        "en": "The request could not be processed (HTTP {status}).",
+    }
 
 
 def test_unknown_message_key_falls_back_to_the_generic_message() -> None:

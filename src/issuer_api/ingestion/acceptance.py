@@ -4,7 +4,7 @@ No database, no network: :mod:`issuer_api.ingestion.processing` gathers the fact
 (the report, the issuers the sending partner is trusted for, the attempt number) and
 these rules say what becomes of the badge. Every rejection carries reason codes — the
 receipts show them, with their French and English messages from
-:data:`issuer_api.i18n.CATALOGUE`:
+:data:`issuer_api.i18n.MESSAGE_IDS`:
 
 ``not_verified``             a check failed (``check`` = its id, ``check_code`` = its code)
 ``verification_unavailable`` a check could not be done on the last attempt (network)

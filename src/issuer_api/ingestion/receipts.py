@@ -3,7 +3,7 @@
 A receipt is a :class:`~issuer_api.models.Delivery` seen by the partner that sent it
 (an administrator sees every one). Each badge shows its position in the envelope, the
 partner's ``reference``, its ``outcome`` and the ``reasons`` the processing recorded,
-each with a French and English message from :data:`issuer_api.i18n.CATALOGUE` (the
+each with a French and English message from :data:`issuer_api.i18n.MESSAGE_IDS` (the
 generic message when a code has none) and, when a verification check failed, the
 verifier's own message for that check (:mod:`verify.messages`). For an accepted or
 duplicate badge, the stored badge's public facts are shown: credential id, issuer id,
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import URL
 
 from issuer_api.errors import NotFoundError
-from issuer_api.i18n import CATALOGUE, FALLBACK_KEY, Language, messages
+from issuer_api.i18n import FALLBACK_KEY, MESSAGE_IDS, Language, messages
 from issuer_api.ingestion.schemas import (
     OUTCOMES,
     BadgeFacts,
@@ -195,7 +195,7 @@ def reason(entry: Any, language: Language) -> Reason:
     data: Mapping[str, Any] = entry if isinstance(entry, Mapping) else {"code": str(entry)}
     code = str(data.get("code") or FALLBACK_KEY)
     params = {k: v for k, v in data.items() if isinstance(v, str | int | float)}
-    texts = messages(code if code in CATALOGUE else FALLBACK_KEY, params)
+    texts = messages(code if code in MESSAGE_IDS else FALLBACK_KEY, params)
     check, check_code = data.get("check"), data.get("check_code")
     found = verify_messages.CATALOGUE.get(check_code) if isinstance(check_code, str) else None
     return Reason(

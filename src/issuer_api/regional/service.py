@@ -58,6 +58,7 @@ from aggregation.progress import progress
 from aggregation.referential import Referential, default_referential, load_referential
 from aggregation.referential import parse_referential as parse_document
 from aggregation.rules import Result, evaluate
+from aggregation.wording import say
 from issuer_api.achievements import repository as achievement_repository
 from issuer_api.achievements import service as achievements
 from issuer_api.achievements.schemas import AchievementContent, AchievementCreate
@@ -94,6 +95,7 @@ from issuer_api.regional.schemas import (
     RegionalAchievementOut,
 )
 from issuer_api.settings import CascadePolicy, Settings
+from obhub_i18n import N_
 
 logger = logging.getLogger(__name__)
 
@@ -475,14 +477,12 @@ def _unpublishable(index: int, exc: ValidationError) -> list[Issue]:
     issues: list[Issue] = []
     for error in exc.errors()[:20]:
         where = ".".join(str(part) for part in error["loc"])
-        issues.append(
-            Issue(
-                f"$.achievements[{index}]",
-                "achievement_not_publishable",
-                f"ce badge ne peut pas être publié en Open Badge 3.0 ({where} : {error['msg']})",
-                f"this badge cannot be published as an Open Badge 3.0 ({where}: {error['msg']})",
-            )
+        text = say(
+            N_("this badge cannot be published as an Open Badge 3.0 ({where}: {reason})"),
+            where=where,
+            reason=error["msg"],
         )
+        issues.append(Issue.of(f"$.achievements[{index}]", "achievement_not_publishable", text))
     return issues
 
 
