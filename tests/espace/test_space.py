@@ -83,7 +83,12 @@ async def test_a_regional_badge_offers_its_page_downloads_and_linkedin(
         assert f'href="http://localhost/badges/{credential.id}.{extension}"' in text
     assert "https://www.linkedin.com/profile/add?" in text
     assert "/regional-badges/ORG-I/image.svg" in text
-    assert "Vous avez atteint le plus haut niveau." not in text
+    assert "Niveau atteint : Je pratique." in text
+    assert (
+        "Encore 1 badge partenaire de niveau « Je maîtrise » en « Organiser » pour « Je maîtrise »"
+        in text
+    )
+    assert "Des badges de 1 organisme de plus en « Organiser » pour « Je maîtrise »" in text
     assert "Badge régional « Organiser — Je pratique » obtenu" in text
     assert download.status_code == 200
     assert "attachment" in download.headers["content-disposition"]

@@ -156,12 +156,30 @@ def missing_sentence(missing: Missing, competency: str, target: str, language: L
     if missing.code == "missing_badges" and isinstance(condition, BadgesCondition):
         if condition.competency is not None:
             values["competency"] = _quote(condition.competency.name.get(language), language)
-        text = ngettext(
-            language,
-            "{count} more partner badge in {competency} for {target}",
-            "{count} more partner badges in {competency} for {target}",
-            n,
-        )
+        if condition.level is not None:
+            values["level"] = _quote(condition.level.name.get(language), language)
+            text = ngettext(
+                language,
+                "{count} more partner badge at level {level} in {competency} for {target}",
+                "{count} more partner badges at level {level} in {competency} for {target}",
+                n,
+            )
+        elif condition.min_level is not None:
+            values["level"] = _quote(condition.min_level.name.get(language), language)
+            text = ngettext(
+                language,
+                "{count} more partner badge at level {level} or above in {competency} for {target}",
+                "{count} more partner badges at level {level} or above in {competency} "
+                "for {target}",
+                n,
+            )
+        else:
+            text = ngettext(
+                language,
+                "{count} more partner badge in {competency} for {target}",
+                "{count} more partner badges in {competency} for {target}",
+                n,
+            )
         return text.format_map(values)
     if missing.code == "missing_issuers":
         text = ngettext(
