@@ -10,9 +10,9 @@ import html
 import httpx
 
 from espace.helpers import Space, csrf_token
-from ingestion.factory import PartnerIssuer, baked_png
-from ingestion.helpers import OTHER_EMAIL
-from regional.helpers import aligned
+from ingestion.factory import Ob2HostedIssuer, PartnerIssuer, alignment, baked_png
+from ingestion.helpers import EMAIL, OTHER_EMAIL
+from regional.helpers import ORG_URI, aligned, aligned_credential
 
 Files = list[tuple[str, tuple[str, bytes, str]]]
 
@@ -137,3 +137,30 @@ async def test_a_claim_is_seen_by_its_learner_only(
     assert "Demande introuvable" in page.text
     assert state.status_code == 404
     assert state.json()["error"]["code"] == "claim_not_found"
+
+
+async def test_a_public_badge_address_and_a_jwt_file_are_claimed_too(
+    space: Space, campus: PartnerIssuer
+) -> None:
+    learner = await learner_with_one_organising_badge(space, campus)
+    ob2 = Ob2HostedIssuer(space.server.base)
+    badge_class = ob2.badge_class("planning", alignments=[alignment(ORG_URI, "ORG", "Organiser")])
+    assertion_url = ob2.assertion(badge_class, email=EMAIL, number=1)
+    for path, document in ob2.documents.items():
+        space.serve(path, document)
+    await space.add_partner("ob2-partner", trusts=[ob2.issuer_url])
+    token = campus.signed_jwt(aligned_credential(campus, "COM", name="Atelier prise de parole"))
+
+    async with space.browser(learner) as browser:
+        sent = await claim(
+            browser,
+            [("files", ("badge.jwt", token.encode(), "application/octet-stream"))],
+            url=assertion_url,
+        )
+        await space.run_jobs()
+        page = html.unescape((await browser.get(sent.headers["location"])).text)
+
+    assert page.count("Pris en compte") == 2, page
+    assert "Atelier prise de parole" in page
+    assert "Organiser — Je pratique" in page
+    assert await space.award_states(learner) == {"ORG-I": "active"}
