@@ -20,8 +20,13 @@ async def signed_in_learner(space: Space, campus: PartnerIssuer) -> str:
 
 
 def summary_links(page: str) -> list[tuple[str, str]]:
-    """(code, field) of each error in the page's error summary."""
-    return re.findall(r'<li data-code="([a-z_]+)"><a href="#([a-z]+)">', page)
+    """(code, field) of each error in the page's error summary (the server's, not the
+    one the script shows)."""
+    start = page.find('id="error-summary-title"')
+    if start < 0:
+        return []
+    summary = page[start : page.index("</div>", start)]
+    return re.findall(r'<li data-code="([a-z_]+)"><a href="#([a-z]+)">', summary)
 
 
 async def test_bad_uploads_are_explained_on_the_form_and_nothing_is_stored(

@@ -59,12 +59,14 @@ MAX_TEXT_CHARS: Final = 512 * 1024
 MAX_URL_CHARS: Final = 2048
 FILE_SUFFIXES: Final = (".png", ".svg", ".json", ".jwt", ".txt", ".jsonld")
 LEARNER_CLIENT_PREFIX: Final = "learner:"
+FORM_OVERHEAD_BYTES: Final = 16 * 1024  # the text fields and multipart boundaries
 
 NOTHING_GIVEN: Final = N_("Choose a file, paste a badge or give its address.")
 TOO_BIG: Final = N_("“{name}” is too big: a badge file weighs at most 1 MB.")
 WRONG_TYPE: Final = N_(
     "“{name}” is not a badge file: choose a PNG or SVG image, a .json, .jwt or .txt file."
 )
+ALL_TOO_BIG: Final = N_("These files are too big together: send fewer files at a time.")
 TOO_MANY_FILES: Final = N_("Send at most 10 files at a time.")
 NOT_A_BADGE_FILE: Final = N_("“{name}” does not hold a badge we can read.")
 NOT_A_BADGE_TEXT: Final = N_("The pasted text is not a badge (JSON or JWT) we can read.")
@@ -165,6 +167,8 @@ def _form_page(
             "text": text,
             "url": url,
             "max_files": MAX_FILES,
+            "max_bytes": request.app.state.settings.max_body_bytes - FORM_OVERHEAD_BYTES,
+            "all_too_big": gettext(language, ALL_TOO_BIG),
         },
         status_code=errors.status_code if errors else 200,
     )

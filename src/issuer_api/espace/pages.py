@@ -38,6 +38,7 @@ CONFIRM_FIELD: Final = "confirm"
 STATIC_FILES: Final = {
     "espace.css": "text/css; charset=utf-8",
     "claim.js": "text/javascript; charset=utf-8",
+    "espace-form.js": "text/javascript; charset=utf-8",
 }
 CONFIRM_MISSING: Final = N_("Tick the box to confirm that you want everything erased.")
 
