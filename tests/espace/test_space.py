@@ -5,11 +5,14 @@ progress per competency in plain words, and the history of their badges."""
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
 
 from espace.helpers import Space
 from ingestion.factory import PartnerIssuer
 from issuer_api.learners import service as learners
+from issuer_api.models import PartnerBadge
 from regional.helpers import aligned
 
 
@@ -28,6 +31,7 @@ async def test_partner_badges_show_their_partner_status_and_the_progress_they_ma
     partner = await space.add_partner("campus-caen", trusts=[campus.did])
     await space.deliver_and_process(partner, aligned(campus, "ORG", name="Atelier planning"))
     await space.deliver_and_process(partner, aligned(campus, "COM", name="Atelier oral"))
+    await space.deliver_and_process(partner, aligned(campus, "INT", name="Atelier ancien"))
     learner = await space.learner_id()
     (suspended,) = [b for b in await space.badges() if b.achievement_name == "Atelier oral"]
     async with space.sessions() as session:
@@ -38,6 +42,15 @@ async def test_partner_badges_show_their_partner_status_and_the_progress_they_ma
             previous="active",
             new="suspended",
             now=datetime.now(UTC),
+        )
+        await session.commit()
+
+    (old,) = [b for b in await space.badges() if b.achievement_name == "Atelier ancien"]
+    async with space.sessions() as session:
+        await session.execute(
+            update(PartnerBadge)
+            .where(PartnerBadge.id == old.id)
+            .values(valid_until=datetime.now(UTC) - timedelta(days=1))
         )
         await session.commit()
 
@@ -52,6 +65,7 @@ async def test_partner_badges_show_their_partner_status_and_the_progress_they_ma
     assert "Atelier planning" in text
     assert "Partenaire campus-caen" in text
     assert "Valide" in text
+    assert "Expiré" in text
     assert "Suspendu" in text
     assert "Encore 1 badge partenaire en « Organiser » pour « Je pratique »" in text
     assert "Vous n'avez pas encore de badge régional" in text

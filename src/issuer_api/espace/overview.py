@@ -242,9 +242,11 @@ async def _partner_names(session: AsyncSession, ids: Sequence[str | None]) -> di
 
 
 def _badge_view(
-    badge: PartnerBadge, partners: Mapping[str, str], language: Language
+    badge: PartnerBadge, partners: Mapping[str, str], language: Language, now: datetime
 ) -> PartnerBadgeView:
     status = badge.status if badge.status in BADGE_STATUS else "active"
+    if status == "active" and badge.valid_until is not None and _aware(badge.valid_until) <= now:
+        status = "expired"  # past its end date before a re-check recorded it
     return PartnerBadgeView(
         name=badge.achievement_name or gettext(language, UNNAMED_BADGE),
         partner=_partner(badge, partners, language),
@@ -384,9 +386,10 @@ async def overview(
     language: Language,
 ) -> Overview:
     """Everything "Mon espace" shows the learner ``learner_id``."""
+    now = now_utc()
     active = await regional.active_referential(session, settings, kek)
     state = await regional.snapshot(session, active, learner_id)
-    result = state.evaluate(now_utc(), state.active_codes(), state.classifier())
+    result = state.evaluate(now, state.active_codes(), state.classifier())
     ref = active.referential
     badges = list(state.badges.values())
     partners = await _partner_names(session, [b.partner_id for b in badges])
@@ -411,7 +414,7 @@ async def overview(
     )
     return Overview(
         partner_badges=sorted(
-            (_badge_view(b, partners, language) for b in badges),
+            (_badge_view(b, partners, language, now) for b in badges),
             key=lambda view: _aware(view.received),
             reverse=True,
         ),
