@@ -54,6 +54,23 @@ async def test_bad_uploads_are_explained_on_the_form_and_nothing_is_stored(
             400,
             [("not_a_badge", "files")],
         ),
+        (
+            {},
+            [("files", ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png"))],
+            400,
+            [("no_baked_badge", "files")],
+        ),
+        (
+            {},
+            [
+                (
+                    "files",
+                    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml"),
+                )
+            ],
+            400,
+            [("no_baked_badge", "files")],
+        ),
         ({"text": "{not json"}, [], 400, [("not_a_badge", "text")]),
         ({"url": "badges.example.org/1"}, [], 400, [("invalid_url", "url")]),
     ]

@@ -48,6 +48,8 @@ from issuer_api.regional import claims
 from issuer_api.regional.schemas import ClaimRecord
 from issuer_api.settings import Settings
 from issuer_api.web.templating import page_language, render_page
+from obcore import baking
+from obcore.errors import MalformedInputError
 from obhub_i18n import N_, Language, gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +71,10 @@ WRONG_TYPE: Final = N_(
 ALL_TOO_BIG: Final = N_("These files are too big together: send fewer files at a time.")
 TOO_MANY_FILES: Final = N_("Send at most 10 files at a time.")
 NOT_A_BADGE_FILE: Final = N_("“{name}” does not hold a badge we can read.")
+NO_BAKED_BADGE: Final = N_(
+    "“{name}” is an image without a badge inside. Download the badge image again from "
+    "the site that gave it to you."
+)
 NOT_A_BADGE_TEXT: Final = N_("The pasted text is not a badge (JSON or JWT) we can read.")
 NOT_AN_ADDRESS: Final = N_("Give the full address of the badge, starting with https://")
 TOO_LONG: Final = N_("This text is too long for a badge.")
@@ -195,7 +201,11 @@ async def _read(form: FormData, language: Language, errors: FormErrors) -> Submi
         if len(data) > MAX_FILE_BYTES:
             errors.add("files", "too_big", render(language, TOO_BIG, {"name": name}))
             continue
-        submitted.badges.append(claims.decode_upload(data))
+        data = claims.decode_upload(data)
+        if _is_image(name, data) and not _carries_a_badge(data):
+            errors.add("files", "no_baked_badge", render(language, NO_BAKED_BADGE, {"name": name}))
+            continue
+        submitted.badges.append(data)
         submitted.labels.append(("files", name))
     text = form.get("text")
     submitted.text = text.strip() if isinstance(text, str) else ""
@@ -218,6 +228,19 @@ async def _read(form: FormData, language: Language, errors: FormErrors) -> Submi
     if not submitted.badges and not errors:
         errors.add("files", "no_badge", gettext(language, NOTHING_GIVEN))
     return submitted
+
+
+def _is_image(name: str, data: bytes) -> bool:
+    return name.lower().endswith((".png", ".svg")) or data.startswith(b"\x89PNG")
+
+
+def _carries_a_badge(image: bytes) -> bool:
+    """Whether a PNG or SVG has a badge baked in (checked again, fully, by the verifier)."""
+    try:
+        baking.unbake(image, max_bytes=MAX_FILE_BYTES)
+    except MalformedInputError:
+        return False
+    return True
 
 
 def _unreadable(
