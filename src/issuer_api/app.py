@@ -52,6 +52,7 @@ from issuer_api.errors import (
     install_error_handlers,
     set_request_id,
 )
+from issuer_api.espace import router as espace_router
 from issuer_api.ingestion import endpoints as ingestion_endpoints
 from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.jobs.runtime import JobRuntime
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(apidocs_router)
     app.include_router(badge_router)
+    app.include_router(espace_router)
     app.include_router(metrics_router)
     return app
 
