@@ -61,7 +61,7 @@ async def test_partner_badges_show_their_partner_status_and_the_progress_they_ma
     assert page.status_code == 200, page.text
     assert page.headers["cache-control"] == "no-store"
     text = html.unescape(page.text)
-    assert '<html lang="fr">' in text
+    assert '<html lang="fr" dir="ltr">' in text
     assert "Atelier planning" in text
     assert "Partenaire campus-caen" in text
     assert "Valide" in text

@@ -31,7 +31,7 @@ from issuer_api.regional import repository as regional_repository
 from issuer_api.regional import service as regional
 from issuer_api.regional.flows import AWARD_TARGET
 from issuer_api.settings import Settings
-from issuer_api.web.credential_page import (
+from issuer_api.web.badge_urls import (
     BADGE_PREFIX,
     badge_page_url,
     linkedin_url,
