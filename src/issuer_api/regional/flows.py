@@ -55,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aggregation.classify import Classifier
 from aggregation.rules import AchievementResult, Result
+from issuer_api.accounts import notifications
 from issuer_api.audit import add_audit_event
 from issuer_api.credentials import repository as credential_repository
 from issuer_api.credentials import service as credentials
@@ -670,6 +671,20 @@ class _Run:
                 "partner_badges": badges,
                 "reason": reason,
             }
+        )
+        try:
+            names = dict(active.referential.achievement(award.code).name.entries)
+        except KeyError:
+            names = {"fr": award.code}
+        await notifications.badge_changed(
+            self.session,
+            self.settings,
+            self.kek,
+            base_url=issuers.base_url(self.settings),
+            learner_id=self.state.learner_id,
+            event=event,
+            names=names,
+            page_url=data.credential.url,
         )
         partner_ids = {str(b["partner_id"]) for b in badges if b.get("partner_id")}
         await outbound.notify(
