@@ -4,6 +4,8 @@ and what the tests read: sign-in links in the outbox, learners made with an emai
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -16,9 +18,12 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ingestion.helpers import serving
+from issuer_api.app import create_app
 from issuer_api.db import session_scope
 from issuer_api.learners import service as learners
 from issuer_api.mail import outbox
+from issuer_api.settings import Settings
 
 LINK = re.compile(r"https?://[^\s\"<>]+/connexion/lien\?jeton=[A-Za-z0-9_-]+")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -120,3 +125,11 @@ class Browser:
         messages = self.outbox()
         assert len(messages) == before + 1, "no sign-in email was written"
         return await self.confirm(sign_in_path(messages[-1]))
+
+
+@asynccontextmanager
+async def browser_for(settings: Settings) -> AsyncIterator[Browser]:
+    """The service built with ``settings``, started, and a browser on it."""
+    app = create_app(settings)
+    async with serving(app) as http:
+        yield Browser(app, http, settings.data_dir)

@@ -37,10 +37,10 @@ def compose(
     message["To"] = Address(addr_spec=to)
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=_domain(sender))
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render_text(language, f"mail/{name}.txt", values))
     message.add_alternative(render_text(language, f"mail/{name}.html", values), subtype="html")
+    message["Content-Language"] = language  # after the body: set_content clears Content-*
     return message
 
 

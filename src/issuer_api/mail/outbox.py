@@ -1,8 +1,9 @@
 """The outbox: with no SMTP server configured, each message becomes an ``.eml`` file.
 
 Files live in ``OBHUB_DATA_DIR/outbox/``, readable by the service's user only (0600),
-named ``<UTC timestamp>-<mail id>.eml`` so they sort by time and a retried delivery
-rewrites the same file. Any mail client opens them; the sign-in links are in them.
+named ``<UTC timestamp to the microsecond>Z-<mail id>.eml``: they sort by time, and a
+retried delivery rewrites the same file. Any mail client opens them; the sign-in links
+are in them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def folder(data_dir: Path) -> Path:
 
 
 def file_name(created_at: datetime, mail_id: str) -> str:
-    return f"{created_at:%Y%m%dT%H%M%S}Z-{mail_id}.eml"
+    return f"{created_at:%Y%m%dT%H%M%S.%f}Z-{mail_id}.eml"
 
 
 def write(directory: Path, name: str, message: EmailMessage) -> Path:
