@@ -382,3 +382,25 @@ def test_next_keeps_paths_of_this_site() -> None:
     assert signin.safe_next("https://evil.example") is None
     assert signin.safe_next("/\\evil.example") is None
     assert signin.safe_next("/" + "a" * signin.MAX_NEXT_CHARS) is None
+
+
+async def test_an_overlong_token_or_next_gets_the_page_not_a_technical_error(
+    browser: Browser,
+) -> None:
+    token = await browser.http.get("/connexion/lien", params={"jeton": "x" * 1000})
+    form = await browser.http.get("/connexion", params={"next": "/" + "a" * 1000})
+
+    assert token.status_code == 400
+    assert token.headers["content-type"].startswith("text/html")
+    assert form.status_code == 200
+    assert [i for i in Page(form.text).all("input") if i.get("name") == "next"] == []
+
+
+async def test_what_the_reader_typed_is_shown_back_escaped(browser: Browser) -> None:
+    typed = '"><script>alert(1)</script>'
+
+    response = await browser.ask_for_link(typed)
+
+    assert response.status_code == 400
+    assert "<script>alert(1)</script>" not in response.text
+    assert Page(response.text).by_id("email")["value"] == typed

@@ -33,6 +33,8 @@ from obhub_i18n import N_, gettext
 router = APIRouter(include_in_schema=False)
 
 MAX_FORM_FIELDS: Final = 8
+# Longer tokens and paths than any valid one are answered with the page, not a 422.
+MAX_QUERY_CHARS: Final = 4096
 RETRY_AFTER_SECONDS: Final = 3600
 INVALID_EMAIL: Final = N_("Enter an email address, for example camille@example.fr.")
 TOKEN_PROBLEMS: Final = {
@@ -119,7 +121,7 @@ def sign_in_form(
 async def sign_in_page(
     request: Request,
     lang: Annotated[str | None, Query(max_length=8)] = None,
-    next: Annotated[str | None, Query(max_length=signin.MAX_NEXT_CHARS)] = None,
+    next: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
 ) -> HTMLResponse:
     return sign_in_form(request, page_language(request, lang), next_path=signin.safe_next(next))
 
@@ -166,16 +168,14 @@ async def ask_for_link(
 async def confirm_page(
     request: Request,
     db: Session,
-    jeton: Annotated[str, Query(max_length=128)] = "",
+    jeton: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     language = page_language(request, lang)
     problem = await signin.peek(db, jeton)
     if problem is not None:
         return token_refused(request, language, problem)
-    response = render(request, "connexion_lien.html", language, {"token": jeton}, no_store=True)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(request, "connexion_lien.html", language, {"token": jeton}, no_store=True)
 
 
 def token_refused(
