@@ -15,6 +15,9 @@ from accounts.conftest import KNOWN
 from accounts.helpers import Browser, Learners, csrf_token, sign_in_path, text_part
 from issuer_api.accounts import sessions, signin
 from issuer_api.db import session_scope
+from issuer_api.learners import service as learner_service
+from issuer_api.mail import service as mail
+from issuer_api.mail.compose import compose
 from issuer_api.models import Job, OutgoingMail, SignInToken
 from web.test_page import Page
 
@@ -404,3 +407,27 @@ async def test_what_the_reader_typed_is_shown_back_escaped(browser: Browser) -> 
     assert response.status_code == 400
     assert "<script>alert(1)</script>" not in response.text
     assert Page(response.text).by_id("email")["value"] == typed
+
+
+async def test_erasing_a_learner_drops_their_links_and_emails_not_yet_sent(
+    browser: Browser, learners: Learners, known_learner: str
+) -> None:
+    async with session_scope(learners.sessions) as session:
+        await signin.create_token(session, known_learner, None)
+        message = compose(
+            name="sign_in",
+            language="fr",
+            context={"link": "http://127.0.0.1:8000/connexion/lien?jeton=x", "minutes": 15},
+            to=KNOWN,
+            sender="badges@normandie.example",
+        )
+        await mail.queue(session, learners.kek, message, kind="sign_in", learner_id=known_learner)
+
+    async with session_scope(learners.sessions) as session:
+        await learner_service.erase(session, known_learner, actor="test")
+    await browser.run_jobs()
+
+    assert browser.outbox() == []
+    async with session_scope(learners.sessions) as session:
+        assert await session.scalar(select(func.count()).select_from(SignInToken)) == 0
+        assert await session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
