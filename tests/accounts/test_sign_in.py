@@ -431,3 +431,15 @@ async def test_erasing_a_learner_drops_their_links_and_emails_not_yet_sent(
     async with session_scope(learners.sessions) as session:
         assert await session.scalar(select(func.count()).select_from(SignInToken)) == 0
         assert await session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
+
+
+async def test_a_signed_in_learner_is_told_so_on_the_sign_in_page(
+    browser: Browser, known_learner: str
+) -> None:
+    before = await browser.http.get("/connexion")
+    await browser.sign_in(KNOWN)
+
+    after = await browser.http.get("/connexion")
+
+    assert "Votre session est déjà ouverte." not in Page(before.text).text
+    assert "Votre session est déjà ouverte." in Page(after.text).text

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from issuer_api.accounts import csrf, preferences, sessions, signin
+from issuer_api.accounts.sessions import OptionalLearner
 from issuer_api.deps import Kek, Session
 from issuer_api.i18n import Language
 from issuer_api.web.templating import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, page_language
@@ -120,6 +121,7 @@ def sign_in_form(
 @router.get("/connexion", response_class=HTMLResponse)
 async def sign_in_page(
     request: Request,
+    _learner: OptionalLearner,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     next: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
 ) -> HTMLResponse:
