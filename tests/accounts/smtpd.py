@@ -63,9 +63,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(mailbox: Mailbox, *, tls: TlsFiles | None = None) -> Iterator[int]:
+def smtp_server(
+    mailbox: Mailbox, *, tls: TlsFiles | None = None, implicit_tls: bool = False
+) -> Iterator[int]:
     """Serve ``mailbox`` on 127.0.0.1; yields the port. With ``tls``: STARTTLS and
-    authentication required (AUTH only after STARTTLS), as a submission server does."""
+    authentication required (AUTH only after STARTTLS), as a submission server does;
+    with ``implicit_tls`` too: TLS from the first byte (``smtps``), then AUTH."""
     kwargs: dict[str, Any] = {}
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -77,6 +80,14 @@ def smtp_server(mailbox: Mailbox, *, tls: TlsFiles | None = None) -> Iterator[in
             "auth_require_tls": True,
             "authenticator": mailbox.authenticate,
         }
+        if implicit_tls:
+            kwargs = {
+                "ssl_context": context,
+                "auth_required": True,
+                # aiosmtpd counts only STARTTLS as TLS: this connection is TLS throughout.
+                "auth_require_tls": False,
+                "authenticator": mailbox.authenticate,
+            }
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()

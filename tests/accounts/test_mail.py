@@ -52,6 +52,13 @@ def submission_server(mailbox: Mailbox, certificate: TlsFiles) -> Iterator[int]:
 
 
 @pytest.fixture
+def implicit_tls_server(mailbox: Mailbox, certificate: TlsFiles) -> Iterator[int]:
+    """A submission server speaking TLS from the first byte (smtps). Yields its port."""
+    with smtp_server(mailbox, tls=certificate, implicit_tls=True) as port:
+        yield port
+
+
+@pytest.fixture
 def relay(mailbox: Mailbox) -> Iterator[int]:
     """A relay on the local network: no TLS, no authentication. Yields its port."""
     with smtp_server(mailbox) as port:
@@ -100,6 +107,48 @@ async def test_a_sign_in_email_goes_through_starttls_with_authentication(
         assert browser.outbox() == []
         (mail,) = await _outgoing(sessions)
         assert (mail.state, mail.attempts) == ("sent", 1)
+
+
+# aiosmtpd counts only STARTTLS as TLS and warns about AUTH on this server, which is TLS
+# from its first byte.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+async def test_smtps_speaks_tls_from_the_first_byte(
+    db_settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    mailbox: Mailbox,
+    implicit_tls_server: int,
+    certificate: TlsFiles,
+) -> None:
+    settings = hub_settings(
+        db_settings,
+        smtp_url=f"smtps://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{implicit_tls_server}",
+        smtp_ca_file=certificate.cert,
+    )
+    async with browser_for(settings) as browser:
+        await _ask_and_deliver(browser, sessions)
+
+    (message,) = mailbox.received
+    assert message["To"] == KNOWN
+    assert mailbox.logins
+
+
+async def test_a_server_whose_certificate_is_not_trusted_gets_nothing(
+    db_settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    mailbox: Mailbox,
+    submission_server: int,
+) -> None:
+    settings = hub_settings(
+        db_settings,
+        smtp_url=f"smtp://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{submission_server}",
+    )
+    async with browser_for(settings) as browser:
+        await _ask_and_deliver(browser, sessions)
+
+    assert mailbox.received == []
+    assert mailbox.logins == []
+    (mail,) = await _outgoing(sessions)
+    assert mail.state == "dead"
 
 
 async def test_a_relay_without_tls_or_authentication_is_used_as_it_is(
