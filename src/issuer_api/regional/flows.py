@@ -11,7 +11,8 @@
       → mint, in evaluation order, every satisfied regional badge not held:
           claim (INSERT … ON CONFLICT DO NOTHING on (learner, code)) — the loser stops
           → build, sign (eddsa-rdfc-2022, in a thread), claim the status slot
-          → store the credential, link it to the award, audit, notify
+          → store the credential, link it to the award, audit, notify (partners'
+            webhooks; the learner's email: issuer_api.accounts.notifications)
     commit (the caller's unit of work)
 
 **Exactly once.** The unique constraint on (learner, regional achievement code) is the
@@ -649,9 +650,10 @@ class _Run:
     async def notify(self, event: str, award: _Award, *, reason: str | None) -> None:
         active = self.state.active
         try:
-            name = active.referential.achievement(award.code).name.fr
+            names = dict(active.referential.achievement(award.code).name.entries)
         except KeyError:
-            name = award.code
+            names = {"fr": award.code}
+        name = names["fr"]
         badges = self.partner_badges(award)
         data = RegionalBadgeEventData.model_validate(
             {
@@ -672,10 +674,6 @@ class _Run:
                 "reason": reason,
             }
         )
-        try:
-            names = dict(active.referential.achievement(award.code).name.entries)
-        except KeyError:
-            names = {"fr": award.code}
         await notifications.badge_changed(
             self.session,
             self.settings,
