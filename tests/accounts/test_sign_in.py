@@ -241,6 +241,7 @@ async def test_a_link_works_once(browser: Browser, known_learner: str) -> None:
 
     again = await browser.http.get(link)
     assert again.status_code == 410
+    assert again.headers["x-error-code"] == "token_used"
     assert "déjà été utilisé" in Page(again.text).text
     assert any(a.get("href") == "/connexion" for a in Page(again.text).all("a"))
 
@@ -277,6 +278,7 @@ async def test_a_link_expires_after_fifteen_minutes(
     expired = await browser.http.get(link)
 
     assert expired.status_code == 410
+    assert expired.headers["x-error-code"] == "token_expired"
     assert "expiré" in Page(expired.text).text
 
 
@@ -284,6 +286,7 @@ async def test_a_made_up_token_is_refused(browser: Browser) -> None:
     response = await browser.http.get("/connexion/lien?jeton=inventé")
 
     assert response.status_code == 400
+    assert response.headers["x-error-code"] == "token_unknown"
     assert "token_unknown" in response.text
 
 

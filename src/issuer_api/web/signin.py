@@ -184,18 +184,17 @@ def token_refused(
     request: Request, language: Language, problem: signin.TokenProblem
 ) -> HTMLResponse:
     status_code, title, text = TOKEN_PROBLEMS[problem]
-    return render(
+    code = f"token_{problem}"
+    response = render(
         request,
         "connexion_lien_invalide.html",
         language,
-        {
-            "title": gettext(language, title),
-            "text": gettext(language, text),
-            "code": f"token_{problem}",
-        },
+        {"title": gettext(language, title), "text": gettext(language, text), "code": code},
         status_code=status_code,
         no_store=True,
     )
+    response.headers["X-Error-Code"] = code
+    return response
 
 
 @router.post("/connexion/lien", response_model=None)
