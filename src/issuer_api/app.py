@@ -74,6 +74,8 @@ from issuer_api.web import router as web_router
 from issuer_api.web.apidocs import router as apidocs_router
 from issuer_api.web.credential_page import router as badge_router
 from issuer_api.web.home import router as home_router
+from issuer_api.web.preferences import router as preferences_router
+from issuer_api.web.signin import router as signin_router
 from verify.fetch import configure_gate
 
 logger = logging.getLogger(__name__)
@@ -213,6 +215,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(apidocs_router)
     app.include_router(badge_router)
+    app.include_router(signin_router)
+    app.include_router(preferences_router)
     app.include_router(espace_router)
     app.include_router(metrics_router)
     return app

@@ -714,6 +714,29 @@ async def _run_worker(concurrency: int | None) -> None:
         await engine.dispose()
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """List the emails written to the outbox (no SMTP configured): file, size, subject.
+    Never the addresses: open a file to read it."""
+    from issuer_api.mail import outbox  # noqa: PLC0415 - this command only
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+
+    folder = outbox.folder(get_settings().data_dir)
+    entries = outbox.entries(folder)
+    if args.json:
+        listed = [{"file": e.name, "size": e.size, "subject": e.subject} for e in entries]
+        print(
+            json.dumps({"folder": str(folder.absolute()), "messages": listed}, ensure_ascii=False)
+        )
+        return EXIT_OK
+    if not entries:
+        print(f"no email in {folder.absolute()}")
+        return EXIT_OK
+    print(f"{len(entries)} email(s) in {folder.absolute()}")
+    for entry in entries:
+        print(f"{entry.name}  {entry.size:>7}  {entry.subject}")
+    return EXIT_OK
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run background jobs in the foreground until SIGINT/SIGTERM."""
     import asyncio  # noqa: PLC0415 - worker only
@@ -883,6 +906,12 @@ def _add_service_commands(sub: Any) -> None:
     check.add_argument("--json", action="store_true", help="print the issues as JSON")
     check.add_argument("--lang", choices=["fr", "en"], default="fr")
     check.set_defaults(func=cmd_referential_check)
+
+    outbox_cmd = sub.add_parser(
+        "outbox", help="list the emails written to the outbox (when no SMTP is configured)"
+    )
+    outbox_cmd.add_argument("--json", action="store_true", help="print JSON")
+    outbox_cmd.set_defaults(func=cmd_outbox)
 
     worker = sub.add_parser(
         "worker",

@@ -169,6 +169,19 @@ class Settings(BaseSettings):
     job_retry_backoff_seconds: NonNegativeInt = 2
     """First wait before a failed job is retried; doubled at each further attempt."""
 
+    smtp_url: SecretStr | None = None
+    """Where emails are sent: ``smtp://user:password@host:587`` (STARTTLS, required when
+    a user is given), ``smtps://user:password@host:465`` (implicit TLS) or
+    ``smtp://host:25`` (no authentication). ``None`` (the embedded default): each
+    message is written as an ``.eml`` file under ``data_dir/outbox/``. Secret: it
+    carries a password."""
+    smtp_ca_file: Path | None = None
+    """PEM certificates to trust for the SMTP server (a private CA), besides the system's."""
+    smtp_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 30.0
+    """Time limit of one SMTP conversation; a slow server is tried again later."""
+    mail_from: str = "La Normandie badge les compétences <ne-pas-repondre@localhost>"
+    """The ``From`` of every email (an address, optionally with a display name)."""
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -205,6 +218,16 @@ class Settings(BaseSettings):
     def _check_kek(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             decode_kek(value.get_secret_value())
+        return value
+
+    @field_validator("smtp_url", mode="after")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from issuer_api.mail.smtp import parse_smtp_url  # noqa: PLC0415 - avoids a cycle
+
+        parse_smtp_url(value.get_secret_value())  # raises ValueError, never echoing it
         return value
 
     @model_validator(mode="after")

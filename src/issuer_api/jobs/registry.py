@@ -26,6 +26,8 @@ TASK_MODULES: Final = (
     "issuer_api.ingestion.tasks",
     "issuer_api.regional.tasks",
     "issuer_api.outbound.tasks",
+    "issuer_api.mail.tasks",
+    "issuer_api.accounts.tasks",
 )
 """Modules whose import registers the service's tasks (missing ones are skipped)."""
 

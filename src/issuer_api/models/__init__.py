@@ -1,6 +1,6 @@
 """ORM models, all in one package (avoids import cycles; Alembic sees every table)."""
 
-from issuer_api.models.accounts import LearnerSession
+from issuer_api.models.accounts import LearnerSession, OutgoingMail, SignInRequest, SignInToken
 from issuer_api.models.achievement import Achievement, AchievementVersion
 from issuer_api.models.audit import AuditEvent
 from issuer_api.models.base import Base
@@ -43,6 +43,7 @@ __all__ = [
     "LearnerSession",
     "OutboundAttempt",
     "OutboundMessage",
+    "OutgoingMail",
     "Partner",
     "PartnerBadge",
     "PartnerBadgeEvent",
@@ -50,6 +51,8 @@ __all__ = [
     "PartnerWebhookSecret",
     "ReferentialVersion",
     "RegionalAward",
+    "SignInRequest",
+    "SignInToken",
     "SigningKey",
     "StatusAllocation",
     "StatusList",

@@ -1,8 +1,9 @@
-"""Learners' own access to the hub: their web sessions."""
+"""Learners' own access to the hub: web sessions, sign-in links, and the emails sent."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,3 +22,48 @@ class LearnerSession(TimestampMixin, Base):
     )
     expires_at: Mapped[datetime] = mapped_column(index=True)
     last_seen_at: Mapped[datetime] = mapped_column()
+
+
+class SignInToken(TimestampMixin, Base):
+    """A single-use sign-in link sent by email: only the SHA-256 of its token is stored."""
+
+    __tablename__ = "sign_in_token"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
+    learner_id: Mapped[str] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Where to go once signed in: a same-site path (checked before it is stored).
+    next_path: Mapped[str | None] = mapped_column(String(512), default=None)
+
+
+class SignInRequest(Base):
+    """One request for a sign-in link, kept an hour for the rate limits. Both keys are
+    keyed hashes (the address and the client's IP address are personal data)."""
+
+    __tablename__ = "sign_in_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    address_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutgoingMail(TimestampMixin, Base):
+    """An email to send: the whole message sealed under the KEK (it names the
+    recipient), its state, and what its delivery attempts met."""
+
+    __tablename__ = "outgoing_mail"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    learner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), index=True, default=None
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # sign_in | regional_badge.awarded | …
+    sealed: Mapped[dict[str, Any]] = mapped_column()
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -11,7 +11,8 @@
       → mint, in evaluation order, every satisfied regional badge not held:
           claim (INSERT … ON CONFLICT DO NOTHING on (learner, code)) — the loser stops
           → build, sign (eddsa-rdfc-2022, in a thread), claim the status slot
-          → store the credential, link it to the award, audit, notify
+          → store the credential, link it to the award, audit, notify (partners'
+            webhooks; the learner's email: issuer_api.accounts.notifications)
     commit (the caller's unit of work)
 
 **Exactly once.** The unique constraint on (learner, regional achievement code) is the
@@ -55,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aggregation.classify import Classifier
 from aggregation.rules import AchievementResult, Result
+from issuer_api.accounts import notifications
 from issuer_api.audit import add_audit_event
 from issuer_api.credentials import repository as credential_repository
 from issuer_api.credentials import service as credentials
@@ -648,9 +650,10 @@ class _Run:
     async def notify(self, event: str, award: _Award, *, reason: str | None) -> None:
         active = self.state.active
         try:
-            name = active.referential.achievement(award.code).name.fr
+            names = dict(active.referential.achievement(award.code).name.entries)
         except KeyError:
-            name = award.code
+            names = {"fr": award.code}
+        name = names["fr"]
         badges = self.partner_badges(award)
         data = RegionalBadgeEventData.model_validate(
             {
@@ -670,6 +673,16 @@ class _Run:
                 "partner_badges": badges,
                 "reason": reason,
             }
+        )
+        await notifications.badge_changed(
+            self.session,
+            self.settings,
+            self.kek,
+            base_url=issuers.base_url(self.settings),
+            learner_id=self.state.learner_id,
+            event=event,
+            names=names,
+            page_url=data.credential.url,
         )
         partner_ids = {str(b["partner_id"]) for b in badges if b.get("partner_id")}
         await outbound.notify(

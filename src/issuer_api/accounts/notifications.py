@@ -1,0 +1,65 @@
+"""Emails telling a learner that a regional badge of theirs was awarded, suspended or
+restored.
+
+Called by the regional flow in the transaction that changes the award
+(:meth:`issuer_api.regional.flows._Run.notify`): the email is queued if and only if
+the change commits, once per change. Nothing is queued when the learner has no email
+address or turned these emails off (``learner.notify_email``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.mail import compose, service
+from issuer_api.models import Learner
+from issuer_api.settings import Settings
+
+# Regional badge events (issuer_api.outbound.schemas) → email template.
+TEMPLATES: Final = {
+    "regional_badge.awarded": "badge_awarded",
+    "regional_badge.suspended": "badge_suspended",
+    "regional_badge.restored": "badge_restored",
+}
+SPACE_PATH: Final = "/espace"
+PREFERENCES_PATH: Final = "/espace/preferences"
+
+
+async def badge_changed(
+    session: AsyncSession,
+    settings: Settings,
+    kek: bytes,
+    *,
+    base_url: str,
+    learner_id: str,
+    event: str,
+    names: Mapping[str, str],
+    page_url: str | None,
+) -> str | None:
+    """Queue the email of ``event`` for the learner; the mail id, or ``None`` if none."""
+    template = TEMPLATES.get(event)
+    if template is None:
+        return None
+    learner = await session.get(Learner, learner_id)
+    if learner is None or not learner.notify_email:
+        return None
+    address = await service.email_of(session, kek, learner_id)
+    if address is None:
+        return None
+    language = compose.language_of(learner.language, settings.default_language)
+    message = compose.compose(
+        name=template,
+        language=language,
+        context={
+            "badge_name": names.get(language) or names.get("fr") or "",
+            "badge_url": page_url,
+            "space_url": base_url + SPACE_PATH,
+            "preferences_url": base_url + PREFERENCES_PATH,
+        },
+        to=address,
+        sender=settings.mail_from,
+    )
+    return await service.queue(session, kek, message, kind=event, learner_id=learner_id)

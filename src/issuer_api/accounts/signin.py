@@ -1,0 +1,194 @@
+"""Sign-in links: who may ask, how often, and what a link opens.
+
+Asking (``POST /connexion``) never reveals whether an address is known: the request
+records a rate-limit entry and enqueues :data:`SEND_TASK` with the address sealed,
+whatever the address; the job looks the learner up and, only if there is one, creates
+the link and queues the email. So the answer, its status and its timing are the same.
+
+Limits, counted in the database (every API replica sees them) over the last hour:
+:data:`CLIENT_LIMIT` requests per client address (beyond: a 429 page) and
+:data:`ADDRESS_LIMIT` per email address (beyond: silently, nothing is sent). Both are
+keyed hashes: neither the address nor the client's IP address is stored.
+
+A link carries 32 random bytes; the database keeps their SHA-256, the learner, where
+to go next, the expiry (:data:`TOKEN_LIFETIME`) and when it was used. Redeeming is one
+conditional update: a token opens at most one session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Literal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.jobs import enqueue
+from issuer_api.models import SignInRequest, SignInToken
+from issuer_api.privacy import normalize_email, seal_pii
+from obcore import keywrap
+
+SEND_TASK: Final = "accounts.send_sign_in_link"
+TOKEN_LIFETIME: Final = timedelta(minutes=15)
+RATE_WINDOW: Final = timedelta(hours=1)
+ADDRESS_LIMIT: Final = 5
+CLIENT_LIMIT: Final = 20
+MAX_EMAIL_CHARS: Final = 254
+MAX_NEXT_CHARS: Final = 512
+LINK_PATH: Final = "/connexion/lien"
+DEFAULT_NEXT: Final = "/espace"
+_RATE_PURPOSE: Final = "sign-in-rate-limit"
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_UNSAFE_NEXT: Final = re.compile(r"[\x00-\x20\\\x7f]")
+
+TokenProblem = Literal["unknown", "expired", "used"]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def is_plausible_email(value: str) -> bool:
+    """Shaped like an address (one ``@``, a dot in the domain, no spaces)."""
+    return len(value) <= MAX_EMAIL_CHARS and _EMAIL.fullmatch(value) is not None
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` if it is a path of this site (``/…``, not ``//…`` nor ``/\\…``), else None."""
+    if not value or len(value) > MAX_NEXT_CHARS:
+        return None
+    if not value.startswith("/") or value.startswith("//") or _UNSAFE_NEXT.search(value):
+        return None
+    return value
+
+
+def _rate_key(kek: bytes, kind: str, value: str) -> str:
+    return keywrap.keyed_hash(keywrap.derive_key(kek, _RATE_PURPOSE), f"{kind}:{value}")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    client_exceeded: bool
+    address_exceeded: bool
+
+
+async def count_request(
+    db: AsyncSession, kek: bytes, *, email: str, client: str, now: datetime | None = None
+) -> Allowance:
+    """Record one request for a link and say whether a limit is passed."""
+    now = now or now_utc()
+    since = now - RATE_WINDOW
+    address_key = _rate_key(kek, "email", normalize_email(email))
+    client_key = _rate_key(kek, "client", client)
+    client_count = await db.scalar(
+        select(func.count())
+        .select_from(SignInRequest)
+        .where(SignInRequest.client_key == client_key, SignInRequest.created_at > since)
+    )
+    if (client_count or 0) >= CLIENT_LIMIT:
+        return Allowance(client_exceeded=True, address_exceeded=False)
+    address_count = await db.scalar(
+        select(func.count())
+        .select_from(SignInRequest)
+        .where(SignInRequest.address_key == address_key, SignInRequest.created_at > since)
+    )
+    db.add(SignInRequest(address_key=address_key, client_key=client_key, created_at=now))
+    await db.flush()
+    return Allowance(client_exceeded=False, address_exceeded=(address_count or 0) >= ADDRESS_LIMIT)
+
+
+async def request_link(
+    db: AsyncSession, kek: bytes, *, email: str, next_path: str | None, language: str
+) -> None:
+    """Enqueue the sending of a link to ``email`` (known or not: the job decides)."""
+    await enqueue(
+        db,
+        SEND_TASK,
+        {
+            "email": seal_pii(kek, normalize_email(email)),
+            "next": safe_next(next_path),
+            "language": language,
+        },
+    )
+
+
+async def create_token(
+    db: AsyncSession, learner_id: str, next_path: str | None, *, now: datetime | None = None
+) -> str:
+    """A new single-use token for ``learner_id``; returns it (only its hash is stored)."""
+    now = now or now_utc()
+    token = secrets.token_urlsafe(32)
+    db.add(
+        SignInToken(
+            id=token_hash(token),
+            learner_id=learner_id,
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+            next_path=safe_next(next_path),
+        )
+    )
+    await db.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    learner_id: str
+    next_path: str
+
+
+class TokenRefusedError(Exception):
+    def __init__(self, problem: TokenProblem) -> None:
+        super().__init__(problem)
+        self.problem: TokenProblem = problem
+
+
+async def redeem(db: AsyncSession, token: str, *, now: datetime | None = None) -> Redeemed:
+    """Use ``token`` (once); :class:`TokenRefusedError` says why it cannot be."""
+    now = now or now_utc()
+    if not token or len(token) > 128:
+        raise TokenRefusedError("unknown")
+    key = token_hash(token)
+    result = await db.execute(
+        update(SignInToken)
+        .where(
+            SignInToken.id == key,
+            SignInToken.used_at.is_(None),
+            SignInToken.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    row = await db.get(SignInToken, key)
+    if row is None:
+        raise TokenRefusedError("unknown")
+    if not getattr(result, "rowcount", 0):
+        raise TokenRefusedError("used" if row.used_at is not None else "expired")
+    return Redeemed(row.learner_id, safe_next(row.next_path) or DEFAULT_NEXT)
+
+
+async def peek(db: AsyncSession, token: str, *, now: datetime | None = None) -> TokenProblem | None:
+    """What is wrong with ``token`` (``None``: it can be used), without using it."""
+    now = now or now_utc()
+    if not token or len(token) > 128:
+        return "unknown"
+    row = await db.get(SignInToken, token_hash(token))
+    if row is None:
+        return "unknown"
+    if row.used_at is not None:
+        return "used"
+    return "expired" if row.expires_at <= now else None
+
+
+async def purge(db: AsyncSession, *, now: datetime | None = None) -> None:
+    """Forget rate-limit entries past their window and tokens past their expiry."""
+    now = now or now_utc()
+    await db.execute(delete(SignInRequest).where(SignInRequest.created_at <= now - RATE_WINDOW))
+    await db.execute(delete(SignInToken).where(SignInToken.expires_at <= now - RATE_WINDOW))

@@ -1,0 +1,65 @@
+"""Jobs of the learners' access (imported by :func:`issuer_api.jobs.registry.load_tasks`).
+
+* ``accounts.send_sign_in_link`` ``{"email" (sealed), "next", "language"}`` — if a
+  learner holds the address, create a sign-in link and queue its email
+  (:mod:`issuer_api.mail`); else nothing. Enqueued by every ``POST /connexion`` within
+  the limits, known address or not (:mod:`issuer_api.accounts.signin`).
+* ``accounts.purge`` (hourly) — forget rate-limit entries, old tokens, ended sessions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from issuer_api.accounts import sessions, signin
+from issuer_api.db import session_scope
+from issuer_api.issuers import service as issuers
+from issuer_api.jobs import JobContext, periodic, task
+from issuer_api.learners import repository as learners
+from issuer_api.mail import compose, service
+from issuer_api.models import Learner
+from issuer_api.privacy import identifier_lookup, unseal_pii
+
+logger = logging.getLogger(__name__)
+
+PURGE_PERIODIC: Final = "accounts.purge"
+MAIL_KIND: Final = "sign_in"
+
+
+@task(signin.SEND_TASK, max_attempts=5)
+async def send_sign_in_link(ctx: JobContext, /, **args: Any) -> None:
+    email = unseal_pii(ctx.kek, args["email"])
+    next_path = args.get("next")
+    async with session_scope(ctx.sessions) as session:
+        learner_id = await learners.learner_by_lookup(
+            session, "email", identifier_lookup(ctx.kek, "email", email)
+        )
+        if learner_id is None:
+            logger.info("sign-in link asked for an unknown address: nothing sent")
+            return
+        learner = await session.get(Learner, learner_id)
+        token = await signin.create_token(
+            session, learner_id, str(next_path) if next_path else None
+        )
+        link = f"{issuers.base_url(ctx.settings)}{signin.LINK_PATH}?jeton={token}"
+        message = compose.compose(
+            name="sign_in",
+            language=compose.language_of(
+                learner.language if learner else None, args.get("language")
+            ),
+            context={"link": link, "minutes": int(signin.TOKEN_LIFETIME.total_seconds() // 60)},
+            to=email,
+            sender=ctx.settings.mail_from,
+        )
+        mail_id = await service.queue(
+            session, ctx.kek, message, kind=MAIL_KIND, learner_id=learner_id
+        )
+    logger.info("sign-in link queued", extra={"learner": learner_id, "mail": mail_id})
+
+
+@periodic(PURGE_PERIODIC, cron="41 * * * *")
+async def purge(ctx: JobContext) -> None:
+    async with session_scope(ctx.sessions) as session:
+        await signin.purge(session)
+        await sessions.purge_expired(session)

@@ -1,0 +1,98 @@
+"""Queueing an email: sealed in ``outgoing_mail``, its delivery job in the same transaction.
+
+A message exists for the job if and only if the transaction that decided to send it
+commits: a badge awarded and its notification, a sign-in link and its token. The
+message (which names its recipient) is stored sealed under the KEK and the job's
+arguments hold only its id, so no address sits in clear at rest.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_string
+from email.message import EmailMessage
+from email.policy import SMTP, default
+from typing import Final
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.jobs import enqueue
+from issuer_api.models import LearnerIdentifier, OutgoingMail
+from issuer_api.models.base import new_id
+from issuer_api.privacy import seal_pii, unseal_pii
+
+DELIVER_TASK: Final = "mail.deliver"
+
+
+async def queue(
+    session: AsyncSession,
+    kek: bytes,
+    message: EmailMessage,
+    *,
+    kind: str,
+    learner_id: str | None,
+    now: datetime | None = None,
+) -> str:
+    """Store ``message`` sealed and enqueue its delivery (the caller's transaction)."""
+    mail_id = new_id()
+    session.add(
+        OutgoingMail(
+            id=mail_id,
+            learner_id=learner_id,
+            kind=kind[:32],
+            sealed=seal_pii(kek, message.as_string(policy=SMTP)),
+            state="pending",
+            attempts=0,
+            created_at=now or datetime.now(UTC),
+        )
+    )
+    await session.flush()
+    await enqueue(session, DELIVER_TASK, {"mail_id": mail_id})
+    return mail_id
+
+
+def open_message(kek: bytes, row: OutgoingMail) -> EmailMessage:
+    return message_from_string(unseal_pii(kek, row.sealed), policy=default)
+
+
+async def pending(session: AsyncSession, mail_id: str) -> OutgoingMail | None:
+    row = await session.get(OutgoingMail, mail_id)
+    return row if row is not None and row.state == "pending" else None
+
+
+async def record_failure(session: AsyncSession, mail_id: str, error: str) -> None:
+    await session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id)
+        .values(attempts=OutgoingMail.attempts + 1, last_error=error[:500])
+    )
+
+
+async def mark_sent(session: AsyncSession, mail_id: str, now: datetime) -> bool:
+    result = await session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, OutgoingMail.state == "pending")
+        .values(state="sent", sent_at=now, attempts=OutgoingMail.attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def mark_dead(session: AsyncSession, mail_id: str) -> bool:
+    result = await session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, OutgoingMail.state == "pending")
+        .values(state="dead")
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def email_of(session: AsyncSession, kek: bytes, learner_id: str) -> str | None:
+    """The learner's email address (their first), unsealed; ``None`` if they have none."""
+    sealed = await session.scalar(
+        select(LearnerIdentifier.sealed)
+        .where(LearnerIdentifier.learner_id == learner_id, LearnerIdentifier.kind == "email")
+        .order_by(LearnerIdentifier.id)
+        .limit(1)
+    )
+    return unseal_pii(kek, sealed) if sealed is not None else None
