@@ -43,6 +43,8 @@ from issuer_api.accounts.sessions import SignInRequiredError
 from issuer_api.achievements import endpoints as achievement_endpoints
 from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
+from issuer_api.console import auth as console_auth
+from issuer_api.console import pages as console_pages
 from issuer_api.credentials import endpoints as credential_endpoints
 from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
@@ -67,6 +69,11 @@ from issuer_api.regional import endpoints as regional_endpoints
 from issuer_api.routers import health, verify
 from issuer_api.routers.health import NotReadyError, add_readiness_check
 from issuer_api.settings import Settings, check_mintable, get_settings
+from issuer_api.staff.sessions import (
+    PasswordChangeRequiredError,
+    StaffForbiddenError,
+    StaffSignInRequiredError,
+)
 from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
@@ -187,6 +194,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _document_common_errors(app)
     install_error_handlers(app)
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
+    app.add_exception_handler(StaffSignInRequiredError, console_pages.sign_in_first)
+    app.add_exception_handler(PasswordChangeRequiredError, console_pages.change_password_first)
+    app.add_exception_handler(StaffForbiddenError, console_pages.forbidden)
     # add_middleware wraps what is already there: the last added runs first.
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -216,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(apidocs_router)
     app.include_router(badge_router)
     app.include_router(signin_router)
+    app.include_router(console_auth.router)
     app.include_router(preferences_router)
     app.include_router(espace_router)
     app.include_router(metrics_router)

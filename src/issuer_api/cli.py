@@ -533,6 +533,61 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_staff_create(args: argparse.Namespace) -> int:
+    """A console account; its one-time password is printed once (to be replaced at the
+    first sign-in, at /console/mot-de-passe)."""
+    import asyncio  # noqa: PLC0415 - database commands only
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: PLC0415
+
+    from issuer_api.accounts.signin import is_plausible_email  # noqa: PLC0415
+    from issuer_api.staff.service import StaffExistsError  # noqa: PLC0415
+
+    if not is_plausible_email(args.email.strip()):
+        _fail("--email is not an email address")
+    try:
+        staff_id, password = asyncio.run(_create_staff(args.email, args.role, args.name))
+    except StaffExistsError:
+        _fail("a staff account with this email already exists")
+    except (OperationalError, ProgrammingError) as exc:
+        _database_error(exc)
+    if args.json:
+        print(
+            json.dumps(
+                {"id": staff_id, "email": args.email, "role": args.role, "password": password}
+            )
+        )
+    else:
+        print(f"email:    {args.email}")
+        print(f"role:     {args.role}")
+        print(f"password: {password}")
+        print(
+            "Mot de passe à usage unique, affiché une seule fois : il devra être changé à la "
+            "première connexion sur /console/connexion. / One-time password, shown once: it "
+            "must be changed at the first sign-in on /console/connexion.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+async def _create_staff(email: str, role: str, name: str | None) -> tuple[str, str]:
+    from issuer_api.db import create_engine, session_factory, session_scope  # noqa: PLC0415
+    from issuer_api.settings import get_settings  # noqa: PLC0415
+    from issuer_api.staff.service import create_member  # noqa: PLC0415
+
+    settings = get_settings()
+    kek = settings.load_or_create_kek()
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with session_scope(session_factory(engine)) as session:
+            created = await create_member(
+                session, kek, email=email, role=role, display_name=name, by="cli"
+            )
+            return created.member.id, created.password
+    finally:
+        await engine.dispose()
+
+
 # ---- openapi -------------------------------------------------------------------
 
 
@@ -871,6 +926,24 @@ def _add_service_commands(sub: Any) -> None:
         "--json", action="store_true", help='print {"client_id", "client_secret"} as JSON'
     )
     create.set_defaults(func=cmd_clients_create)
+
+    staff = sub.add_parser("staff", help="manage the Region's staff accounts").add_subparsers(
+        dest="staff_command", required=True
+    )
+    staff_create = staff.add_parser(
+        "create", help="create a console account (a one-time password is printed once)"
+    )
+    staff_create.add_argument("--email", required=True)
+    staff_create.add_argument(
+        "--role",
+        required=True,
+        choices=["administrator", "referential_editor", "partner_manager", "read_only"],
+    )
+    staff_create.add_argument("--name", help="the name shown in the console")
+    staff_create.add_argument(
+        "--json", action="store_true", help='print {"id", "email", "role", "password"} as JSON'
+    )
+    staff_create.set_defaults(func=cmd_staff_create)
 
     openapi = sub.add_parser("openapi", help="print the service's OpenAPI document (YAML)")
     openapi.add_argument("--out", help="write to this file instead of standard output")

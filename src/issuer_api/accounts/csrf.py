@@ -1,7 +1,8 @@
 """CSRF protection of every form: a signed token bound to the browser.
 
 The token is ``HMAC-SHA256(key, binding)`` where the binding is the session cookie when
-the reader is signed in, else a random pre-session cookie (``obhub_csrf``, set with the
+the reader is signed in (the staff session's under ``/console``, the learner's
+elsewhere), else a random pre-session cookie (``obhub_csrf``, set with the
 first page). A forged form from another site cannot know it; a token copied from one
 browser does not work in another. The key is derived from the key-encryption key, so
 every replica agrees. In addition, a request that the browser marks as cross-site
@@ -22,6 +23,9 @@ from starlette.datastructures import FormData
 from issuer_api.accounts import sessions
 
 COOKIE: Final = "obhub_csrf"
+# The console's forms are bound to the staff session (cookie sent under /console only).
+STAFF_AREA: Final = "/console"
+STAFF_COOKIE: Final = "obhub_staff"
 FIELD: Final = "csrf_token"
 _KEY_LABEL: Final = b"obhub/csrf/v1"
 
@@ -32,9 +36,14 @@ def _key(request: Request) -> bytes:
 
 
 def _binding(request: Request) -> str:
-    session_token = sessions.cookie_token(request)
-    if session_token:
-        return "s:" + session_token
+    if request.url.path.startswith(STAFF_AREA):
+        staff_token = request.cookies.get(STAFF_COOKIE)
+        if staff_token:
+            return "t:" + staff_token
+    else:
+        session_token = sessions.cookie_token(request)
+        if session_token:
+            return "s:" + session_token
     pre = request.cookies.get(COOKIE) or getattr(request.state, "new_csrf_cookie", None)
     if pre is None:
         pre = secrets.token_urlsafe(24)
@@ -50,7 +59,8 @@ def token_for(request: Request, *, binding: str | None = None) -> str:
 
 def token_after_sign_in(request: Request, session_token: str) -> str:
     """The token of forms rendered in the response that sets ``session_token``."""
-    return token_for(request, binding="s:" + session_token)
+    prefix = "t:" if request.url.path.startswith(STAFF_AREA) else "s:"
+    return token_for(request, binding=prefix + session_token)
 
 
 def ensure_cookie(request: Request, response: Response) -> None:
@@ -92,6 +102,6 @@ def is_valid(request: Request, form: FormData) -> bool:
         return False
     if not _same_origin(request):
         return False
-    if not sessions.cookie_token(request) and not request.cookies.get(COOKIE):
+    if _binding(request).startswith("p:") and not request.cookies.get(COOKIE):
         return False
     return hmac.compare_digest(sent, token_for(request))

@@ -28,6 +28,7 @@ TASK_MODULES: Final = (
     "issuer_api.outbound.tasks",
     "issuer_api.mail.tasks",
     "issuer_api.accounts.tasks",
+    "issuer_api.staff.tasks",
 )
 """Modules whose import registers the service's tasks (missing ones are skipped)."""
 

@@ -25,6 +25,7 @@ from issuer_api.models.regional import (
     RegionalAward,
     WebhookEndpoint,
 )
+from issuer_api.models.staff import StaffMember, StaffSession, StaffSignInFailure
 
 __all__ = [
     "Achievement",
@@ -54,6 +55,9 @@ __all__ = [
     "SignInRequest",
     "SignInToken",
     "SigningKey",
+    "StaffMember",
+    "StaffSession",
+    "StaffSignInFailure",
     "StatusAllocation",
     "StatusList",
     "WebhookEndpoint",

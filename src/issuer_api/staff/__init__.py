@@ -1,0 +1,1 @@
+"""The Region's staff: accounts, roles, sign-in and sessions of the console."""
