@@ -278,7 +278,7 @@ async def test_the_email_is_in_the_language_the_learner_chose(
     assert message["Subject"].startswith("Your sign-in link")
     assert message["Content-Language"] == "en"
     assert "The link works once, for 15 minutes." in text_part(message)
-    assert '<html lang="en">' in html_part(message)
+    assert '<html lang="en" dir="ltr">' in html_part(message)
 
 
 # --------------------------------------------------------------------------- settings

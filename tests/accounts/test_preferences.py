@@ -73,11 +73,11 @@ async def test_choices_are_saved_and_the_pages_follow_the_language(
     learner = await _learner(learners, signed_in)
     assert (learner.language, learner.notify_email) == ("en", False)
     shown = await browser.http.get(saved.headers["location"])
-    assert '<html lang="en">' in shown.text
+    assert '<html lang="en" dir="ltr">' in shown.text
     assert "Your preferences are saved." in Page(shown.text).text
     assert "checked" not in Page(shown.text).by_id("notify-email")
     later = await browser.http.get("/connexion")  # another page, no ?lang
-    assert '<html lang="en">' in later.text
+    assert '<html lang="en" dir="ltr">' in later.text
 
 
 async def test_notifications_can_be_turned_back_on(

@@ -50,7 +50,7 @@ async def test_the_form_asks_for_an_email_with_its_label_and_autocomplete(
 async def test_the_form_is_in_english_when_asked(browser: Browser) -> None:
     response = await browser.http.get("/connexion?lang=en")
 
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
     assert "Email address" in Page(response.text).text
 
 

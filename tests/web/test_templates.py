@@ -39,4 +39,10 @@ def test_no_template_has_inline_style_or_script(name: str) -> None:
 def test_every_page_extends_the_one_layout(name: str) -> None:
     source = (TEMPLATES / name).read_text(encoding="utf-8")
     first = re.sub(r"\{#.*?#\}", "", source, flags=re.DOTALL).lstrip()
-    assert first.startswith('{% extends "base.html" %}'), name
+    layout = re.match(r'\{% extends "([a-z_/]+\.html)" %\}', first)
+    assert layout is not None, name
+    # Directly, or through an area's layout (the console's) that extends it.
+    while layout.group(1) != "base.html":
+        parent = (TEMPLATES / layout.group(1)).read_text(encoding="utf-8")
+        layout = re.search(r'\{% extends "([a-z_/]+\.html)" %\}', parent)
+        assert layout is not None, name
