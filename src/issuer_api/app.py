@@ -13,7 +13,8 @@ Middleware, outermost first::
 
     ServerErrorMiddleware       (Starlette) turns any escaped exception into 500 internal_error
     RequestContextMiddleware    request id (X-Request-ID) and one JSON log line per request
-    BodySizeLimitMiddleware     413 payload_too_large past OBHUB_MAX_BODY_BYTES
+    BodySizeLimitMiddleware     413 payload_too_large past OBHUB_MAX_BODY_BYTES (a page
+                                for a browser's form: issuer_api.web.too_large)
     ExceptionMiddleware         (Starlette) ApiError, validation and HTTP errors -> error body
     routers
 """
@@ -78,6 +79,7 @@ from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
+from issuer_api.web import too_large
 from issuer_api.web.apidocs import router as apidocs_router
 from issuer_api.web.credential_page import router as badge_router
 from issuer_api.web.home import router as home_router
@@ -202,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         default_language=settings.default_language,
+        page=too_large.page,
     )
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -37,7 +37,9 @@ What produces which code::
     HTTPException                   404 not_found, 405 method_not_allowed, 400 bad_request,
                                     413 payload_too_large, any other status http_error
     body over OBHUB_MAX_BODY_BYTES  413 payload_too_large, details.max_body_bytes
-                                    (BodySizeLimitMiddleware, below)
+                                    (BodySizeLimitMiddleware, below) — or, for a
+                                    browser's form sent from a page, an HTML page
+                                    (issuer_api.web.too_large)
     anything else                   500 internal_error: logged with its traceback, never shown
 
 Routes declare the errors they can return with :func:`error_responses`, so the OpenAPI
@@ -49,7 +51,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
 from fastapi import FastAPI, Request
@@ -58,6 +60,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -416,6 +419,10 @@ def install_error_handlers(app: FastAPI) -> None:
 # --------------------------------------------------------------------------- body size
 
 
+TooLargePage = Callable[[Scope, int], Response | None]
+"""Given the request and the limit, a response for a body over it (None: the JSON error)."""
+
+
 class _BodyTooLargeError(Exception):
     """Raised into the application when the streamed body passes the limit."""
 
@@ -428,12 +435,24 @@ class BodySizeLimitMiddleware:
     as they are read; past the limit the application's read fails, whatever it was
     about to answer is discarded and the 413 is sent instead (unless it had already
     started answering, in which case the response is cut short).
+
+    ``page``, when given, may answer instead of the JSON error (it returns None to
+    leave the answer to it): the app gives one that renders an HTML page for a
+    browser's form.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, default_language: Language) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        default_language: Language,
+        page: TooLargePage | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.default_language = default_language
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -477,7 +496,11 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = respond(scope, PayloadTooLargeError(self.max_body_bytes), self.default_language)
+        response = self.page(scope, self.max_body_bytes) if self.page is not None else None
+        if response is None:
+            response = respond(
+                scope, PayloadTooLargeError(self.max_body_bytes), self.default_language
+            )
         await response(scope, receive, send)
 
 

@@ -226,11 +226,13 @@ def _check_validity(assertion: Mapping[str, Any], options: VerifyOptions) -> Che
 
 
 def _check_recipient(assertion: Mapping[str, Any], options: VerifyOptions) -> Check:
-    wanted = options.recipient
+    wanted = options.recipients()
     if not wanted:
         return Check("recipient", "skipped", "recipient_not_checked")
     recipient = assertion.get("recipient")
-    if isinstance(recipient, Mapping) and identity_mod.ob2_recipient_matches(recipient, wanted):
+    if isinstance(recipient, Mapping) and any(
+        identity_mod.ob2_recipient_matches(recipient, value) for value in wanted
+    ):
         return Check("recipient", "valid", "recipient_matches")
     return Check("recipient", "invalid", "recipient_mismatch")
 

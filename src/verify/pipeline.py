@@ -65,6 +65,9 @@ class VerifyOptions:
     now: datetime | None = None
     clock_skew: timedelta = timedelta(minutes=5)
     recipient: str | None = None
+    # Other identifiers of the same person (their email and their DID): the recipient
+    # check passes when the credential is made out to ``recipient`` or any of these.
+    recipient_aliases: tuple[str, ...] = ()
     # Trust the 1EdTech ``https://issuer#z6Mk…`` convention for issuer binding
     # (off by default: it lets anyone name any https issuer; see the policy).
     trust_fragment_keys: bool = False
@@ -76,6 +79,10 @@ class VerifyOptions:
 
     def current_time(self) -> datetime:
         return self.now if self.now is not None else datetime.now(UTC)
+
+    def recipients(self) -> tuple[str, ...]:
+        """The identifiers the recipient check accepts (none: the check is skipped)."""
+        return tuple(value for value in (self.recipient, *self.recipient_aliases) if value)
 
 
 # ---------------------------------------------------------------------------
@@ -430,7 +437,9 @@ def _verify_status_list(
             "status_list_invalid",
             "the status list is neither a JSON object nor a JWT",
         )
-    sub_options = replace(options, recipient=None, status_source=None, check_schema=False)
+    sub_options = replace(
+        options, recipient=None, recipient_aliases=(), status_source=None, check_schema=False
+    )
     report = verify(list_doc if isinstance(list_doc, str) else dict(list_doc), sub_options)
     failing = [
         c
@@ -585,19 +594,19 @@ def _collect_endorsements(doc: Mapping[str, Any]) -> list[Mapping[str, Any] | st
 
 
 def _check_recipient(doc: Mapping[str, Any], options: VerifyOptions) -> Check:
-    wanted = options.recipient
+    wanted = options.recipients()
     if not wanted:
         return Check("recipient", "skipped", "recipient_not_checked")
     subject = doc.get("credentialSubject")
     if not isinstance(subject, Mapping):
         return Check("recipient", "invalid", "recipient_mismatch", "no credentialSubject")
-    if subject.get("id") == wanted:
+    if subject.get("id") in wanted:
         return Check("recipient", "valid", "recipient_matches")
     identifiers = subject.get("identifier") or []
     if isinstance(identifiers, Mapping):
         identifiers = [identifiers]
     for ident in identifiers:
-        if isinstance(ident, Mapping) and identity_mod.matches(ident, wanted):
+        if isinstance(ident, Mapping) and any(identity_mod.matches(ident, w) for w in wanted):
             return Check("recipient", "valid", "recipient_matches")
     return Check("recipient", "invalid", "recipient_mismatch")
 
@@ -799,7 +808,7 @@ def _endorsement_stage(
     found = _collect_endorsements(document) if depth == 0 else []
     if not found:
         return Check("endorsements", "skipped", "no_endorsements"), []
-    sub = replace(options, recipient=None)
+    sub = replace(options, recipient=None, recipient_aliases=())
     reports = [verify(item, sub, _depth=depth + 1) for item in found[:MAX_ENDORSEMENTS]]
     verdicts = {r.verdict for r in reports}
     if "invalid" in verdicts:

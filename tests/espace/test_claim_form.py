@@ -125,3 +125,29 @@ async def test_a_form_without_its_token_is_refused(space: Space, campus: Partner
     assert forged.status_code == 403
     assert "Ce formulaire a expiré" in missing.text
     assert await space.deliveries() == deliveries
+
+
+async def test_files_over_the_sites_limit_get_a_page_that_leads_back_to_the_form(
+    space: Space, campus: PartnerIssuer
+) -> None:
+    learner = await signed_in_learner(space, campus)
+    deliveries = await space.deliveries()
+    three_photos = [
+        ("files", (f"photo-{n}.png", b"\x89PNG" + b"0" * (MAX_FILE_BYTES - 64), "image/png"))
+        for n in range(3)
+    ]
+
+    async with space.browser(learner) as browser:
+        form = await browser.get("/espace/solliciter")
+        sent = await browser.post(
+            "/espace/solliciter",
+            data={"csrf_token": csrf_token(form)},
+            files=three_photos,
+            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        )
+
+    assert sent.status_code == 413
+    page = html.unescape(sent.text)
+    assert "<h1>Trop lourd pour être envoyé</h1>" in page
+    assert '<a href="/espace/solliciter">Revenir au formulaire</a>' in page
+    assert await space.deliveries() == deliveries

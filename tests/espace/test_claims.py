@@ -6,12 +6,14 @@ regional badges it brought. Nothing is awarded twice; another learner sees nothi
 from __future__ import annotations
 
 import html
+import json
+from typing import Any
 
 import httpx
 
 from espace.helpers import Space, csrf_token
-from ingestion.factory import Ob2HostedIssuer, PartnerIssuer, alignment, baked_png
-from ingestion.helpers import EMAIL, OTHER_EMAIL
+from ingestion.factory import Ob2HostedIssuer, PartnerIssuer, alignment, baked_png, json_item
+from ingestion.helpers import EMAIL, LEARNER_DID, OTHER_EMAIL
 from regional.helpers import ORG_URI, aligned, aligned_credential
 
 Files = list[tuple[str, tuple[str, bytes, str]]]
@@ -164,3 +166,58 @@ async def test_a_public_badge_address_and_a_jwt_file_are_claimed_too(
     assert "Atelier prise de parole" in page
     assert "Organiser — Je pratique" in page
     assert await space.award_states(learner) == {"ORG-I": "active"}
+
+
+async def learner_known_by_email_and_did(space: Space, campus: PartnerIssuer) -> str:
+    """A learner whose partner 'campus-caen' delivered one badge in « Organiser » made out
+    to both their email and their DID: the hub knows them by each."""
+    partner = await space.add_partner("campus-caen", trusts=[campus.did])
+    both = aligned_credential(campus, "ORG")
+    both["credentialSubject"]["id"] = LEARNER_DID
+    await space.deliver_and_process(partner, json_item(campus.signed_json(both), email=EMAIL))
+    return await space.learner_id()
+
+
+def json_file(name: str, credential: dict[str, Any]) -> tuple[str, tuple[str, bytes, str]]:
+    return ("files", (name, json.dumps(credential).encode(), "application/json"))
+
+
+async def test_badges_made_out_to_the_learners_email_or_did_both_count(
+    space: Space, campus: PartnerIssuer, greta: PartnerIssuer
+) -> None:
+    learner = await learner_known_by_email_and_did(space, campus)
+    await space.add_partner("greta-rouen", trusts=[greta.did])
+    to_the_email = aligned_credential(greta, "COM", name="Atelier courriel")
+    to_the_did = greta.credential(
+        did=LEARNER_DID,
+        achievement_id="https://greta-rouen.example/achievements/agenda",
+        achievement_name="Atelier agenda",
+        alignments=[alignment(ORG_URI, "ORG", "Organiser")],
+    )
+    to_another_did = greta.credential(
+        did="did:example:dominique",
+        achievement_id="https://greta-rouen.example/achievements/planning",
+        achievement_name="Badge d'un autre",
+        alignments=[alignment(ORG_URI, "ORG", "Organiser")],
+    )
+
+    async with space.browser(learner) as browser:
+        sent = await claim(
+            browser,
+            [
+                json_file("courriel.json", greta.sign(to_the_email)),
+                json_file("did.json", greta.sign(to_the_did)),
+                json_file("autre.json", greta.sign(to_another_did)),
+            ],
+        )
+        await space.run_jobs()
+        page = html.unescape((await browser.get(sent.headers["location"])).text)
+
+    assert page.count("Pris en compte") == 2, page
+    assert "Atelier courriel" in page
+    assert "Atelier agenda" in page
+    assert page.count("Refusé") == 1
+    assert "Ce badge a été délivré à quelqu'un d'autre" in page
+    assert "Organiser — Je pratique" in page
+    assert await space.award_states(learner) == {"ORG-I": "active"}
+    assert [found.id for found in await space.learners()] == [learner]

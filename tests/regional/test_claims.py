@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from ingestion.factory import PartnerIssuer, baked_png
+from ingestion.factory import PartnerIssuer, baked_png, json_item
+from ingestion.helpers import LEARNER_DID
 from regional.helpers import EMAIL, RegionalHub, aligned, aligned_credential
 
 
@@ -151,3 +152,24 @@ async def test_an_unreadable_badge_refuses_the_whole_claim(hub: RegionalHub) -> 
     assert unreadable.json()["error"]["details"]["errors"][0]["badge"] == 0
     assert no_recipient.status_code == 422
     assert await hub.jobs_waiting("ingest.process_delivery") == 0
+
+
+async def test_a_claim_through_the_api_checks_the_one_recipient_its_client_gives(
+    hub: RegionalHub, campus: PartnerIssuer
+) -> None:
+    """Even for a learner who also holds a DID: the API client names the recipient, and a
+    badge made out to another identifier is refused."""
+    partner = await hub.add_partner("campus-caen", trusts=[campus.did])
+    known_by_both = aligned_credential(campus, "ORG")
+    known_by_both["credentialSubject"]["id"] = LEARNER_DID
+    await hub.deliver(partner, json_item(campus.signed_json(known_by_both), email=EMAIL))
+    await hub.run_jobs()
+    to_the_did = campus.credential(did=LEARNER_DID, alignments=[])
+    counsellor = await hub.headers("deliver")
+
+    response = await claim(hub, counsellor, [campus.sign(to_the_did)])
+    await hub.run_jobs()
+
+    record = (await hub.http.get(response.headers["Location"], headers=counsellor)).json()
+    assert [b["outcome"] for b in record["badges"]] == ["rejected"]
+    assert [r["code"] for r in record["badges"][0]["reasons"]] == ["recipient_mismatch"]

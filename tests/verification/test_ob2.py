@@ -223,6 +223,11 @@ def test_the_recipient_is_recognised_by_the_salted_email_hash() -> None:
     mismatch = verify(assertion, options(recipient="somebody@example.org"))
     assert outcome(mismatch)["recipient"] == ("invalid", "recipient_mismatch")
     assert mismatch.verdict == "invalid"
+    also_known_as = options(recipient="did:example:camille", recipient_aliases=(RECIPIENT,))
+    assert outcome(verify(assertion, also_known_as))["recipient"] == (
+        "valid",
+        "recipient_matches",
+    )
 
 
 def test_an_expired_hosted_assertion_is_invalid() -> None:

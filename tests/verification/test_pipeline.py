@@ -612,6 +612,24 @@ def test_another_did_is_not_the_recipient(signed_badge: dict[str, Any]) -> None:
     assert report.verdict == "invalid"
 
 
+def test_any_identifier_of_the_person_is_the_recipient(
+    signed_badge: dict[str, Any], badge_for_a_hashed_email: dict[str, Any]
+) -> None:
+    aliases = options(recipient="alice@example.org", recipient_aliases=(LEARNER_DID,))
+    assert outcome(verify(signed_badge, aliases))["recipient"] == ("valid", "recipient_matches")
+    assert outcome(verify(badge_for_a_hashed_email, aliases))["recipient"] == (
+        "valid",
+        "recipient_matches",
+    )
+
+
+def test_identifiers_of_someone_else_are_not_the_recipient(signed_badge: dict[str, Any]) -> None:
+    others = options(recipient="bob@example.org", recipient_aliases=("did:example:someone-else",))
+    report = verify(signed_badge, others)
+    assert outcome(report)["recipient"] == ("invalid", "recipient_mismatch")
+    assert report.verdict == "invalid"
+
+
 # ---- status ------------------------------------------------------------------------------------
 
 

@@ -11,10 +11,10 @@
                                           (``claim.js``) while the badges are checked
 ``GET  /espace/solliciter/{id}/etat``     ``{"status", "done"}`` for that script
 
-The claim is the engine's own (:mod:`issuer_api.regional.claims`): verification, the
-acceptance rules and the deduplication are the ones every claim gets. The recipient is
-the signed-in learner — their email (or, without one, their DID), unsealed from their
-record — so a badge made out to someone else is refused (``recipient_mismatch``). The
+The claim is the engine's own (:func:`issuer_api.regional.claims.submit_for_learner`):
+verification, the acceptance rules and the deduplication are the ones every claim gets.
+The recipient is the signed-in learner — a badge made out to any of their emails or
+DIDs counts, one made out to someone else is refused (``recipient_mismatch``). The
 claim is made in the learner's name (client ``learner:{id}``): another learner's claim
 is not found (404).
 
@@ -30,20 +30,15 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
 from issuer_api.accounts import csrf
 from issuer_api.accounts.sessions import SignedInLearner
-from issuer_api.auth.deps import AuthenticatedClient
 from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.espace.pages import forbidden
 from issuer_api.ingestion.envelope import TooManyBadgesError
-from issuer_api.ingestion.schemas import RecipientIn
-from issuer_api.learners import repository as learners
 from issuer_api.links import public_base_url
-from issuer_api.privacy import unseal_pii
 from issuer_api.regional import claims
 from issuer_api.regional.schemas import ClaimRecord
 from issuer_api.settings import Settings
@@ -60,7 +55,6 @@ MAX_FILE_BYTES: Final = 1024 * 1024
 MAX_TEXT_CHARS: Final = 512 * 1024
 MAX_URL_CHARS: Final = 2048
 FILE_SUFFIXES: Final = (".png", ".svg", ".json", ".jwt", ".txt", ".jsonld")
-LEARNER_CLIENT_PREFIX: Final = "learner:"
 FORM_OVERHEAD_BYTES: Final = 16 * 1024  # the text fields and multipart boundaries
 
 NOTHING_GIVEN: Final = N_("Choose a file, paste a badge or give its address.")
@@ -103,16 +97,6 @@ REASON_TEXT: Final = {
 }
 ClaimId = Annotated[str, Path(max_length=64)]
 Lang = Annotated[str | None, Query(max_length=8)]
-
-
-def learner_client(learner_id: str) -> AuthenticatedClient:
-    """The learner as the claim engine's author of their claims (no scope, no issuer)."""
-    return AuthenticatedClient(
-        client_id=f"{LEARNER_CLIENT_PREFIX}{learner_id}",
-        name="learner",
-        scopes=frozenset(),
-        issuer_id=None,
-    )
 
 
 # --------------------------------------------------------------------------- the form
@@ -265,22 +249,6 @@ def _unreadable(
     return errors
 
 
-async def recipient_of(session: AsyncSession, kek: bytes, learner_id: str) -> RecipientIn:
-    """The identity the learner's claimed badges must be made out to: their email (the
-    first registered), else their DID."""
-    rows = await learners.identifiers_of(session, learner_id)
-    rows.sort(key=lambda row: row.kind != "email")
-    for row in rows:
-        value = unseal_pii(kek, row.sealed)
-        try:
-            if row.kind == "email":
-                return RecipientIn(email=value)
-            return RecipientIn.model_validate({"did": value})
-        except ValidationError:
-            continue
-    raise claims.ClaimNotFoundError()  # a learner without identifier: nothing to bind to
-
-
 @router.post(CLAIM_PATH, response_class=HTMLResponse)
 async def claim_submit(
     request: Request, learner_id: SignedInLearner, session: Session, kek: Kek, lang: Lang = None
@@ -303,13 +271,8 @@ async def claim_submit(
     if errors:
         return _form_page(request, language, errors=errors, text=submitted.text, url=submitted.url)
     try:
-        delivery = await claims.submit(
-            session,
-            kek,
-            learner_client(learner_id),
-            recipient=await recipient_of(session, kek, learner_id),
-            badges=submitted.badges,
-            body=body,
+        delivery = await claims.submit_for_learner(
+            session, kek, learner_id, badges=submitted.badges, body=body
         )
     except claims.InvalidClaimError as exc:
         return _form_page(
@@ -342,7 +305,7 @@ async def _record(
     try:
         return await claims.follow(
             session,
-            learner_client(learner_id),
+            claims.learner_client(learner_id),
             claim_id,
             language=lang,
             base_url=public_base_url(settings, request),

@@ -10,6 +10,8 @@ receipts show them, with their French and English messages from
 ``verification_unavailable`` a check could not be done on the last attempt (network)
 ``issuer_not_trusted``       the issuer is not one the sending partner is trusted for
 ``recipient_mismatch``       the credential is not for the recipient the envelope names
+                             (for a claim a learner makes from their space: for none of
+                             their emails and DIDs)
 ``recipient_missing``        the envelope names no recipient
 ``unsupported_payload``      a presentation or something else than one credential
 ``partner_suspended``        the sending partner is suspended

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,23 @@ PROCESS_TASK = "ingest.process_delivery"
 
 PayloadKind = Literal["json", "jwt", "url", "image"]
 Channel = Literal["webhook", "api", "claim"]
+
+LEARNER_CLIENT_PREFIX: Final = "learner:"
+"""A claim whose ``client_id`` is ``learner:{id}`` is made by that signed-in learner
+(API clients' ids start with ``obc_``): its badges may be made out to any of the
+learner's identifiers (see :func:`claiming_learner`)."""
+
+
+def learner_client_id(learner_id: str) -> str:
+    """The ``client_id`` of the claims a signed-in learner makes."""
+    return f"{LEARNER_CLIENT_PREFIX}{learner_id}"
+
+
+def claiming_learner(channel: str, client_id: str | None) -> str | None:
+    """The learner who made a claim from their own space, if this delivery is one."""
+    if channel != "claim" or client_id is None or not client_id.startswith(LEARNER_CLIENT_PREFIX):
+        return None
+    return client_id[len(LEARNER_CLIENT_PREFIX) :] or None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ A delivery (stored by :mod:`issuer_api.ingestion.inbox`) is processed by the
       → partner suspended? recipient given? → verifier input
       → universal verifier, off the event loop (network: DID documents, status lists,
         hosted OB 2.0 Assertions)                                (no transaction open)
+        made out to the item's recipient — or, for a claim a learner makes from their
+        space (client ``learner:{id}``), to any of that learner's emails and DIDs
       → acceptance rules (:mod:`issuer_api.ingestion.acceptance`)
       → reject | retry later | keep: learner, partner badge, event, evaluation job
         — written with the item's outcome in one transaction that starts by claiming the
@@ -48,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from issuer_api.db import session_scope
 from issuer_api.ingestion import acceptance
 from issuer_api.ingestion.acceptance import Reason, TrustedIssuer, reason
+from issuer_api.ingestion.inbox import claiming_learner
 from issuer_api.jobs import JobContext, RetryLater
 from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learners
@@ -152,21 +155,26 @@ def verify_on_network(
     cache: HttpCache | None,
     recipient: str | None,
     *,
+    aliases: Sequence[str] = (),
     own: LocalDocuments | None = None,
     deadline: float = 10.0,
 ) -> Verified:
     """The universal verifier with network options, recording what it fetched (blocking).
 
-    ``own`` answers for this service's own documents before the network; each other
-    document is fetched at most once, all of them within ``deadline`` seconds.
+    The credential must be made out to ``recipient`` or to one of its ``aliases`` (other
+    identifiers of the same learner). ``own`` answers for this service's own documents
+    before the network; each other document is fetched at most once, all of them within
+    ``deadline`` seconds.
     """
     network: DocumentSource = RequestSource(network_source(allowlist, cache=cache), deadline)
     source = RecordingSource(network if own is None else LocalFirstSource(own, network))
-    options = network_options(source=source, recipient=recipient)
+    options = network_options(source=source, recipient=recipient, recipient_aliases=tuple(aliases))
     return Verified(verify(data, options), source.served)
 
 
-async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None) -> Verified:
+async def run_verifier(
+    ctx: JobContext, data: bytes | str, recipient: str | None, aliases: Sequence[str] = ()
+) -> Verified:
     """The universal verifier with network options, in a worker thread."""
     own = OwnDocuments.here(ctx.settings, ctx.sessions, ctx.kek)
     return await anyio.to_thread.run_sync(
@@ -176,6 +184,7 @@ async def run_verifier(ctx: JobContext, data: bytes | str, recipient: str | None
             ctx.settings.fetch_allowlist,
             ctx.http_cache,
             recipient,
+            aliases=aliases,
             own=own,
             deadline=ctx.settings.verify_deadline_seconds,
         )
@@ -206,7 +215,7 @@ _ITEM_COLUMNS: Final = (
 _START: Final = (
     _DELIVERY.update()
     .where(_DELIVERY.c.id == bindparam("p_delivery"), _DELIVERY.c.status == "queued")
-    .returning(_DELIVERY.c.partner_id)
+    .returning(_DELIVERY.c.partner_id, _DELIVERY.c.channel, _DELIVERY.c.client_id)
 )
 _PENDING: Final = (
     select(*_ITEM_COLUMNS)
@@ -214,7 +223,7 @@ _PENDING: Final = (
     .order_by(_ITEM.c.position)
 )
 _ONE_PENDING: Final = (
-    select(*_ITEM_COLUMNS, _DELIVERY.c.partner_id)
+    select(*_ITEM_COLUMNS, _DELIVERY.c.partner_id, _DELIVERY.c.channel, _DELIVERY.c.client_id)
     .join(_DELIVERY, _DELIVERY.c.id == _ITEM.c.delivery_id)
     .where(_ITEM.c.id == bindparam("p_item"), _ITEM.c.outcome == "pending")
 )
@@ -260,6 +269,7 @@ _TRUSTED_BY_ACTIVE: Final = (
 @dataclass(frozen=True)
 class _Started:
     partner_id: str | None
+    claimant: str | None  # the learner who made the claim from their space
 
 
 async def _start(
@@ -269,7 +279,9 @@ async def _start(
     delivery's partner; None when the delivery is done, dead or gone."""
     result = await session.execute(_START, {"p_delivery": delivery_id, "attempts": attempt})
     row = result.first()
-    return _Started(row.partner_id) if row is not None else None
+    if row is None:
+        return None
+    return _Started(row.partner_id, claiming_learner(row.channel, row.client_id))
 
 
 @dataclass(frozen=True)
@@ -365,13 +377,21 @@ async def _finish_alone(
             await _complete_with(session, item, now)
 
 
-async def _sender(session: AsyncSession | AsyncConnection, partner_id: str | None) -> _Sender:
+async def _sender(
+    session: AsyncSession | AsyncConnection, partner_id: str | None, claimant: str | None = None
+) -> _Sender:
     """The sending partner's state and trusted issuers (one query); for a claim (no
-    partner), the trusted issuers of every active partner (oldest first)."""
+    partner), the trusted issuers of every active partner (oldest first) — and, for a
+    claim a learner made from their space, that learner's identifiers (sealed)."""
     if partner_id is None:
         result = await session.execute(_TRUSTED_BY_ACTIVE)
         trusted = [TrustedIssuer(row.partner_id, row.identifier) for row in result]
-        return _Sender(None, suspended=False, trusted=trusted)
+        identifiers = (
+            await learner_repository.sealed_identifiers(session, claimant)
+            if claimant is not None
+            else []
+        )
+        return _Sender(None, suspended=False, trusted=trusted, claimant=tuple(identifiers))
     rows = (await session.execute(_SENDER, {"p_partner": partner_id})).all()
     return _Sender(
         partner_id,
@@ -402,6 +422,7 @@ class _Sender:
     partner_id: str | None
     suspended: bool
     trusted: list[TrustedIssuer]
+    claimant: tuple[dict[str, Any], ...] = ()  # sealed identifiers of the claiming learner
 
 
 @dataclass
@@ -474,8 +495,20 @@ async def _read_item(ctx: JobContext, item_id: str) -> tuple[_Item, _Sender] | N
         found = (await session.execute(_ONE_PENDING, {"p_item": item_id})).first()
         if found is None:
             return None
-        sender = await _sender(session, found.partner_id)
+        claimant = claiming_learner(found.channel, found.client_id)
+        sender = await _sender(session, found.partner_id, claimant)
     return _item_of(ctx, _sealed(found)), sender
+
+
+def _aliases(ctx: JobContext, item: _Item, sender: _Sender) -> list[str]:
+    """The other identifiers the badge may be made out to: for a claim a learner made
+    from their space, each of that learner's emails and DIDs; else none."""
+    aliases: list[str] = []
+    for sealed in sender.claimant:
+        value = unseal_pii(ctx.kek, sealed)
+        if value != item.recipient and value not in aliases:
+            aliases.append(value)
+    return aliases
 
 
 async def process_item(ctx: JobContext, item_id: str) -> bool:
@@ -499,7 +532,7 @@ async def process_item(ctx: JobContext, item_id: str) -> bool:
         rejection = reason(acceptance.NOT_VERIFIED, check="parse", check_code="invalid_base64")
         await _finish_alone(ctx, item, "rejected", [rejection])
         return True
-    verified = await run_verifier(ctx, data, item.recipient)
+    verified = await run_verifier(ctx, data, item.recipient, _aliases(ctx, item, sender))
     decision = acceptance.decide(
         verified.report,
         sender=sender.partner_id,
@@ -603,7 +636,7 @@ async def _read_delivery(
         return None
     rows = await _pending_items(executor, delivery_id)
     if rows:
-        run.sender = await _sender(executor, delivery.partner_id)
+        run.sender = await _sender(executor, delivery.partner_id, delivery.claimant)
     return rows
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from issuer_api.models import (
     Delivery,
@@ -113,6 +113,21 @@ async def identifiers_of(session: AsyncSession, learner_id: str) -> list[Learner
         .order_by(LearnerIdentifier.id)
     )
     return list(result.scalars())
+
+
+_SEALED_OF: Final = (
+    select(_IDENTIFIER.c.sealed)
+    .where(_IDENTIFIER.c.learner_id == bindparam("p_learner"))
+    .order_by(_IDENTIFIER.c.id)
+)
+
+
+async def sealed_identifiers(
+    executor: AsyncSession | AsyncConnection, learner_id: str
+) -> list[dict[str, Any]]:
+    """The learner's identifiers (emails and DIDs), sealed, oldest first."""
+    result = await executor.execute(_SEALED_OF, {"p_learner": learner_id})
+    return [row.sealed for row in result]
 
 
 # --------------------------------------------------------------------------- partner badges

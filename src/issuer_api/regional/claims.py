@@ -10,6 +10,12 @@ badge; a claimed badge is kept if any *active* partner trusts its issuer (that p
 becomes its partner), and every kept badge triggers the regional evaluation as a
 delivered one does.
 
+A learner signed in to "Mon espace" claims in their own name (:func:`submit_for_learner`,
+client ``learner:{id}``): the items name their first email (else their DID) and the
+worker accepts a badge made out to *any* of their identifiers — each email (identity
+hash, salted or not) and each DID they hold. ``POST /claims`` checks the one recipient
+its client gives.
+
 ``GET /claims/{id}`` follows the claim: each badge's outcome (accepted, duplicate,
 rejected and why) and the learner's regional badges, those awarded since the claim
 marked. A claim is visible to the client that made it and to administrators.
@@ -23,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.audit import add_audit_event
@@ -32,9 +38,11 @@ from issuer_api.errors import ApiError, NotFoundError
 from issuer_api.i18n import Language
 from issuer_api.ingestion import receipts
 from issuer_api.ingestion.envelope import TooManyBadgesError
-from issuer_api.ingestion.inbox import InboxItem, PayloadKind, store_delivery
+from issuer_api.ingestion.inbox import InboxItem, PayloadKind, learner_client_id, store_delivery
 from issuer_api.ingestion.schemas import MAX_BADGES, RecipientIn, classify
+from issuer_api.learners import repository as learners
 from issuer_api.models import Delivery
+from issuer_api.privacy import unseal_pii
 from issuer_api.regional import repository, service
 from issuer_api.regional.schemas import ClaimAck, ClaimRecord
 from obcore import jsontext
@@ -249,6 +257,52 @@ async def submit(
     )
     await session.flush()
     return delivery
+
+
+def learner_client(learner_id: str) -> AuthenticatedClient:
+    """The learner as the author of the claims they make (no scope, no issuer)."""
+    return AuthenticatedClient(
+        client_id=learner_client_id(learner_id),
+        name="learner",
+        scopes=frozenset(),
+        issuer_id=None,
+    )
+
+
+async def learner_recipient(session: AsyncSession, kek: bytes, learner_id: str) -> RecipientIn:
+    """The identifier a learner's claim items name: their first email, else their DID
+    (the worker accepts the learner's other identifiers too)."""
+    rows = await learners.identifiers_of(session, learner_id)
+    rows.sort(key=lambda row: row.kind != "email")
+    for row in rows:
+        value = unseal_pii(kek, row.sealed)
+        try:
+            if row.kind == "email":
+                return RecipientIn(email=value)
+            return RecipientIn.model_validate({"did": value})
+        except ValidationError:
+            continue
+    raise ClaimNotFoundError()  # a learner without identifier: nothing to bind to
+
+
+async def submit_for_learner(
+    session: AsyncSession,
+    kek: bytes,
+    learner_id: str,
+    *,
+    badges: Sequence[dict[str, Any] | str | bytes],
+    body: bytes,
+) -> Delivery:
+    """A claim the signed-in learner makes: each badge counts when it is made out to
+    any of their identifiers (emails and DIDs)."""
+    return await submit(
+        session,
+        kek,
+        learner_client(learner_id),
+        recipient=await learner_recipient(session, kek, learner_id),
+        badges=badges,
+        body=body,
+    )
 
 
 def claim_path(claim_id: str) -> str:

@@ -543,12 +543,16 @@ async def _claim_input(request: Request, body: bytes) -> tuple[RecipientIn, list
         "dépliées) pour obtenir les badges régionaux auxquels il a droit. JSON "
         "`{recipient, badges}` ou formulaire multipart (`email` ou `did`, fichiers "
         "`badges`). Enregistré, vérifié ensuite : un badge compte si un partenaire actif "
-        "fait confiance à son émetteur. Réponse 202 ; suivre `GET /claims/{id}`. Portée "
+        "fait confiance à son émetteur et s'il est délivré à ce destinataire (hachage "
+        "d'identité de l'e-mail ou DID) — seul le destinataire donné est vérifié. "
+        "Réponse 202 ; suivre `GET /claims/{id}`. Portée "
         "`deliver`. / A learner, or a counsellor for them, submits badges earned elsewhere "
         "(JSON, VC-JWT, baked images, OB 2.0 assertion URLs, verifiable presentations — "
         "split) to obtain the regional badges they qualify for. JSON `{recipient, badges}` "
         "or a multipart form (`email` or `did`, `badges` files). Stored, verified later: a "
-        "badge counts if an active partner trusts its issuer. 202 answer; follow `GET "
+        "badge counts if an active partner trusts its issuer and it is made out to that "
+        "recipient (email identity hash or DID) — only the recipient given is checked. "
+        "202 answer; follow `GET "
         "/claims/{id}`. Scope `deliver`."
     ),
     responses=error_responses(400, 401, 403, 413, 415, 422),
