@@ -24,7 +24,7 @@ from issuer_api.web.templating import page_language, render_page
 from obhub_i18n import N_, Language, render
 
 PAGE_ROOTS: Final = frozenset(
-    {"verifier", "espace", "connexion", "deconnexion", "badges", "badges-regionaux"}
+    {"verifier", "espace", "connexion", "deconnexion", "badges", "badges-regionaux", "console"}
 )
 """First path segments of the site's pages (their forms post to their own address)."""
 
