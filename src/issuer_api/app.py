@@ -71,6 +71,7 @@ from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
 from issuer_api.web.apidocs import router as apidocs_router
+from issuer_api.web.catalogue import router as catalogue_router
 from issuer_api.web.credential_page import router as badge_router
 from issuer_api.web.home import router as home_router
 from verify.fetch import configure_gate
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(apidocs_router)
     app.include_router(badge_router)
+    app.include_router(catalogue_router)
     app.include_router(metrics_router)
     return app
 
