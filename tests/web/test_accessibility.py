@@ -28,11 +28,17 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 import node_harness
+from aggregation.referential import default_referential
 from issuer_api.accounts import sessions as learner_sessions
 from issuer_api.db import create_engine, session_factory, session_scope
+from issuer_api.models import AchievementMapping, Partner
 from issuer_api.models.ingest import Learner
+from issuer_api.models.regional import ReferentialVersion, RegionalAward
 from issuer_api.settings import SQLITE_FILENAME
 from web.conftest import VALID, ensure_chromium
 
@@ -84,11 +90,10 @@ PAGES: Final = (
     AuditedPage("catalogue", "/badges-regionaux"),
     AuditedPage("catalogue-entry", "/badges-regionaux/ORG-II"),
     AuditedPage("catalogue-unknown", "/badges-regionaux/INCONNU", status=404),
-    AuditedPage("catalogue-signed-in", "/badges-regionaux", needs_learner=True),
-    # Swagger UI: English only, and no skip link (the page is FastAPI's).
-    AuditedPage("docs", "/docs", wait_for=".opblock", skip_link=False, languages=("en",)),
+    AuditedPage("catalogue-signed-in", "/badges-regionaux", needs_learner=True, languages=("fr",)),
+    # Swagger UI (English only, no skip link: the page is FastAPI's), one operation open.
     AuditedPage(
-        "docs-operation",
+        "docs",
         "/docs",
         wait_for=".opblock",
         steps=({"click": ".opblock-summary-control", "waitFor": ".opblock-body"},),
@@ -138,15 +143,85 @@ def signed_in_learner(live_server: str, live_env: dict[str, str]) -> dict[str, s
     return {"name": learner_sessions.COOKIE, "value": token}
 
 
+# --------------------------------------------------------------------------- the catalogue
+
+
+@pytest.fixture(scope="session")
+def full_catalogue(live_env: dict[str, str], seeded_badges: dict[str, str]) -> None:
+    """The live server's catalogue as it is in use: the shipped référentiel active again
+    (after the seeded one: awards keep their own version), partners whose badges count,
+    and a badge held by 10 people (its number shown)."""
+    database = Path(live_env["OBHUB_DATA_DIR"]) / SQLITE_FILENAME
+    referential = default_referential()
+    engine = create_sync_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as db, db.begin():
+            db.execute(update(ReferentialVersion).values(active=False))
+            number = db.scalar(select(func.max(ReferentialVersion.number))) or 0
+            version = ReferentialVersion(
+                number=number + 1,
+                code=referential.code,
+                version=referential.version,
+                digest=referential.digest(),
+                document=referential.to_document(),
+                active=True,
+            )
+            db.add(version)
+            for slug, name, competency, level in (
+                ("mission-locale-caen", "Mission locale de Caen", "ORG", "II"),
+                ("greta-rouen", "GRETA de Rouen", "COM", "I"),
+            ):
+                partner = Partner(slug=slug, name=name)
+                db.add(partner)
+                db.flush()
+                db.add(
+                    AchievementMapping(
+                        achievement_id=f"https://{slug}.example.fr/badges/1",
+                        partner_id=partner.id,
+                        competency=competency,
+                        level=level,
+                        state="approved",
+                    )
+                )
+            db.flush()
+            for _ in range(10):
+                learner = Learner()
+                db.add(learner)
+                db.flush()
+                db.add(
+                    RegionalAward(
+                        learner_id=learner.id,
+                        achievement_code="COM-I",
+                        referential_version_id=version.id,
+                    )
+                )
+    finally:
+        engine.dispose()
+
+
 # --------------------------------------------------------------------------- the run
+
+
+@dataclass(frozen=True)
+class ServedForAudit:
+    """The live server ready to audit: its issued badges and a signed-in learner."""
+
+    badges: dict[str, str]
+    learner_cookie: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def served_for_audit(
+    seeded_badges: dict[str, str], signed_in_learner: dict[str, str], full_catalogue: None
+) -> ServedForAudit:
+    return ServedForAudit(seeded_badges, signed_in_learner)
 
 
 @pytest.fixture(scope="session")
 def audit_run(
     e2e_harness: Path,
     live_server: str,
-    seeded_badges: dict[str, str],
-    signed_in_learner: dict[str, str],
+    served_for_audit: ServedForAudit,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     """Every page of :data:`PAGES`, in each of its languages, audited in one Chromium."""
@@ -156,11 +231,11 @@ def audit_run(
     specs = [
         {
             "name": audited(page, lang),
-            "url": page.path.format(**seeded_badges),
+            "url": page.path.format(**served_for_audit.badges),
             "lang": lang,
             "javaScript": page.javascript,
             "steps": list(page.steps),
-            "cookies": [signed_in_learner] if page.needs_learner else [],
+            "cookies": [served_for_audit.learner_cookie] if page.needs_learner else [],
             **({"waitFor": page.wait_for, "waitTimeout": 60000} if page.wait_for else {}),
         }
         for page in PAGES
