@@ -28,6 +28,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 
 from issuer_api.web.pages import SECURITY_HEADERS, static_file
+from obhub_i18n import N_, gettext
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,6 +44,8 @@ OWN_STATIC_FILES: Final = {"docs.css": "text/css; charset=utf-8"}
 OWN_STYLESHEET: Final = f"{STATIC_PREFIX}/docs.css?v=1"
 # Swagger UI speaks English only: the page says so (WCAG 3.1.1).
 PAGE_LANGUAGE: Final = "en"
+# Past the page's links, straight to the operations (WCAG 2.4.1), as on every page.
+SKIP_LINK_TEXT: Final = N_("Skip to the API operations")
 SWAGGER_UI_PARAMETERS: Final = {
     # Swagger UI would otherwise show a badge fetched from the online validator.
     "validatorUrl": None,
@@ -71,6 +74,10 @@ def docs_page() -> tuple[str, str]:
     content = content.replace(
         "</head>", f'<link type="text/css" rel="stylesheet" href="{OWN_STYLESHEET}">\n</head>', 1
     )
+    skip_link = (
+        f'<a class="skip-link" href="#swagger-ui">{gettext(PAGE_LANGUAGE, SKIP_LINK_TEXT)}</a>'
+    )
+    content = content.replace("<body>", f"<body>\n{skip_link}", 1)
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in _INLINE_SCRIPT.findall(content)
