@@ -81,6 +81,7 @@ from issuer_api.vcapi import endpoints as vcapi_endpoints
 from issuer_api.web import router as web_router
 from issuer_api.web import too_large
 from issuer_api.web.apidocs import router as apidocs_router
+from issuer_api.web.catalogue import router as catalogue_router
 from issuer_api.web.credential_page import router as badge_router
 from issuer_api.web.home import router as home_router
 from issuer_api.web.preferences import router as preferences_router
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(apidocs_router)
     app.include_router(badge_router)
+    app.include_router(catalogue_router)
     app.include_router(signin_router)
     app.include_router(console_auth.router)
     app.include_router(preferences_router)

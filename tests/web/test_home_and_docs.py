@@ -57,11 +57,13 @@ async def test_the_docs_page_loads_swagger_ui_from_this_origin_only(
     references = same_origin_references(page)
     assert "/docs/static/swagger-ui-bundle.js" in references
     assert "/docs/static/swagger-ui.css" in references
+    assert "/docs/static/docs.css?v=1" in references  # our WCAG corrections, after it
     assert "cdn" not in response.text.lower()
     assert "'/openapi.json'" in response.text
     expected_types = {
         "/docs/static/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
         "/docs/static/swagger-ui.css": "text/css; charset=utf-8",
+        "/docs/static/docs.css?v=1": "text/css; charset=utf-8",
         "/static/favicon.svg": "image/svg+xml",
     }
     assert set(references) == set(expected_types)
@@ -115,8 +117,10 @@ def test_the_vendored_swagger_ui_keeps_its_licence_and_version() -> None:
 
 
 async def test_the_home_page_is_french_by_default_and_links_where_to_go(
-    client: httpx.AsyncClient,
+    db_client: httpx.AsyncClient,
 ) -> None:
+    # The pages it links to read the database (the catalogue of regional badges).
+    client = db_client
     response = await client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -153,7 +157,10 @@ async def test_the_home_page_speaks_english_when_asked(
     assert "obhub, le service des badges numériques" not in page.text
 
 
-async def test_a_json_client_gets_an_index_of_the_same_links(client: httpx.AsyncClient) -> None:
+async def test_a_json_client_gets_an_index_of_the_same_links(
+    db_client: httpx.AsyncClient,
+) -> None:
+    client = db_client
     response = await client.get("/", headers={"Accept": "application/json"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -171,7 +178,7 @@ async def test_a_json_client_gets_an_index_of_the_same_links(client: httpx.Async
     assert index["description"]["fr"] == gettext("fr", INTRO)
     assert index["description"]["en"] == INTRO
     for name, path in index["links"].items():
-        # Readiness answers 503 on this test's database, which is never migrated.
+        # Readiness is the health tests' business (200 or 503 here).
         expected = {200, 503} if name == "readiness" else {200}
         response = await client.get(path, follow_redirects=True)
         assert response.status_code in expected, path

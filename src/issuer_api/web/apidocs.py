@@ -1,7 +1,9 @@
 """The API documentation page ``/docs`` (Swagger UI), served entirely by this package.
 
 ``GET /docs``                    Swagger UI reading ``/openapi.json``
-``GET /docs/static/{name}``      its script and stylesheet (package data)
+``GET /docs/static/{name}``      its script and stylesheet (package data), and
+                                 ``docs.css``, our corrections to Swagger UI's
+                                 stylesheet for WCAG 2.1 AA (contrast, visible focus)
 
 The script and stylesheet are those of the npm package ``swagger-ui-dist`` (version in
 ``static/swagger-ui/VERSION``, licence beside it), shipped in ``static/swagger-ui/``:
@@ -27,6 +29,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from issuer_api.web.pages import static_file
 from issuer_api.web.templating import SECURITY_HEADERS
+from obhub_i18n import N_, gettext
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,11 +41,19 @@ STATIC_FILES: Final = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
 }
+OWN_STATIC_FILES: Final = {"docs.css": "text/css; charset=utf-8"}
+OWN_STYLESHEET: Final = f"{STATIC_PREFIX}/docs.css?v=1"
+# Swagger UI speaks English only: the page says so (WCAG 3.1.1).
+PAGE_LANGUAGE: Final = "en"
+# Past the page's links, straight to the operations (WCAG 2.4.1), as on every page.
+SKIP_LINK_TEXT: Final = N_("Skip to the API operations")
 SWAGGER_UI_PARAMETERS: Final = {
     # Swagger UI would otherwise show a badge fetched from the online validator.
     "validatorUrl": None,
     "tryItOutEnabled": False,
     "persistAuthorization": False,
+    # A deep link draws a link inside each operation's button (nested controls).
+    "deepLinking": False,
 }
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
@@ -60,6 +71,14 @@ def docs_page() -> tuple[str, str]:
         swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
     )
     content = bytes(page.body).decode("utf-8")
+    content = content.replace("<html>", f'<html lang="{PAGE_LANGUAGE}">', 1)
+    content = content.replace(
+        "</head>", f'<link type="text/css" rel="stylesheet" href="{OWN_STYLESHEET}">\n</head>', 1
+    )
+    skip_link = (
+        f'<a class="skip-link" href="#swagger-ui">{gettext(PAGE_LANGUAGE, SKIP_LINK_TEXT)}</a>'
+    )
+    content = content.replace("<body>", f"<body>\n{skip_link}", 1)
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in _INLINE_SCRIPT.findall(content)
@@ -81,4 +100,6 @@ async def swagger_ui() -> HTMLResponse:
 
 @router.get(f"{STATIC_PREFIX}/{{name}}")
 async def swagger_ui_static(name: str) -> Response:
+    if name in OWN_STATIC_FILES:
+        return static_file(name, OWN_STATIC_FILES)
     return static_file(name, STATIC_FILES, folder="swagger-ui")

@@ -31,7 +31,7 @@ from obhub_i18n import translations
 # The name of the regional scheme, a proper noun in every language.
 SITE_NAME: Final = "La Normandie badge les compétences"
 LANGUAGE_COOKIE: Final = "obhub_lang"
-ASSET_VERSION: Final = "2"  # bump when a stylesheet or script changes
+ASSET_VERSION: Final = "3"  # bump when a stylesheet or script changes
 LANGUAGE_COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 
 CONTENT_SECURITY_POLICY: Final = (
