@@ -140,7 +140,8 @@ async def test_the_home_page_is_french_by_default_and_links_where_to_go(
         "/healthz",
     } <= links
     for reference in same_origin_references(page):
-        assert (await client.get(reference)).status_code == 200, reference
+        answer = await client.get(reference, follow_redirects=True)
+        assert answer.status_code == 200, reference
 
 
 @pytest.mark.parametrize(
