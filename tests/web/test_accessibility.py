@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 import node_harness
 from aggregation.referential import default_referential
 from issuer_api.accounts import sessions as learner_sessions
+from issuer_api.accounts import signin
 from issuer_api.db import create_engine, session_factory, session_scope
 from issuer_api.models import AchievementMapping, Partner
 from issuer_api.models.ingest import Learner
@@ -96,6 +97,7 @@ PAGES: Final = (
             {"click": "form.account-form button"},
         ),
     ),
+    AuditedPage("sign-in-link", "/connexion/lien?jeton={link}"),
     AuditedPage("sign-in-link-unknown", "/connexion/lien?jeton=inconnu", status=400),
     AuditedPage("space", "/espace", needs_learner=True),
     AuditedPage("claim", "/espace/solliciter", needs_learner=True),
@@ -105,6 +107,15 @@ PAGES: Final = (
         needs_learner=True,
         javascript=False,
         steps=({"click": "form.space-form button[type=submit]"},),
+    ),
+    AuditedPage(
+        "claim-result",
+        "/espace/solliciter",
+        needs_learner=True,
+        steps=(
+            {"file": "#files", "path": str(VALID)},
+            {"click": "form.space-form button[type=submit]"},
+        ),
     ),
     AuditedPage("my-data", "/espace/donnees", needs_learner=True),
     AuditedPage("erase", "/espace/donnees/effacer", needs_learner=True),
@@ -136,8 +147,9 @@ CASES: Final = [
 # --------------------------------------------------------------------------- a learner
 
 
-async def _open_learner_session(database: Path, credential_id: str) -> str:
-    """A session of the learner who holds the regional badge ``credential_id``."""
+async def _open_learner_session(database: Path, credential_id: str) -> tuple[str, str]:
+    """A session of the learner who holds the regional badge ``credential_id``, and a
+    sign-in link of theirs (its token)."""
     engine = create_engine(f"sqlite:///{database}")
     try:
         async with session_scope(session_factory(engine)) as db:
@@ -145,7 +157,8 @@ async def _open_learner_session(database: Path, credential_id: str) -> str:
                 select(RegionalAward.learner_id).where(RegionalAward.credential_id == credential_id)
             )
             assert learner_id is not None, "the seeded regional badge has no award"
-            return await learner_sessions.open_session(db, learner_id)
+            link = await signin.create_token(db, learner_id, None)
+            return await learner_sessions.open_session(db, learner_id), link
     finally:
         await engine.dispose()
 
@@ -156,8 +169,8 @@ def signed_in_learner(live_env: dict[str, str], seeded_badges: dict[str, str]) -
     the app's own session factory and :func:`issuer_api.accounts.sessions.open_session`):
     Mon espace shows their partner badges, regional badge and progress."""
     database = Path(live_env["OBHUB_DATA_DIR"]) / SQLITE_FILENAME
-    token = asyncio.run(_open_learner_session(database, seeded_badges["regional"]))
-    return {"name": learner_sessions.COOKIE, "value": token}
+    token, link = asyncio.run(_open_learner_session(database, seeded_badges["regional"]))
+    return {"name": learner_sessions.COOKIE, "value": token, "link": link}
 
 
 # --------------------------------------------------------------------------- a staff member
@@ -274,15 +287,18 @@ def audit_run(
     chromium = ensure_chromium()
     node = node_harness.require("node", "the accessibility audit")
     out_dir = tmp_path_factory.mktemp("web-audit")
+    learner_cookie = {key: served_for_audit.learner_cookie[key] for key in ("name", "value")}
     specs = [
         {
             "name": audited(page, lang),
-            "url": page.path.format(**served_for_audit.badges),
+            "url": page.path.format(
+                **served_for_audit.badges, link=served_for_audit.learner_cookie["link"]
+            ),
             "lang": lang,
             "javaScript": page.javascript,
             "steps": list(page.steps),
             "cookies": [
-                *([served_for_audit.learner_cookie] if page.needs_learner else []),
+                *([learner_cookie] if page.needs_learner else []),
                 *([served_for_audit.staff_cookie] if page.needs_staff else []),
             ],
             **({"waitFor": page.wait_for, "waitTimeout": 60000} if page.wait_for else {}),
