@@ -8,12 +8,17 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from console.helpers import ConsoleBrowser, Staff
+from ingestion.helpers import serving
+from issuer_api.app import create_app
 from issuer_api.db import session_scope
+from issuer_api.mail.compose import compose, sender_of
 from issuer_api.models import AuditEvent, RegionIdentitySetting
+from issuer_api.region import store
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
@@ -144,3 +149,35 @@ async def test_a_forged_form_is_refused(staff: Staff, console: ConsoleBrowser) -
     answer = await console.http.post(PAGE, data={**BRETAGNE, "csrf_token": "forged"})
     assert answer.status_code == 403
     assert answer.headers["x-error-code"] == "csrf_failed"
+
+
+async def test_emails_and_the_other_servers_follow_the_consoles_choice(
+    hub_app: FastAPI,
+    staff: Staff,
+    console: ConsoleBrowser,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await signed_in(staff, console, ADMIN, "administrator")
+    other_server = create_app(hub_app.state.settings)
+    other_server.state.region_identity = store.IdentityCache(
+        store.configured_identity(hub_app.state.settings), ttl=0
+    )
+    async with serving(other_server) as other:
+        before = await other.get("/?lang=fr")
+        assert "La Normandie badge les compétences" in before.text
+        assert (await console.post(PAGE, PAGE, BRETAGNE)).status_code == 303
+        after = await other.get("/?lang=fr")
+        assert "La Bretagne reconnaît les compétences" in after.text
+
+    async with session_scope(sessions) as session:
+        identity = await store.load(session, hub_app.state.settings)
+    message = compose(
+        name="sign_in",
+        language="en",
+        context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
+        to="camille.martin@example.fr",
+        sender=sender_of(hub_app.state.settings.mail_from, identity),
+        identity=identity,
+    )
+    assert message["Subject"] == "Your sign-in link — La Bretagne reconnaît les compétences"
+    assert "A service of the Brittany Region." in message.get_body(("plain",)).get_content()
