@@ -98,7 +98,7 @@ async def test_bad_values_are_refused_field_by_field_and_nothing_is_stored(
     assert refused.headers["x-error-code"] == "url"
     assert '<a href="#website">Saisissez une adresse internet complète' in refused.text
     assert '<a href="#primary_colour">Cette couleur est trop claire' in refused.text
-    assert "son contraste est de 1.51:1" in refused.text
+    assert "son contraste est de 1,51:1" in refused.text
     assert 'id="primary_colour" name="primary_colour" value="#ffcc00"' in refused.text
     assert 'aria-describedby="primary_colour-hint primary_colour-error"' in refused.text
     assert 'aria-invalid="true"' in refused.text

@@ -102,7 +102,7 @@ async def change_identity(
             {
                 "field": error.field,
                 "code": error.code,
-                "message": render(language, error.message, error.params),
+                "message": render(language, error.message, _localised(error.params, language)),
             }
             for error in refused
         ]
@@ -133,6 +133,13 @@ def _update_cache(request: Request, identity: RegionIdentity) -> None:
     cache = store.cache_of(request)
     if cache is not None:
         cache.set(identity)
+
+
+def _localised(params: dict[str, Any], language: Language) -> dict[str, Any]:
+    """Decimal numbers with a comma in French (``1,51:1``)."""
+    if language != "fr":
+        return params
+    return {key: str(value).replace(".", ",") for key, value in params.items()}
 
 
 def _text(value: object) -> str:
