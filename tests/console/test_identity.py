@@ -16,6 +16,7 @@ from console.helpers import ConsoleBrowser, Staff
 from ingestion.helpers import serving
 from issuer_api.app import create_app
 from issuer_api.db import session_scope
+from issuer_api.issuers import service as issuers
 from issuer_api.mail.compose import compose, sender_of
 from issuer_api.models import AuditEvent, RegionIdentitySetting
 from issuer_api.region import store
@@ -54,6 +55,8 @@ async def test_an_administrator_changes_the_identity_and_the_pages_show_it_at_on
     staff: Staff, console: ConsoleBrowser, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     admin_id = await signed_in(staff, console, ADMIN, "administrator")
+    async with session_scope(sessions) as session:  # the Region issuer, as on first start
+        await issuers.bootstrap_region(session, staff.app.state.settings, staff.kek)
     page = await console.http.get(PAGE)
     assert page.status_code == 200
     assert 'value="La Normandie badge les compétences"' in page.text
@@ -70,6 +73,8 @@ async def test_an_administrator_changes_the_identity_and_the_pages_show_it_at_on
     home = await console.http.get("/?lang=fr")
     assert "La Bretagne reconnaît les compétences" in home.text
     assert "Un service de la Région Bretagne." in home.text
+    # The Region's issuer keeps its name, and the page says so.
+    assert "s'appelle toujours « Région Normandie »" in unescape(after.text)
     assert '<img class="site-logo" src="/static/favicon.svg" alt="Région Bretagne"' in home.text
     assert "Normandie" not in home.text
     css = await console.http.get("/static/region.css")

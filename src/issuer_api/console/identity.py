@@ -23,6 +23,7 @@ from issuer_api.accounts import csrf
 from issuer_api.console.pages import console_page
 from issuer_api.deps import AppSettings, Session
 from issuer_api.i18n import Language
+from issuer_api.issuers import repository as issuer_repository
 from issuer_api.region import store
 from issuer_api.region.identity import FIELDS, RegionIdentity, all_errors
 from issuer_api.staff.roles import Permission
@@ -61,7 +62,10 @@ async def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     identity = await store.load(db, settings)
+    issuer = await issuer_repository.get_region(db)
     context: dict[str, Any] = {
+        # Badges are signed with the issuer's name: it is never renamed behind one's back.
+        "issuer_name": issuer.name if issuer is not None and issuer.name != identity.name else None,
         "identity": identity,
         "values": values or _form_values(identity),
         "errors": errors or [],
