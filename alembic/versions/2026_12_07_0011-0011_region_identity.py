@@ -27,7 +27,7 @@ def upgrade() -> None:
         "region_identity",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column(
-            "values", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+            "fields", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
         ),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=100), nullable=False),

@@ -106,7 +106,7 @@ async def load(session: AsyncSession, settings: Settings) -> RegionIdentity:
     if row is None:
         return configured
     try:
-        return validated({k: v for k, v in row.values.items() if k in FIELDS}, configured)
+        return validated({k: v for k, v in row.fields.items() if k in FIELDS}, configured)
     except IdentityError:
         logger.warning("the stored Region identity is refused: the configured one applies")
         return configured
@@ -125,9 +125,9 @@ async def save(
     changed = sorted(k for k, v in identity.as_dict().items() if before.as_dict()[k] != v)
     row = await session.get(RegionIdentitySetting, ROW_ID)
     if row is None:
-        session.add(RegionIdentitySetting(id=ROW_ID, values=identity.as_dict(), updated_by=actor))
+        session.add(RegionIdentitySetting(id=ROW_ID, fields=identity.as_dict(), updated_by=actor))
     else:
-        row.values = identity.as_dict()
+        row.fields = identity.as_dict()
         row.updated_by = actor
     add_audit_event(
         session,
