@@ -45,6 +45,7 @@ from issuer_api.achievements import endpoints as achievement_endpoints
 from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
 from issuer_api.console import auth as console_auth
+from issuer_api.console import identity as console_identity
 from issuer_api.console import pages as console_pages
 from issuer_api.credentials import endpoints as credential_endpoints
 from issuer_api.db import create_engine, session_factory
@@ -66,6 +67,7 @@ from issuer_api.metrics import router as metrics_router
 from issuer_api.migrate import is_migrated
 from issuer_api.outbound import endpoints as outbound_endpoints
 from issuer_api.partners import endpoints as partner_endpoints
+from issuer_api.region import store as region_store
 from issuer_api.regional import endpoints as regional_endpoints
 from issuer_api.routers import health, verify
 from issuer_api.routers.health import NotReadyError, add_readiness_check
@@ -94,7 +96,7 @@ access_logger = logging.getLogger("issuer_api.access")
 DESCRIPTION: Final = """\
 **Français.** obhub émet, vérifie et agrège des badges numériques
 [Open Badges 3.0](https://www.imsglobal.org/spec/ob/v3p0/) pour les écosystèmes
-régionaux de reconnaissance des compétences (premier utilisateur : Région Normandie).
+régionaux de reconnaissance des compétences. Cette instance : {region}.
 
 Toutes les erreurs ont le même corps : `{"error": {"code", "message", "messages",
 "status", "request_id", "details"}}`. `code` est stable et n'est jamais traduit ;
@@ -106,7 +108,7 @@ qui liste celles qu'il accepte.
 ---
 
 **English.** obhub issues, verifies and aggregates Open Badges 3.0 digital credentials
-for regional skills-recognition ecosystems (first user: Région Normandie).
+for regional skills-recognition ecosystems. This instance: {region}.
 
 Every error has the same body: `{"error": {"code", "message", "messages", "status",
 "request_id", "details"}}`. `code` is stable and never translated; `message` follows
@@ -180,19 +182,21 @@ OPENAPI_TAGS: Final = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Assemble the application. ``settings`` defaults to :func:`get_settings` (the environment)."""
     settings = settings if settings is not None else get_settings()
+    configured = region_store.configured_identity(settings)
     app = FastAPI(
         title="obhub",
         version=_package_version(),
-        description=DESCRIPTION,
+        description=DESCRIPTION.replace("{region}", configured.name),
         openapi_tags=OPENAPI_TAGS,
         lifespan=_lifespan,
-        dependencies=[Depends(refuse_unpaired_surrogates)],
+        dependencies=[Depends(refuse_unpaired_surrogates), Depends(region_store.refresh_identity)],
         # /docs is served by issuer_api.web.apidocs with its assets from the package
         # (FastAPI's own pages load them from a CDN); there is no /redoc.
         docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.region_identity = region_store.IdentityCache(configured)
     configure_gate(total=settings.fetch_max_concurrency, per_host=settings.fetch_max_per_host)
     _document_common_errors(app)
     install_error_handlers(app)
@@ -232,6 +236,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalogue_router)
     app.include_router(signin_router)
     app.include_router(console_auth.router)
+    app.include_router(console_identity.router)
     app.include_router(preferences_router)
     app.include_router(espace_router)
     app.include_router(metrics_router)

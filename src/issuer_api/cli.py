@@ -425,6 +425,7 @@ def _migrate(settings: Settings, *, demo: bool) -> None:
 
     from issuer_api.bootstrap import first_start  # noqa: PLC0415
     from issuer_api.migrate import migration_lock, upgrade  # noqa: PLC0415
+    from issuer_api.region.store import configured_identity  # noqa: PLC0415
     from issuer_api.settings import KekError  # noqa: PLC0415
 
     settings.ensure_data_dir()
@@ -444,7 +445,7 @@ def _migrate(settings: Settings, *, demo: bool) -> None:
     local_base = str(settings.local_base_url).rstrip("/")
     local = f"{local_base}/issuers/{report.region_slug}  (obhub serve)"
     lines = [
-        f"Région Normandie : {report.region_did}",
+        f"{configured_identity(settings).name} : {report.region_did}",
         f"  identité / identity : {identity}",
         f"  profil / profile    : {report.region_profile_url if report.did_web else local}",
     ]

@@ -179,8 +179,34 @@ class Settings(BaseSettings):
     """PEM certificates to trust for the SMTP server (a private CA), besides the system's."""
     smtp_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 30.0
     """Time limit of one SMTP conversation; a slow server is tried again later."""
-    mail_from: str = "La Normandie badge les compétences <ne-pas-repondre@localhost>"
-    """The ``From`` of every email (an address, optionally with a display name)."""
+    mail_from: str | None = None
+    """The ``From`` of every email (an address, optionally with a display name).
+    ``None``: the Region's scheme name at ``ne-pas-repondre@localhost``."""
+
+    # The Region's identity (issuer_api.region): the console's choice wins over these,
+    # which win over the defaults (Région Normandie). Checked at start-up.
+    region_file: Path | None = None
+    """A YAML file of the identity: ``name``, ``scheme_name``, ``website``, ``logo``,
+    ``primary_colour``, ``accent_colour``, ``footer`` (``{fr, en}``) or ``footer_fr`` and
+    ``footer_en``, ``contact_email``. The ``OBHUB_REGION_*`` variables win over it."""
+    region_name: str | None = None
+    """The Region's name (e.g. "Région Bretagne"): issuer profile, emails."""
+    region_scheme_name: str | None = None
+    """The programme's name shown at the top of every page and email."""
+    region_website: str | None = None
+    """The Region's website (https)."""
+    region_logo: str | None = None
+    """The logo in the header: https address, site path (``/static/…``) or data: URI."""
+    region_primary_colour: str | None = None
+    """Links and buttons (``#rrggbb``, contrast at least 4.5:1 on white)."""
+    region_accent_colour: str | None = None
+    """The header's background, under white text (same rule)."""
+    region_footer_fr: str | None = None
+    """The footer text of pages and emails, in French."""
+    region_footer_en: str | None = None
+    """The footer text of pages and emails, in English."""
+    region_contact_email: str | None = None
+    """The address readers can write to (shown in the footer and emails)."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -229,6 +255,13 @@ class Settings(BaseSettings):
 
         parse_smtp_url(value.get_secret_value())  # raises ValueError, never echoing it
         return value
+
+    @model_validator(mode="after")
+    def _region_identity(self) -> Self:
+        from issuer_api.region.store import configured_identity  # noqa: PLC0415 - a cycle
+
+        configured_identity(self)  # raises ValueError naming the refused field
+        return self
 
     @model_validator(mode="after")
     def _one_kek_source(self) -> Self:

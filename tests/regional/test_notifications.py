@@ -101,7 +101,8 @@ async def test_the_email_is_in_the_learners_language(
 
     (message,) = sent(hub)
     assert message["Subject"].startswith("You have a new regional badge: ")
-    assert "the Normandy Region has awarded you" in body(message)
+    assert "you have been awarded the regional badge" in body(message)
+    assert "by Région Normandie." in body(message)
 
 
 async def test_a_learner_who_turned_notifications_off_gets_no_email(

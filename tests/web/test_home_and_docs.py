@@ -30,13 +30,15 @@ def directives(policy: str) -> dict[str, list[str]]:
 
 
 def same_origin_references(page: Page) -> list[str]:
-    """Every ``src`` and ``href`` of the page but in-page anchors; each must be a path
+    """Every ``src`` and ``href`` of the page but in-page anchors and the links marked
+    ``rel="external"`` (the Region's website and contact address); each must be a path
     on this origin."""
     references = [
         value
-        for _, attrs in page.tags
+        for tag, attrs in page.tags
         for name, value in attrs.items()
         if name in ("src", "href") and value is not None and not value.startswith("#")
+        if not (tag == "a" and "external" in (attrs.get("rel") or "").split())
     ]
     for reference in references:
         assert reference.startswith("/"), reference

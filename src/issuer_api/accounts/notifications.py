@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.mail import compose, service
 from issuer_api.models import Learner
+from issuer_api.region import store as region_store
 from issuer_api.settings import Settings
 
 # Regional badge events (issuer_api.outbound.schemas) → email template.
@@ -50,6 +51,7 @@ async def badge_changed(
     if address is None:
         return None
     language = compose.language_of(learner.language, settings.default_language)
+    identity = await region_store.load(session, settings)
     message = compose.compose(
         name=template,
         language=language,
@@ -60,6 +62,7 @@ async def badge_changed(
             "preferences_url": base_url + PREFERENCES_PATH,
         },
         to=address,
-        sender=settings.mail_from,
+        sender=compose.sender_of(settings.mail_from, identity),
+        identity=identity,
     )
     return await service.queue(session, kek, message, kind=event, learner_id=learner_id)

@@ -20,6 +20,7 @@ from issuer_api.learners import repository as learners
 from issuer_api.mail import compose, service
 from issuer_api.models import Learner
 from issuer_api.privacy import identifier_lookup, unseal_pii
+from issuer_api.region import store as region_store
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ async def send_sign_in_link(ctx: JobContext, /, **args: Any) -> None:
             session, learner_id, str(next_path) if next_path else None
         )
         link = f"{issuers.base_url(ctx.settings)}{signin.LINK_PATH}?jeton={token}"
+        identity = await region_store.load(session, ctx.settings)
         message = compose.compose(
             name="sign_in",
             language=compose.language_of(
@@ -50,7 +52,8 @@ async def send_sign_in_link(ctx: JobContext, /, **args: Any) -> None:
             ),
             context={"link": link, "minutes": int(signin.TOKEN_LIFETIME.total_seconds() // 60)},
             to=email,
-            sender=ctx.settings.mail_from,
+            sender=compose.sender_of(ctx.settings.mail_from, identity),
+            identity=identity,
         )
         mail_id = await service.queue(
             session, ctx.kek, message, kind=MAIL_KIND, learner_id=learner_id

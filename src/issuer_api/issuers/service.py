@@ -54,6 +54,7 @@ from issuer_api.issuers.schemas import (
 )
 from issuer_api.models import Issuer, SigningKey
 from issuer_api.models.base import utcnow
+from issuer_api.region import store as region_store
 from issuer_api.settings import Settings
 from obcore import contexts, did, keywrap
 from obcore.errors import ObcoreError
@@ -62,8 +63,6 @@ from obcore.keys import JWS_ALG, KEY_TYPES, KeyPair, KeyType, PublicKey
 logger = logging.getLogger(__name__)
 
 REGION_SLUG: Final = "region"
-REGION_NAME: Final = "Région Normandie"
-REGION_URL: Final = "https://www.normandie.fr"
 RESERVED_SLUGS: Final = frozenset({REGION_SLUG})
 
 SYSTEM_ACTOR: Final = "system"
@@ -608,17 +607,23 @@ async def update_issuer(
 
 
 async def bootstrap_region(session: AsyncSession, settings: Settings, kek: bytes) -> Issuer:
-    """Create the Region issuer ("Région Normandie", slug ``region``) with an Ed25519 key
-    if it does not exist yet; idempotent (``obhub migrate`` runs it every time)."""
+    """Create the Region issuer (slug ``region``) with an Ed25519 key if it does not exist
+    yet; idempotent (``obhub migrate`` runs it every time).
+
+    Its name and website are the Region's identity at that moment (console, else
+    configuration, else Région Normandie). An existing issuer is never renamed here: its
+    profile is changed with ``PATCH /issuers/{id}`` (badges already issued keep the name
+    they were signed with)."""
     region = await repository.get_region(session)
     if region is None:
+        identity = await region_store.load(session, settings)
         if await repository.slug_exists(session, REGION_SLUG):
             raise IssuerSlugTakenError(details={"slug": REGION_SLUG})
         region = Issuer(
             id=str(uuid.uuid4()),
             slug=REGION_SLUG,
-            name=REGION_NAME,
-            url=REGION_URL,
+            name=identity.name,
+            url=identity.website,
             is_region=True,
             extra={},
         )

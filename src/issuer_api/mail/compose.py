@@ -13,10 +13,13 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any
+from typing import Any, Final
 
 from issuer_api.i18n import Language
-from issuer_api.web.templating import SITE_NAME, render_text
+from issuer_api.region.identity import DEFAULT_IDENTITY, RegionIdentity
+from issuer_api.web.templating import render_text
+
+NO_REPLY: Final = "ne-pas-repondre@localhost"
 
 
 def compose(
@@ -26,10 +29,12 @@ def compose(
     context: Mapping[str, Any],
     to: str,
     sender: str,
+    identity: RegionIdentity = DEFAULT_IDENTITY,
     now: datetime | None = None,
 ) -> EmailMessage:
-    """The message ``name`` to ``to``, from ``sender``, as text and HTML alternatives."""
-    values = {"site_name": SITE_NAME, **context}
+    """The message ``name`` to ``to``, from ``sender``, as text and HTML alternatives,
+    in the colours and with the name and footer of the Region's ``identity``."""
+    values = {"site_name": identity.scheme_name, "region": identity, **context}
     subject = " ".join(render_text(language, f"mail/{name}.subject.txt", values).split())
     message = EmailMessage()
     message["Subject"] = subject
@@ -42,6 +47,14 @@ def compose(
     message.add_alternative(render_text(language, f"mail/{name}.html", values), subtype="html")
     message["Content-Language"] = language  # after the body: set_content clears Content-*
     return message
+
+
+def sender_of(mail_from: str | None, identity: RegionIdentity) -> str:
+    """The configured ``From`` (``OBHUB_MAIL_FROM``), else the scheme's name at
+    :data:`NO_REPLY`."""
+    if mail_from:
+        return mail_from
+    return str(Address(display_name=identity.scheme_name, addr_spec=NO_REPLY))
 
 
 def _domain(sender: str) -> str:

@@ -17,6 +17,7 @@ from issuer_api.models.ingest import (
 from issuer_api.models.issuer import Issuer, SigningKey
 from issuer_api.models.job import Job
 from issuer_api.models.partner import Partner, PartnerTrustedIssuer, PartnerWebhookSecret
+from issuer_api.models.region import RegionIdentitySetting
 from issuer_api.models.regional import (
     AchievementMapping,
     OutboundAttempt,
@@ -51,6 +52,7 @@ __all__ = [
     "PartnerTrustedIssuer",
     "PartnerWebhookSecret",
     "ReferentialVersion",
+    "RegionIdentitySetting",
     "RegionalAward",
     "SignInRequest",
     "SignInToken",

@@ -15,6 +15,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from issuer_api.i18n import Language
+from issuer_api.region.identity import DEFAULT_SCHEME_NAME
 from issuer_api.web import words
 from issuer_api.web.badge_files import PNG_SIZE, filename
 from issuer_api.web.badge_urls import (
@@ -25,7 +26,6 @@ from issuer_api.web.badge_urls import (
 )
 from issuer_api.web.badge_view import BadgeView, iso, live_state, localized, parse_date
 from issuer_api.web.report_view import report_view, safe_image_url, safe_link_url
-from issuer_api.web.templating import SITE_NAME
 from obhub_i18n import N_, gettext, render
 
 DI_MEDIA_TYPE: Final = "application/vc+ld+json"
@@ -60,10 +60,11 @@ def badge_page_context(
     now: datetime,
     report: Mapping[str, Any] | None = None,
     messages: Mapping[str, str],
+    site_name: str = DEFAULT_SCHEME_NAME,
 ) -> dict[str, Any]:
     """The context of ``badge.html``; with ``report`` (a ``Report.to_dict``) the result
     of verifying the badge now. ``messages`` are the verification messages by code, in
-    ``lang``, for the page's script."""
+    ``lang``, for the page's script; ``site_name`` is the Region's scheme."""
     credential = view.credential
     path = f"{BADGE_PREFIX}/{credential.id}"
     page_url = badge_page_url(base_url, credential.id)
@@ -84,7 +85,7 @@ def badge_page_context(
         "description": description,
         "summary": summary[:300],
         "image": {"src": f"{path}.svg", "alt": image_alt},
-        "social": _social(lang, name, summary, page_url, image_alt),
+        "social": _social(lang, name, summary, page_url, (image_alt, site_name)),
         "json_type": JWT_MEDIA_TYPE if view.is_jwt else DI_MEDIA_TYPE,
         "state": _state(lang, view, now),
         "issuer": _issuer(view, issuer_name, base_url),
@@ -123,12 +124,14 @@ def badge_page_context(
 
 
 def _social(
-    lang: Language, name: str, summary: str, page_url: str, image_alt: str
+    lang: Language, name: str, summary: str, page_url: str, names: tuple[str, str]
 ) -> list[tuple[str, str, str]]:
-    """``(attribute, key, content)`` of the Open Graph and Twitter meta elements."""
+    """``(attribute, key, content)`` of the Open Graph and Twitter meta elements
+    (``names``: the image's alternative text and the site's name)."""
+    image_alt, site_name = names
     tags = {
         "og:type": "website",
-        "og:site_name": SITE_NAME,
+        "og:site_name": site_name,
         "og:title": name,
         "og:description": summary[:300],
         "og:url": page_url,

@@ -45,6 +45,7 @@ from issuer_api.deps import Session
 from issuer_api.i18n import Language
 from issuer_api.issuers import service as issuers
 from issuer_api.links import public_base_url
+from issuer_api.region.store import identity_of
 from issuer_api.routers.verify import run_verification
 from issuer_api.web.badge_context import (
     DI_MEDIA_TYPE,
@@ -235,6 +236,7 @@ async def _badge_page(
         now=datetime.now(UTC),
         report=result,
         messages=verification_messages(language),
+        site_name=identity_of(request).scheme_name,
     )
     return render_page(request, "badge.html", language, context, no_store=verified)
 

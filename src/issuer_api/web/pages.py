@@ -6,6 +6,7 @@
                              the form is verified server-side by the code behind ``POST /verify``
 ``GET /verifier/static/…``   the page's script (package data)
 ``GET /static/…``            the assets every page shares (stylesheet, icon)
+``GET /static/region.css``   the Region's colours (generated from its identity)
 
 With JavaScript, the page's script posts the badge to ``POST /verify`` itself and draws
 the JSON report with the words of the page's data block. Every page carries the strict
@@ -26,6 +27,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from issuer_api.i18n import Language
+from issuer_api.region.identity import stylesheet
+from issuer_api.region.store import identity_of
 from issuer_api.routers.verify import run_verification
 from issuer_api.web import words
 from issuer_api.web.report_view import URL_NOT_READ_CODES, report_view, url_not_read
@@ -44,8 +47,11 @@ SITE_STATIC_FILES: Final = {
     "site.css": "text/css; charset=utf-8",
     "accounts.css": "text/css; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
+    "console-identity.css": "text/css; charset=utf-8",
+    "console-identity.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
+REGION_CSS_MAX_AGE: Final = 30  # seconds, like the identity's cache
 MAX_TEXT_CHARS: Final = 2 * 1024 * 1024
 MAX_URL_CHARS: Final = 2048
 MAX_RECIPIENT_CHARS: Final = 320
@@ -159,6 +165,14 @@ async def verifier_form(
 @router.get("/verifier/static/{name}")
 async def verifier_static(name: str) -> Response:
     return static_file(name, STATIC_FILES)
+
+
+@router.get("/static/region.css")
+async def region_stylesheet(request: Request) -> Response:
+    """The Region's colours as the layout's custom properties (loaded after site.css)."""
+    headers = {**SECURITY_HEADERS, "Cache-Control": f"public, max-age={REGION_CSS_MAX_AGE}"}
+    css = stylesheet(identity_of(request))
+    return Response(css, media_type="text/css; charset=utf-8", headers=headers)
 
 
 @router.get("/static/{name}")

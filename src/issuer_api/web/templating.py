@@ -10,7 +10,8 @@ ones of emails. Templates live in ``issuer_api/web/templates`` and extend
 :func:`render_page` answers a page with the security headers of every page (a strict
 Content-Security-Policy: no inline script or style) and the context every layout
 needs: ``lang``, ``other_lang``, the path for the language switch, the CSRF token of
-the reader's forms and whether a learner is signed in.
+the reader's forms, whether a learner is signed in and the Region's identity
+(``region``, ``site_name``: :mod:`issuer_api.region`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 
 from issuer_api.accounts import csrf, sessions
 from issuer_api.i18n import Language, negotiate_language
+from issuer_api.region.store import identity_of
 from obhub_i18n import translations
 
-# The name of the regional scheme, a proper noun in every language.
-SITE_NAME: Final = "La Normandie badge les compétences"
 LANGUAGE_COOKIE: Final = "obhub_lang"
 ASSET_VERSION: Final = "3"  # bump when a stylesheet or script changes
 LANGUAGE_COOKIE_MAX_AGE: Final = 365 * 24 * 3600
@@ -121,12 +121,14 @@ def render_page(
     pages keep it.
     """
     other: Language = "en" if language == "fr" else "fr"
+    identity = identity_of(request)
     values: dict[str, Any] = {
         "switch_href": switch_href(request, other),
         "current_path": request.url.path,
         "csrf_token": csrf.token_for(request),
         "signed_in": sessions.is_signed_in(request),
-        "site_name": SITE_NAME,
+        "site_name": identity.scheme_name,
+        "region": identity,
     }
     values.update(context or {})
     headers = dict(SECURITY_HEADERS)
