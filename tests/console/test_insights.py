@@ -9,7 +9,7 @@ The scenario, "a small group beside large ones":
 - 3 learners earned ADA level I on Centre Beta's badges (September, 10 days after):
   hidden everywhere, and the totals must not reveal them (column I reads 15, not 18);
 - Centre Alpha sent 20 badges: 15 accepted, 5 refused (issuer not trusted, 5 people);
-  Centre Beta sent 12, all refused (invalid signature, 12 people);
+  Centre Beta sent 12, all refused (not verified, 12 people);
 - learners claimed badges: 11 accepted, 2 already held.
 """
 
@@ -182,8 +182,8 @@ async def a_small_group_beside_large_ones(
                 await seed.award(learner, "ORG-II", alpha, NOVEMBER, timedelta(days=3))
         for learner in few:
             await seed.award(learner, "ADA-I", beta, SEPTEMBER, timedelta(days=10))
-        seed.delivery(alpha, [("accepted", None)] * 15 + [("rejected", "forbidden_issuer")] * 5)
-        seed.delivery(beta, [("rejected", "invalid_signature")] * 12)
+        seed.delivery(alpha, [("accepted", None)] * 15 + [("rejected", "issuer_not_trusted")] * 5)
+        seed.delivery(beta, [("rejected", "not_verified")] * 12)
         seed.delivery(None, [("accepted", None)] * 11 + [("duplicate", None)] * 2, many[:13])
 
 

@@ -240,8 +240,8 @@ def activity_table(activity: list[queries.PartnerActivity], language: Language) 
         columns=(
             _t(language, N_("Deliveries")),
             _t(language, N_("Badges received")),
-            _t(language, N_("Accepted")),
-            _t(language, N_("Refused")),
+            _t(language, N_("Badges accepted")),
+            _t(language, N_("Badges refused")),
             _t(language, N_("Acceptance rate")),
         ),
         rows=tuple(rows),
