@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aggregation.referential import default_referential
 from console.helpers import ConsoleBrowser, Staff
+from issuer_api.console.insights import to_csv
+from issuer_api.console.insights_tables import Row, Table
 from issuer_api.db import session_scope
 from issuer_api.models import (
     Delivery,
@@ -37,12 +39,14 @@ from issuer_api.models import (
     RegionalAward,
 )
 from issuer_api.models.base import new_id
+from verify.messages import CATALOGUE
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
 
 OCTOBER = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)
 NOVEMBER = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 SEPTEMBER = datetime(2026, 9, 20, 9, 0, tzinfo=UTC)
+BAD_SIGNATURE = {"code": "not_verified", "check": "proof", "check_code": "invalid_signature"}
 NUMBER = re.compile(r"^\d+$")
 
 
@@ -125,7 +129,7 @@ class Seeder:
     def delivery(
         self,
         partner: Partner | None,
-        outcomes: list[tuple[str, str | None]],
+        outcomes: list[tuple[str, dict[str, str] | None]],
         learners: list[str] | None = None,
     ) -> None:
         delivery = Delivery(
@@ -147,7 +151,7 @@ class Seeder:
                     payload_kind="json",
                     payload_digest="0" * 64,
                     outcome=outcome,
-                    reasons=[{"code": reason}] if reason else [],
+                    reasons=[reason] if reason else [],
                     learner_id=learners[position] if learners else None,
                     recipient_lookup=f"{self.count:064x}",
                 )
@@ -182,8 +186,10 @@ async def a_small_group_beside_large_ones(
                 await seed.award(learner, "ORG-II", alpha, NOVEMBER, timedelta(days=3))
         for learner in few:
             await seed.award(learner, "ADA-I", beta, SEPTEMBER, timedelta(days=10))
-        seed.delivery(alpha, [("accepted", None)] * 15 + [("rejected", "issuer_not_trusted")] * 5)
-        seed.delivery(beta, [("rejected", "not_verified")] * 12)
+        seed.delivery(
+            alpha, [("accepted", None)] * 15 + [("rejected", {"code": "issuer_not_trusted"})] * 5
+        )
+        seed.delivery(beta, [("rejected", BAD_SIGNATURE)] * 12)
         seed.delivery(None, [("accepted", None)] * 11 + [("duplicate", None)] * 2, many[:13])
 
 
@@ -268,6 +274,11 @@ async def test_refusals_claims_and_delays_hide_their_small_groups(
     refusals = csv_rows(
         (await reader.http.get("/console/indicateurs/refus-partenaires.csv")).content
     )
+    assert refusals[0][1:3] == [
+        "L'émetteur du badge ne fait pas partie des émetteurs de confiance du partenaire.",
+        "Le badge n'a pas passé la vérification (voir le contrôle en échec). Contrôle : "
+        + CATALOGUE["invalid_signature"]["fr"],
+    ]
     by_partner = {row[0]: row[1:] for row in refusals[1:]}
     assert "moins de 10" in by_partner["Centre Alpha"]
     assert "12" in by_partner["Centre Beta"]
@@ -326,3 +337,17 @@ async def test_a_signed_out_reader_is_sent_to_sign_in(console: ConsoleBrowser, p
     answer = await console.http.get(path)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/console/connexion")
+
+
+def test_a_csv_cell_never_starts_a_spreadsheet_formula() -> None:
+    table = Table(
+        name="badges-partenaires",
+        caption="c",
+        note="n",
+        label_header="Partenaire",
+        columns=("Personnes",),
+        rows=(Row('=HYPERLINK("https://evil.example")', (12,)), Row("Centre", (None,))),
+    )
+    rows = csv_rows(to_csv(table, "moins de 10"))
+    assert rows[1] == ['\'=HYPERLINK("https://evil.example")', "12"]
+    assert rows[2] == ["Centre", "moins de 10"]

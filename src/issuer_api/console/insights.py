@@ -207,14 +207,26 @@ async def insights_page(
     )
 
 
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula (a partner's name
+    starting with ``=`` stays a name)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(table: tables.Table, hidden: str) -> bytes:
     """The table as CSV: UTF-8 with BOM, ``;`` separator, hidden cells in words."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([table.label_header, *table.columns])
+    writer.writerow([_csv_text(table.label_header), *map(_csv_text, table.columns)])
     rows = [*table.rows, *([table.total] if table.total is not None else [])]
     for row in rows:
-        writer.writerow([row.label, *(hidden if v is None else v for v in row.values)])
+        values = (
+            hidden if v is None else _csv_text(v) if isinstance(v, str) else v for v in row.values
+        )
+        writer.writerow([_csv_text(row.label), *values])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

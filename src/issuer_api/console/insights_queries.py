@@ -24,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issuer_api.console.insights_sql import Dialect
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerBadge, RegionalAward
 
+REASON_SEPARATOR: Final = "|"
+"""Between a reason code and the code of its failed check in a reason key."""
+
 NO_VALUE: Final = ""
 """The group of an award whose regional badge has no competency (or level)."""
 
@@ -187,6 +190,13 @@ async def award_delays(session: AsyncSession, filters: Filters) -> Delays:
     return Delays(buckets, [max(0.0, float(s)) for s in seconds], learners)
 
 
+def _reason_key(dialect: Dialect, reasons: Any) -> ColumnElement[str]:
+    """A refusal reason as ``code|check_code`` (the failed check, when there is one)."""
+    code = func.coalesce(dialect.field(reasons, "code"), literal("unknown", type_=String))
+    check = func.coalesce(dialect.field(reasons, "check_code"), literal("", type_=String))
+    return (code + literal(REASON_SEPARATOR, type_=String) + check).label("reason")
+
+
 def _person() -> ColumnElement[str]:
     return func.coalesce(DeliveryItem.learner_id, DeliveryItem.recipient_lookup, DeliveryItem.id)
 
@@ -226,7 +236,7 @@ async def refusals_by_partner(
     """Distinct people whose badge a partner sent was refused, per (partner, reason)."""
     dialect = _dialect(session)
     reasons = dialect.elements(DeliveryItem.reasons)
-    code = func.coalesce(dialect.field(reasons, "code"), literal("unknown", type_=String))
+    code = _reason_key(dialect, reasons)
     query = (
         select(Partner.name, code, func.count(_person().distinct()))
         .select_from(DeliveryItem)
@@ -257,7 +267,7 @@ async def claims_by_outcome(session: AsyncSession, filters: Filters) -> dict[str
     )
     found = dict((await session.execute(base)).all())
     reasons = dialect.elements(DeliveryItem.reasons)
-    code = func.coalesce(dialect.field(reasons, "code"), literal("unknown", type_=String))
+    code = _reason_key(dialect, reasons)
     refused = (
         select(code, func.count(_person().distinct()))
         .select_from(DeliveryItem)

@@ -18,6 +18,7 @@ from aggregation.referential import Referential
 from issuer_api.console import insights_queries as queries
 from issuer_api.i18n import MESSAGE_IDS, Language, messages
 from obhub_i18n import N_, gettext
+from verify import messages as verify_messages
 
 Value = int | str | None
 """A cell as shown: a number, a text (a rate, a duration), or ``None`` (fewer than 10)."""
@@ -94,8 +95,17 @@ class Labels:
                 return f"{found.code} : {found.name.get(self.language)}"
         return code or _t(self.language, N_("No level"))
 
-    def reason(self, code: str) -> str:
-        return messages(code)[self.language] if code in MESSAGE_IDS else code
+    def reason(self, key: str) -> str:
+        """A reason key (``code|check_code``) in plain words: the failed check's own
+        message when there is one (it says what was wrong), else the reason's."""
+        code, _, check = key.partition(queries.REASON_SEPARATOR)
+        found = verify_messages.CATALOGUE.get(check) if check else None
+        general = messages(code)[self.language] if code in MESSAGE_IDS else code
+        if found is None:
+            return general
+        return _t(self.language, N_("{reason} Check: {check}")).format(
+            reason=general, check=found[self.language]
+        )
 
     def levels_order(self) -> list[str]:
         return [level.code for level in self.referential.levels] if self.referential else []
