@@ -312,7 +312,7 @@ async def test_filters_narrow_the_figures_to_a_period_and_a_competency(
 
 
 async def test_a_wrong_month_is_explained_next_to_its_field(reader: ConsoleBrowser) -> None:
-    page = await reader.http.get("/console/indicateurs", params={"du": "octobre"})
+    page = await reader.http.get("/console/indicateurs", params={"du": "octobre 2026"})
     assert page.status_code == 400
     assert 'href="#du"' in page.text
     assert 'aria-invalid="true"' in page.text

@@ -41,7 +41,7 @@ router = APIRouter(include_in_schema=False)
 INSIGHTS: Final = "/console/indicateurs"
 _MONTH: Final = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 Viewer = Annotated[StaffPrincipal, Depends(staff_with(Permission.VIEW))]
-MonthParam = Annotated[str | None, Query(max_length=7)]
+MonthParam = Annotated[str | None, Query(max_length=64)]
 CodeParam = Annotated[str | None, Query(max_length=64)]
 
 
@@ -148,7 +148,7 @@ async def collect(
         tables.refusals_table(await queries.refusals_by_partner(db, filters), labels, language),
         tables.claims_table(await queries.claims_by_outcome(db, filters), labels, language),
     ]
-    return tables.Insights({t.name: t for t in found}, median, median is None)
+    return tables.Insights({t.name: t for t in found}, median)
 
 
 def _query_string(chosen: Chosen) -> str:

@@ -52,14 +52,12 @@ class Table:
     rows: tuple[Row, ...]
     total: Row | None = None
     chart: tuple[tuple[str, int | None], ...] = field(default=())
-    about_people: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Insights:
     tables: dict[str, Table]
     median_days: float | None
-    delay_learners_hidden: bool
 
 
 def _t(language: Language, message: str) -> str:
@@ -258,7 +256,6 @@ def activity_table(activity: list[queries.PartnerActivity], language: Language) 
         chart=tuple(
             (row.label, row.values[1] if isinstance(row.values[1], int) else None) for row in rows
         ),
-        about_people=False,
     )
 
 
