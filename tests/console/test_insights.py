@@ -10,6 +10,7 @@ The scenario, "a small group beside large ones":
   hidden everywhere, and the totals must not reveal them (column I reads 15, not 18);
 - Centre Alpha sent 20 badges: 15 accepted, 5 refused (issuer not trusted, 5 people);
   Centre Beta sent 12, all refused (not verified, 12 people);
+- Centre Gamma sent nothing;
 - learners claimed badges: 11 accepted, 2 already held.
 """
 
@@ -174,7 +175,8 @@ async def a_small_group_beside_large_ones(
         )
         alpha = Partner(slug="alpha", name="Centre Alpha")
         beta = Partner(slug="beta", name="Centre Beta")
-        session.add_all([version, alpha, beta])
+        gamma = Partner(slug="gamma", name="Centre Gamma")  # delivered nothing
+        session.add_all([version, alpha, beta, gamma])
         await session.flush()
         seed = Seeder(session, version.id)
         many = [seed.learner() for _ in range(15)]
@@ -289,6 +291,28 @@ async def test_refusals_claims_and_delays_hide_their_small_groups(
     assert [row[1] for row in delays[1:]] == ["0", "15", "12", "moins de 10", "0", "27"]
     page = await reader.http.get("/console/indicateurs")
     assert "Médiane : 1,5 jours" in page.text or "1.5" in page.text
+
+
+@pytest.mark.usefixtures("a_small_group_beside_large_ones")
+async def test_partner_activity_counts_deliveries_and_badges_of_every_partner(
+    reader: ConsoleBrowser,
+) -> None:
+    activity = csv_rows(
+        (await reader.http.get("/console/indicateurs/activite-partenaires.csv")).content
+    )
+    assert activity[0] == [
+        "Partenaire",
+        "Envois",
+        "Badges reçus",
+        "Badges acceptés",
+        "Badges refusés",
+        "Taux d'acceptation",
+    ]
+    assert activity[1:] == [
+        ["Centre Alpha", "1", "20", "15", "moins de 10", "75 %"],
+        ["Centre Beta", "1", "12", "0", "12", "0 %"],
+        ["Centre Gamma", "0", "0", "0", "0", "aucun badge"],
+    ]
 
 
 @pytest.mark.usefixtures("a_small_group_beside_large_ones")

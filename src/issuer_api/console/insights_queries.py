@@ -206,7 +206,10 @@ def _count_outcome(outcome: str) -> ColumnElement[int]:
 
 
 async def partner_activity(session: AsyncSession, filters: Filters) -> list[PartnerActivity]:
-    """Deliveries and badges received per partner, with their outcomes (about badges)."""
+    """Deliveries and badges received per partner, with their outcomes (about badges).
+
+    Every partner is listed, those that delivered nothing in the period with 0: a
+    partner that stopped sending is a finding too."""
     query = (
         select(
             Partner.id,
@@ -219,7 +222,7 @@ async def partner_activity(session: AsyncSession, filters: Filters) -> list[Part
             _count_outcome("failed"),
         )
         .select_from(Partner)
-        .join(
+        .outerjoin(
             Delivery,
             and_(Delivery.partner_id == Partner.id, *_in_period(Delivery.received_at, filters)),
         )

@@ -228,7 +228,11 @@ def activity_table(activity: list[queries.PartnerActivity], language: Language) 
                     entry.badges,
                     disclose(entry.accepted).value,
                     disclose(entry.refused).value,
-                    disclosed_statistic(decided, _pct(entry.accepted + entry.duplicate, decided)),
+                    _t(language, N_("no badge"))
+                    if decided == 0
+                    else disclosed_statistic(
+                        decided, _pct(entry.accepted + entry.duplicate, decided)
+                    ),
                 ),
             )
         )
