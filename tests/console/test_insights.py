@@ -3,9 +3,9 @@ right, no figure about 1 to 9 people is ever visible (page or CSV), and no total
 a hidden figure away.
 
 The scenario, "a small group beside large ones":
-- 15 learners earned ORG level I on Centre Alpha's badges (October 2026, 2 hours after
-  the badge that completed the rule), 12 of them ORG level II too (November, 3 days
-  after);
+- 15 learners earned ORG level I on Centre Alpha's badges (October 2026, 2 hours
+  after the partner awarded the badge that completed the rule), 12 of them ORG level
+  II too (November, 3 days after);
 - 3 learners earned ADA level I on Centre Beta's badges (September, 10 days after):
   hidden everywhere, and the totals must not reveal them (column I reads 15, not 18);
 - Centre Alpha sent 20 badges: 15 accepted, 5 refused (issuer not trusted, 5 people);
@@ -111,7 +111,8 @@ class Seeder:
             credential_id=f"urn:uuid:badge-{self.count}",
             format="ob3-json",
             digest="0" * 64,
-            created_at=at - delay,
+            awarded_at=at - delay,
+            created_at=at - timedelta(minutes=1),  # delivered late: the delay counts
         )
         self.session.add(badge)
         await self.session.flush()

@@ -150,12 +150,17 @@ def _delay_bucket(seconds: ColumnElement[float]) -> ColumnElement[str]:
 
 
 async def award_delays(session: AsyncSession, filters: Filters) -> Delays:
-    """From the partner badge that completed the rule (the last of the evidence to
-    arrive) to the regional badge: distinct learners per bucket, and the delays."""
+    """From the partner badge that completed the rule (the last of the evidence to be
+    earned) to the regional badge: distinct learners per bucket, and the delays."""
     dialect = _dialect(session)
     evidence = dialect.elements(RegionalAward.evidence)
     badge_id = dialect.field(evidence, "id")
-    completed = func.max(PartnerBadge.created_at)
+    # When the learner earned it, as the partner says (else when it was valid from,
+    # else when it reached the hub).
+    earned = func.coalesce(
+        PartnerBadge.awarded_at, PartnerBadge.valid_from, PartnerBadge.created_at
+    )
+    completed = func.max(earned)
     per_award = (
         select(
             RegionalAward.id.label("award_id"),

@@ -200,9 +200,9 @@ def delays_table(delays: queries.Delays, language: Language) -> tuple[Table, flo
         note=_t(
             language,
             N_(
-                "Distinct learners per delay: from the arrival of the last partner badge "
-                "the rule needed to the award. Each line counts the delays longer than the "
-                "line above, up to its own limit."
+                "Distinct learners per delay: from the date the partner awarded the last "
+                "badge the rule needed to the regional badge. Each line counts the delays "
+                "longer than the line above, up to its own limit."
             ),
         ),
         label_header=_t(language, N_("Delay")),
