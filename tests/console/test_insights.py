@@ -355,6 +355,10 @@ async def test_the_insights_in_english(reader: ConsoleBrowser) -> None:
     page = await reader.http.get("/console/indicateurs", params={"lang": "en"})
     assert page.status_code == 200
     assert "Insights for public policy" in page.text
+    assert 'href="/static/insights.css' in page.text
+    style = await reader.http.get("/static/insights.css")
+    assert style.status_code == 200
+    assert style.headers["content-type"].startswith("text/css")
 
 
 @pytest.mark.parametrize("path", ["/console/indicateurs", "/console/indicateurs/delais.csv"])
