@@ -46,6 +46,7 @@ from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
 from issuer_api.console import auth as console_auth
 from issuer_api.console import identity as console_identity
+from issuer_api.console import insights as console_insights
 from issuer_api.console import pages as console_pages
 from issuer_api.credentials import endpoints as credential_endpoints
 from issuer_api.db import create_engine, session_factory
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(signin_router)
     app.include_router(console_auth.router)
     app.include_router(console_identity.router)
+    app.include_router(console_insights.router)
     app.include_router(preferences_router)
     app.include_router(espace_router)
     app.include_router(metrics_router)
