@@ -25,6 +25,7 @@ from issuer_api.models.regional import (
     RegionalAward,
     WebhookEndpoint,
 )
+from issuer_api.models.simulation import ReferentialSimulation
 from issuer_api.models.staff import StaffMember, StaffSession, StaffSignInFailure
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "PartnerBadgeEvent",
     "PartnerTrustedIssuer",
     "PartnerWebhookSecret",
+    "ReferentialSimulation",
     "ReferentialVersion",
     "RegionalAward",
     "SignInRequest",
