@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from aggregation.errors import Issue, ReferentialError
 from aggregation.images import achievement_svg
 from aggregation.referential import Referential, default_referential, load_referential
+from aggregation.rules import AllOf, AnyOf, Condition
 from aggregation.wording import say
 from issuer_api.accounts import csrf
 from issuer_api.console.auth import _refused_form
@@ -103,6 +104,15 @@ def issue_view(issue: Issue, language: Language) -> dict[str, Any]:
     }
 
 
+def rule_tree(condition: Condition, lang: str) -> dict[str, Any]:
+    """A condition in plain words, with its sub-conditions (``all`` / ``any``)."""
+    children = condition.conditions if isinstance(condition, AllOf | AnyOf) else ()
+    return {
+        "text": condition.describe(lang),
+        "children": [rule_tree(child, lang) for child in children],
+    }
+
+
 def rules_view(referential: Referential, language: Language) -> list[dict[str, Any]]:
     """Every regional badge with its rule in plain words."""
     lang = str(language)
@@ -112,7 +122,7 @@ def rules_view(referential: Referential, language: Language) -> list[dict[str, A
             "name": achievement.name.get(lang),
             "competency": achievement.competency.name.get(lang) if achievement.competency else None,
             "level": achievement.level.name.get(lang) if achievement.level else None,
-            "rule": achievement.rule.describe(lang),
+            "rule": rule_tree(achievement.rule, lang),
             "implies": list(achievement.implies),
             "image": achievement.image,
         }
