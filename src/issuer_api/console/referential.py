@@ -330,7 +330,6 @@ def _not_found(request: Request, staff: StaffPrincipal) -> HTMLResponse:
 @router.get(PATH + "/simulations/{simulation_id}/images/{code}.svg")
 async def draft_image(
     *,
-    request: Request,
     simulation_id: str,
     code: str,
     staff: Viewer,
