@@ -27,8 +27,10 @@ def hub_fixture(
     return RegionalHub(hub_app, console.http, sessions, web)
 
 
-async def signed_in(console: ConsoleBrowser, staff: Staff, role: str, email: str) -> str:
+async def signed_in(
+    console: ConsoleBrowser, staff: Staff, role: str, email: str, name: str | None = None
+) -> str:
     """A member of ``role`` signed in on the console; the actor the audit log names."""
-    member_id, password = await staff.create(email, role)
+    member_id, password = await staff.create(email, role, name)
     await console.ready(email, password)
     return f"staff:{member_id}"

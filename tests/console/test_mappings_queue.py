@@ -73,7 +73,9 @@ async def test_an_editor_approves_and_the_holders_are_reevaluated(
     hub: RegionalHub, campus: PartnerIssuer, console: ConsoleBrowser, staff: Staff
 ) -> None:
     proposed = await a_proposal_for_a_badge_a_learner_holds(hub, campus)
-    actor = await signed_in(console, staff, "referential_editor", "editrice@region.example")
+    actor = await signed_in(
+        console, staff, "referential_editor", "editrice@region.example", "Camille Leroy"
+    )
 
     response = await console.post(f"{QUEUE}/{proposed['id']}/approuver", QUEUE, {"reason": ""})
     await hub.run_jobs()
@@ -87,7 +89,8 @@ async def test_an_editor_approves_and_the_holders_are_reevaluated(
     assert event.actor == actor
     history = await console.http.get(QUEUE)
     assert "Acceptée" in history.text
-    assert actor in history.text
+    decisions = history.text.split('id="history-caption"', 1)[1]
+    assert "Camille Leroy" in decisions  # who decided, by name
 
 
 async def test_rejecting_requires_a_reason_which_the_history_keeps(

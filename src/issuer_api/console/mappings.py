@@ -27,6 +27,7 @@ from issuer_api.i18n import Language
 from issuer_api.models import AchievementMapping
 from issuer_api.regional import mapping_content, repository, service
 from issuer_api.settings import Settings
+from issuer_api.staff.names import display_names
 from issuer_api.staff.roles import Permission
 from issuer_api.staff.sessions import StaffPrincipal, staff_with
 from issuer_api.web.templating import page_language
@@ -95,6 +96,9 @@ async def _page(
         reverse=True,
     )[:HISTORY_SIZE]
     contents = await mapping_content.contents(db, [*queue, *history])
+    names = await display_names(
+        db, [m.decided_by for m in history] + [m.proposed_by for m in [*queue, *history]]
+    )
     lang = str(language)
     return console_page(
         request,
@@ -114,6 +118,7 @@ async def _page(
             "done": gettext(language, DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
             "errors": errors or {},
             "max_reason": MAX_REASON_CHARS,
+            "names": names,
         },
         status_code=status_code,
     )

@@ -36,6 +36,7 @@ from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.i18n import Language
 from issuer_api.models import ReferentialSimulation, ReferentialVersion
 from issuer_api.regional import repository, service, simulation
+from issuer_api.staff.names import display_names
 from issuer_api.staff.roles import Permission
 from issuer_api.staff.sessions import StaffPrincipal, staff_with
 from issuer_api.web.credential_page import IMAGE_SECURITY_HEADERS
@@ -153,6 +154,8 @@ async def referential_page(
 ) -> HTMLResponse:
     language = page_language(request)
     active = await service.active_referential(db, settings, kek)
+    versions = list(reversed(await repository.version_list(db)))
+    simulations = await simulation.recent(db)
     return console_page(
         request,
         "console/referential.html",
@@ -162,8 +165,11 @@ async def referential_page(
             "active": active.version,
             "name": active.referential.name.get(str(language)),
             "badges": rules_view(active.referential, language),
-            "versions": list(reversed(await repository.version_list(db))),
-            "simulations": await simulation.recent(db),
+            "versions": versions,
+            "simulations": simulations,
+            "names": await display_names(
+                db, [v.loaded_by for v in versions] + [s.created_by for s in simulations]
+            ),
             "published": published == "1",
         },
     )
@@ -295,6 +301,7 @@ async def _simulation_page(
             "badges": badges,
             "rules": rules_view(draft, language),
             "current": await simulation.is_current(db, settings, found),
+            "names": await display_names(db, [found.created_by]),
             "draft_text": json.dumps(found.document, ensure_ascii=False, indent=2),
             "error": error,
         },
