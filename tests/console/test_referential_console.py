@@ -307,3 +307,24 @@ async def test_signed_out_readers_are_sent_to_sign_in(console: ConsoleBrowser, p
 
     assert response.status_code == 303
     assert response.headers["location"].startswith("/console/connexion")
+
+
+async def test_the_simulation_reads_in_english_too(
+    hub: RegionalHub, campus: PartnerIssuer, console: ConsoleBrowser, staff: Staff
+) -> None:
+    partner = await hub.add_partner("campus-caen", trusts=[campus.did])
+    await hub.deliver_and_process(partner, aligned(campus, "COM", email=BASILE))
+    await signed_in(console, staff, "administrator", "admin@region.example")
+    location = await simulate(console, easier_com())
+
+    page = await console.http.get(f"{location}?lang=en")
+    script = await console.http.get("/static/console-referentiel.js")
+
+    assert page.status_code == 200
+    assert '<html lang="en"' in page.text
+    assert "Would gain" in page.text
+    assert "Communicating — I practise" in page.text
+    assert "No learner loses a badge with this version." in page.text
+    assert f"{location}/images/COM-I.svg?lang=en" in page.text
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
