@@ -328,3 +328,14 @@ async def test_the_simulation_reads_in_english_too(
     assert f"{location}/images/COM-I.svg?lang=en" in page.text
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
+
+
+async def test_the_active_version_unchanged_is_not_simulated(
+    hub: RegionalHub, console: ConsoleBrowser, staff: Staff
+) -> None:
+    await signed_in(console, staff, "referential_editor", "editrice@region.example")
+
+    response = await console.post(EDITOR, EDITOR, {"document": shipped(), "action": "simulate"})
+
+    assert response.status_code == 422
+    assert response.headers["x-error-code"] == "same_as_active"

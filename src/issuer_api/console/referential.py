@@ -241,6 +241,18 @@ async def submit_draft(
         )
         response.headers["X-Error-Code"] = "invalid_referential"
         return response
+    active = await service.active_referential(db, settings, kek)
+    if draft.digest() == active.referential.digest():
+        same = Issue.of(
+            "$",
+            "same_as_active",
+            say(N_("This text is the active version: change something before simulating it.")),
+        )
+        response = _editor(
+            request, staff, language, text, issues=[same], checked=True, status_code=422
+        )
+        response.headers["X-Error-Code"] = "same_as_active"
+        return response
     if form.get("action") != "simulate":
         return _editor(request, staff, language, text, checked=True)
     simulated = await simulation.simulate(db, settings, kek, draft, actor=staff.actor)
