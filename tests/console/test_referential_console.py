@@ -156,6 +156,10 @@ async def test_a_broken_draft_is_explained_with_its_line_numbers(
     typed = await console.http.post(
         f"{PAGE}/verification", data={"csrf_token": token, "document": broken}
     )
+    in_english = await console.http.post(
+        f"{PAGE}/verification?lang=en", data={"csrf_token": token, "document": broken}
+    )
+    forged = await console.http.post(f"{PAGE}/verification", data={"document": broken})
 
     assert checked.status_code == simulated.status_code == 422
     assert f"Ligne {line} :" in checked.text
@@ -164,6 +168,9 @@ async def test_a_broken_draft_is_explained_with_its_line_numbers(
     answer = typed.json()
     assert answer["valid"] is False
     assert any(issue["line"] == line for issue in answer["issues"])
+    english = {issue["message"] for issue in in_english.json()["issues"]}
+    assert english.isdisjoint(issue["message"] for issue in answer["issues"])
+    assert forged.status_code == 403
     async with hub.sessions() as session:
         assert list(await session.scalars(select(ReferentialSimulation))) == []
 

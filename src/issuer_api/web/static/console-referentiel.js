@@ -12,7 +12,10 @@
   }
   var words = JSON.parse(data.textContent || "{}");
   var form = textarea.form;
-  var endpoint = output.getAttribute("data-endpoint");
+  var endpoint =
+    output.getAttribute("data-endpoint") +
+    "?lang=" +
+    encodeURIComponent(document.documentElement.lang || "fr");
   var timer = null;
   var sequence = 0;
 
