@@ -199,6 +199,7 @@ async def test_the_simulation_changes_nothing_and_publishing_does_what_it_said(
     before = await states(hub)
     rows_before = await counts(hub)
     batches_before = await hub.jobs_waiting("regional.evaluate_batch")
+    evaluations_before = await hub.jobs_waiting()
 
     location = await simulate(console, stricter_org_and_easier_com())
 
@@ -208,6 +209,7 @@ async def test_the_simulation_changes_nothing_and_publishing_does_what_it_said(
     }
     assert await states(hub) == before
     assert await hub.jobs_waiting("regional.evaluate_batch") == batches_before
+    assert await hub.jobs_waiting() == evaluations_before
     simulation = await stored(hub, location)
     said = {
         badge["code"]: {kind: badge[kind] for kind in ("gain", "lose", "keep")}
@@ -235,11 +237,14 @@ async def test_the_simulation_changes_nothing_and_publishing_does_what_it_said(
     assert unconfirmed.headers["x-error-code"] == "losses_not_confirmed"
     assert await hub.referential_numbers() == [(1, True)]
 
+    credentials_before = await hub.regional_credentials()
     published = await console.post(publish, location, {"confirm": "yes", "lost": "1"})
     assert published.status_code == 303, published.text
     await hub.run_jobs()
 
     assert changes(before, await states(hub)) == said
+    assert await hub.regional_credentials() == credentials_before + 1  # Basile's COM-I
+    assert sorted(set((await states(hub)).values())) == ["active", "suspended"]
     assert await hub.referential_numbers() == [(1, False), (2, True)]
     (loaded,) = [e for e in await hub.audit("referential.loaded") if e.actor == actor]
     assert loaded.data["number"] == 2
