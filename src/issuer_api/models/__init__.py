@@ -26,6 +26,7 @@ from issuer_api.models.regional import (
     RegionalAward,
     WebhookEndpoint,
 )
+from issuer_api.models.simulation import ReferentialSimulation
 from issuer_api.models.staff import StaffMember, StaffSession, StaffSignInFailure
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "PartnerBadgeEvent",
     "PartnerTrustedIssuer",
     "PartnerWebhookSecret",
+    "ReferentialSimulation",
     "ReferentialVersion",
     "RegionIdentitySetting",
     "RegionalAward",

@@ -371,3 +371,37 @@ async def claim_learners(session: AsyncSession, claim_id: str) -> list[str]:
         .distinct()
     )
     return [value for value in rows.scalars() if value is not None]
+
+
+# --------------------------------------------------------------------------- mapping views
+
+
+async def badges_with_achievements(
+    session: AsyncSession, achievement_ids: Sequence[str]
+) -> list[tuple[PartnerBadge, str | None]]:
+    """One partner badge per achievement id (the latest received), with its partner's name."""
+    if not achievement_ids:
+        return []
+    rows = await session.execute(
+        select(PartnerBadge, Partner.name)
+        .outerjoin(Partner, Partner.id == PartnerBadge.partner_id)
+        .where(PartnerBadge.achievement_id.in_(list(achievement_ids)))
+        .order_by(PartnerBadge.achievement_id, PartnerBadge.created_at.desc())
+    )
+    seen: set[str | None] = set()
+    found: list[tuple[PartnerBadge, str | None]] = []
+    for badge, partner_name in rows:
+        if badge.achievement_id in seen:
+            continue
+        seen.add(badge.achievement_id)
+        found.append((badge, partner_name))
+    return found
+
+
+async def partner_names(session: AsyncSession, partner_ids: Sequence[str]) -> dict[str, str]:
+    if not partner_ids:
+        return {}
+    rows = await session.execute(
+        select(Partner.id, Partner.name).where(Partner.id.in_(list(partner_ids)))
+    )
+    return {row.id: row.name for row in rows}
