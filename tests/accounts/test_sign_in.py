@@ -355,6 +355,31 @@ async def test_a_form_posted_from_another_site_is_refused(
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("headers", "accepted"),
+    [
+        # What a browser sends with the form of a page under Referrer-Policy: no-referrer.
+        ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, True),
+        ({"Sec-Fetch-Site": "same-origin"}, True),
+        ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, False),
+        ({"Origin": "null", "Sec-Fetch-Site": "same-site"}, False),
+        ({"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, False),
+        ({"Origin": "null"}, True),  # an old browser: the signed token decides
+    ],
+)
+async def test_the_browser_says_where_a_form_comes_from(
+    browser: Browser, known_learner: str, headers: dict[str, str], accepted: bool
+) -> None:
+    token = await browser.form_token("/connexion")
+
+    response = await browser.http.post(
+        "/connexion", data={"csrf_token": token, "email": KNOWN}, headers=headers
+    )
+
+    assert (response.status_code == 200) is accepted, response.text
+    assert (response.status_code == 403) is not accepted
+
+
 # --------------------------------------------------------------------------- next
 
 

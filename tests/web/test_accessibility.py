@@ -124,6 +124,29 @@ PAGES: Final = (
     AuditedPage("console-sign-in", "/console/connexion"),
     AuditedPage("console", "/console", needs_staff=True),
     AuditedPage("console-password", "/console/mot-de-passe", needs_staff=True),
+    AuditedPage("console-mappings", "/console/correspondances", needs_staff=True),
+    AuditedPage("console-referential", "/console/referentiel", needs_staff=True),
+    AuditedPage("console-editor", "/console/referentiel/nouvelle-version", needs_staff=True),
+    AuditedPage(
+        "console-editor-unchanged",
+        "/console/referentiel/nouvelle-version",
+        needs_staff=True,
+        javascript=False,
+        steps=({"click": "form.editor button[value=simulate]"},),
+        status=422,
+    ),
+    AuditedPage(
+        "console-simulation",
+        "/console/referentiel/seuils",
+        needs_staff=True,
+        steps=(
+            {"fill": "form.thresholds input[type=number]", "text": "5"},
+            {"click": "form.thresholds button[type=submit]"},
+        ),
+    ),
+    AuditedPage("console-thresholds", "/console/referentiel/seuils", needs_staff=True),
+    AuditedPage("console-insights", "/console/indicateurs", needs_staff=True),
+    AuditedPage("console-identity", "/console/identite", needs_staff=True),
     # Swagger UI (English only), one operation open.
     AuditedPage(
         "docs",

@@ -5,8 +5,8 @@ the reader is signed in (the staff session's under ``/console``, the learner's
 elsewhere), else a random pre-session cookie (``obhub_csrf``, set with the
 first page). A forged form from another site cannot know it; a token copied from one
 browser does not work in another. The key is derived from the key-encryption key, so
-every replica agrees. In addition, a request that the browser marks as cross-site
-(``Sec-Fetch-Site: cross-site``) or whose ``Origin`` is not this site's is refused.
+every replica agrees. In addition, a request that the browser marks as coming from
+another site (``Sec-Fetch-Site``) or whose ``Origin`` is another site's is refused.
 """
 
 from __future__ import annotations
@@ -78,11 +78,20 @@ def ensure_cookie(request: Request, response: Response) -> None:
 
 
 def _same_origin(request: Request) -> bool:
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        return False
+    """Whether the browser says the form comes from this site.
+
+    ``Sec-Fetch-Site`` decides when sent (every current browser): ``same-origin`` (or
+    ``none``: typed by the reader) passes, ``same-site`` and ``cross-site`` do not. Under
+    the pages' ``Referrer-Policy: no-referrer`` a browser sends ``Origin: null`` with its
+    forms, so an ``Origin`` is compared only when it names one; without either header
+    (an old browser, a script) the signed token alone decides.
+    """
+    fetch_site = request.headers.get("sec-fetch-site", "").lower()
+    if fetch_site:
+        return fetch_site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
-        return origin is None
+        return True
     allowed = {f"{request.url.scheme}://{request.url.netloc}".lower()}
     public = request.app.state.settings.public_base_url
     if public is not None:

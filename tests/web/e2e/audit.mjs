@@ -10,7 +10,8 @@
 //    {click: selector, waitFor?: selector}
 // One browser, one fresh context per page, pages in sequence. For each page, prints
 // (all pages as one JSON object, by name):
-//   status, htmlLang, violations      axe-core's, WCAG 2.0/2.1 A and AA rules:
+//   status (of the last page: after a form, its answer's), htmlLang,
+//   violations                        axe-core's, WCAG 2.0/2.1 A and AA rules:
 //                                     [{id, impact, help, targets}]
 //   console, pageErrors, csp          console errors and warnings, uncaught errors,
 //                                     Content-Security-Policy violations
@@ -70,7 +71,9 @@ function recordCspViolations() {
   });
 }
 
+// Returns the answer to the last form sent without JavaScript (null if none).
 async function runSteps(page, steps) {
+  let answer = null;
   for (const step of steps ?? []) {
     if (step.fill) await page.fill(step.fill, step.text);
     else if (step.file) await page.setInputFiles(step.file, step.path);
@@ -79,9 +82,10 @@ async function runSteps(page, steps) {
       await page.waitForSelector(step.waitFor, { timeout: TIMEOUT });
     } else if (step.click) {
       // A form sent without JavaScript: the answer is a new page.
-      await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(step.click)]);
+      [answer] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(step.click)]);
     }
   }
+  return answer;
 }
 
 async function axeViolations(page) {
@@ -215,13 +219,13 @@ async function audit(browser, spec) {
   try {
     const response = await page.goto(`${config.baseUrl}${spec.url}`, { waitUntil: "load" });
     if (spec.waitFor) await page.waitForSelector(spec.waitFor, { timeout: spec.waitTimeout ?? TIMEOUT });
-    await runSteps(page, spec.steps);
+    const answer = (await runSteps(page, spec.steps)) ?? response;
     const htmlLang = await page.evaluate(() => document.documentElement.lang);
     const violations = await axeViolations(page);
     const keyboard = await keyboardPass(page);
     const overflow = await overflowAt320(page, config.outDir, spec.name);
     const csp = await page.evaluate(() => window.__cspViolations ?? []);
-    return { ok: true, status: response.status(), finalUrl: page.url(), htmlLang, violations, keyboard, overflow, csp, ...seen };
+    return { ok: true, status: answer.status(), finalUrl: page.url(), htmlLang, violations, keyboard, overflow, csp, ...seen };
   } catch (err) {
     return { ok: false, error: String(err && err.stack ? err.stack : err), ...seen };
   } finally {
