@@ -325,3 +325,36 @@ def test_the_issuer_must_be_https_unless_allow_listed() -> None:
     assert allowed.oidc_enabled
     with pytest.raises(ValueError, match="together"):
         Settings(oidc_issuer=ISSUER)
+
+
+async def test_an_administrator_adds_a_member_who_signs_in_with_the_region_only(
+    staff: Staff,
+    console: ConsoleBrowser,
+    idp: IdentityProvider,
+    hub_app: FastAPI,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    _, printed = await staff.create("direction@region.test", "administrator")
+    await console.ready("direction@region.test", printed)
+    form = await console.http.get("/console/equipe/nouveau")
+    assert "Connexion par le compte de la Région uniquement" in form.text
+    created = await console.post(
+        "/console/equipe/nouveau",
+        "/console/equipe/nouveau",
+        {"email": EMAIL, "name": "Camille Martin", "role": "read_only", "oidc_only": "yes"},
+    )
+    assert created.status_code == 201, created.text
+    assert "one-time-password" not in created.text
+    async with sessions() as session:
+        newcomer = (
+            await session.scalars(select(StaffMember).where(StaffMember.role == "read_only"))
+        ).one()
+    assert newcomer.password_hash is None
+    assert newcomer.must_change_password is False
+
+    async with serving(hub_app) as http:
+        landed = await sign_in_with_region(ConsoleBrowser(http), idp)
+        assert landed.status_code == 200, landed.text
+        assert (await http.get("/console")).status_code == 200
+    listing = await console.http.get("/console/equipe")
+    assert "Compte de la Région" in listing.text

@@ -126,7 +126,12 @@ def _new_page(
         "console/team_new.html",
         language,
         staff,
-        {"values": values, "errors": errors or [], "roles": _roles(language)},
+        {
+            "values": values,
+            "errors": errors or [],
+            "error_for": {error["field"]: error["message"] for error in errors or []},
+            "roles": _roles(language),
+        },
         status_code=status_code,
     )
     if code is not None:
