@@ -54,6 +54,7 @@ class IdentityProvider:
     signing_key: jwk.JWK | None = None  # another key than the published one
     forge: str | None = None  # "none" or "hs256-public-key"
     deny: bool = False
+    issuer_in_discovery: str = ISSUER
     auth_methods: list[str] = field(default_factory=lambda: ["client_secret_basic"])
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
@@ -82,7 +83,7 @@ class IdentityProvider:
 
     async def _discovery(self) -> dict[str, Any]:
         return {
-            "issuer": ISSUER,
+            "issuer": self.issuer_in_discovery,
             "authorization_endpoint": f"{ISSUER}/authorize",
             "token_endpoint": f"{ISSUER}/token",
             "jwks_uri": f"{ISSUER}/jwks",

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from console.helpers import ConsoleBrowser, Staff
+from console.helpers import ConsoleBrowser, Staff, another_browser
 from console.oidc_provider import CLIENT_ID, CLIENT_SECRET, ISSUER, IdentityProvider, User, new_key
 from ingestion.helpers import hub_settings, serving
 from issuer_api.app import create_app
@@ -352,9 +352,19 @@ async def test_an_administrator_adds_a_member_who_signs_in_with_the_region_only(
     assert newcomer.password_hash is None
     assert newcomer.must_change_password is False
 
-    async with serving(hub_app) as http:
-        landed = await sign_in_with_region(ConsoleBrowser(http), idp)
+    async with another_browser(hub_app) as newcomer_browser:
+        landed = await sign_in_with_region(newcomer_browser, idp)
         assert landed.status_code == 200, landed.text
-        assert (await http.get("/console")).status_code == 200
+        assert (await newcomer_browser.http.get("/console")).status_code == 200
     listing = await console.http.get("/console/equipe")
     assert "Compte de la Région" in listing.text
+
+
+async def test_a_provider_claiming_another_issuer_is_not_followed(
+    console: ConsoleBrowser, idp: IdentityProvider
+) -> None:
+    idp.issuer_in_discovery = "https://ailleurs.test"
+    refused = await start(console)
+    assert refused.status_code == 502
+    assert refused.headers["x-error-code"] == "oidc_provider_unreachable"
+    assert "ne répond pas" in refused.text

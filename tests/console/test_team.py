@@ -9,11 +9,11 @@ import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from console.helpers import ConsoleBrowser, Staff
-from ingestion.helpers import serving
+from console.helpers import ConsoleBrowser, Staff, another_browser
 from issuer_api.models import AuditEvent, StaffMember, StaffSession
 
 pytestmark = [pytest.mark.anyio, pytest.mark.db]
@@ -58,7 +58,7 @@ async def test_adding_a_member_shows_their_password_once_and_it_signs_in(
     console: ConsoleBrowser,
     administrator: str,
     sessions: async_sessionmaker[AsyncSession],
-    hub_app: object,
+    hub_app: FastAPI,
 ) -> None:
     form = await console.http.get("/console/equipe/nouveau")
     assert 'autocomplete="off"' in form.text
@@ -78,10 +78,9 @@ async def test_adding_a_member_shows_their_password_once_and_it_signs_in(
         "staff.created",
     ]
 
-    async with serving(hub_app) as http:  # type: ignore[arg-type]
-        newcomer = ConsoleBrowser(http)
+    async with another_browser(hub_app) as newcomer:
         await newcomer.ready("nouvel.agent@normandie.fr", found.group(1))
-        assert (await http.get("/console")).status_code == 200
+        assert (await newcomer.http.get("/console")).status_code == 200
 
 
 async def test_a_bad_form_says_what_to_fix_and_a_taken_email_conflicts(
@@ -172,11 +171,11 @@ async def test_deactivating_ends_the_members_sessions_and_reactivating_lets_them
     console: ConsoleBrowser,
     administrator: str,
     sessions: async_sessionmaker[AsyncSession],
-    hub_app: object,
+    hub_app: FastAPI,
 ) -> None:
     editor_id, printed = await staff.create(EDITOR, "referential_editor")
-    async with serving(hub_app) as http:  # type: ignore[arg-type]
-        editor = ConsoleBrowser(http)
+    async with another_browser(hub_app) as editor:
+        http = editor.http
         await editor.ready(EDITOR, printed)
         assert (await http.get("/console")).status_code == 200
 

@@ -17,7 +17,6 @@ cached JWKS does not hold makes one fresh JWKS fetch (key rotation), no more.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -86,7 +85,6 @@ class OidcClient:
     transport: httpx.AsyncBaseTransport | None = None
     _discovery: _Cached | None = field(default=None, repr=False)
     _jwks: _Cached | None = field(default=None, repr=False)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     def _http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -114,8 +112,12 @@ class OidcClient:
         document = await self._get_json(url)
         if str(document.get("issuer", "")).rstrip("/") != self.issuer.rstrip("/"):
             raise OidcError("provider_misconfigured", "issuer")
+        secure = self.issuer.startswith("https://")
         for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-            if not isinstance(document.get(name), str):
+            endpoint = document.get(name)
+            if not isinstance(endpoint, str) or not endpoint.startswith(
+                "https://" if secure else "http"
+            ):
                 raise OidcError("provider_misconfigured", name)
         self._discovery = _Cached(document, now + METADATA_TTL)
         return document
