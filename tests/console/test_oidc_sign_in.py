@@ -206,6 +206,7 @@ async def test_a_deactivated_member_is_refused(
         pytest.param({"nonce": "une-autre-tentative"}, id="wrong-nonce"),
         pytest.param({"nonce": None}, id="no-nonce"),
         pytest.param({"aud": "un-autre-service"}, id="wrong-audience"),
+        pytest.param({"aud": [CLIENT_ID, "un-autre-service"]}, id="shared-audience-no-azp"),
         pytest.param({"iss": "https://faux.region.test"}, id="wrong-issuer"),
         pytest.param({"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}, id="expired"),
         pytest.param({"iat": int(time.time()) + 3600}, id="issued-in-the-future"),
