@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.audit import add_audit_event
@@ -61,12 +61,14 @@ async def list_members(db: AsyncSession, kek: bytes, *, with_emails: bool) -> li
 
 
 async def _active_administrators(db: AsyncSession) -> int:
+    """How many active administrators there are, their rows locked (PostgreSQL) so two
+    simultaneous demotions cannot both see the other one still there."""
     query = (
-        select(func.count())
-        .select_from(StaffMember)
+        select(StaffMember.id)
         .where(StaffMember.role == Role.ADMINISTRATOR.value, StaffMember.active.is_(True))
+        .with_for_update()
     )
-    return int(await db.scalar(query) or 0)
+    return len((await db.scalars(query)).all())
 
 
 async def _guard_last_administrator(db: AsyncSession, member: StaffMember) -> None:
