@@ -48,8 +48,10 @@ from issuer_api.console import auth as console_auth
 from issuer_api.console import identity as console_identity
 from issuer_api.console import insights as console_insights
 from issuer_api.console import mappings as console_mappings
+from issuer_api.console import oidc as console_oidc
 from issuer_api.console import pages as console_pages
 from issuer_api.console import referential as console_referential
+from issuer_api.console import team as console_team
 from issuer_api.console import thresholds as console_thresholds
 from issuer_api.credentials import endpoints as credential_endpoints
 from issuer_api.db import create_engine, session_factory
@@ -245,6 +247,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_mappings.router)
     app.include_router(console_referential.router)
     app.include_router(console_thresholds.router)
+    app.include_router(console_oidc.router)
+    app.include_router(console_team.router)
     app.include_router(preferences_router)
     app.include_router(espace_router)
     app.include_router(metrics_router)

@@ -546,8 +546,15 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
 
     if not is_plausible_email(args.email.strip()):
         _fail("--email is not an email address")
+    if args.region_account:
+        from issuer_api.settings import get_settings  # noqa: PLC0415
+
+        if not get_settings().oidc_enabled:
+            _fail("--region-account needs OBHUB_OIDC_ISSUER (sign-in with the Region's account)")
     try:
-        staff_id, password = asyncio.run(_create_staff(args.email, args.role, args.name))
+        staff_id, password = asyncio.run(
+            _create_staff(args.email, args.role, args.name, local=not args.region_account)
+        )
     except StaffExistsError:
         _fail("a staff account with this email already exists")
     except (OperationalError, ProgrammingError) as exc:
@@ -555,8 +562,22 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {"id": staff_id, "email": args.email, "role": args.role, "password": password}
+                {
+                    "id": staff_id,
+                    "email": args.email,
+                    "role": args.role,
+                    "password": password or None,
+                }
             )
+        )
+    elif not password:
+        print(f"email:    {args.email}")
+        print(f"role:     {args.role}")
+        print(
+            "Connexion par le compte de la Région uniquement (même adresse e-mail), sur "
+            "/console/connexion. / Sign-in with the Region's account only (same email "
+            "address), on /console/connexion.",
+            file=sys.stderr,
         )
     else:
         print(f"email:    {args.email}")
@@ -571,7 +592,9 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _create_staff(email: str, role: str, name: str | None) -> tuple[str, str]:
+async def _create_staff(
+    email: str, role: str, name: str | None, *, local: bool = True
+) -> tuple[str, str]:
     from issuer_api.db import create_engine, session_factory, session_scope  # noqa: PLC0415
     from issuer_api.settings import get_settings  # noqa: PLC0415
     from issuer_api.staff.service import create_member  # noqa: PLC0415
@@ -582,7 +605,7 @@ async def _create_staff(email: str, role: str, name: str | None) -> tuple[str, s
     try:
         async with session_scope(session_factory(engine)) as session:
             created = await create_member(
-                session, kek, email=email, role=role, display_name=name, by="cli"
+                session, kek, email=email, role=role, display_name=name, by="cli", local=local
             )
             return created.member.id, created.password
     finally:
@@ -941,6 +964,11 @@ def _add_service_commands(sub: Any) -> None:
         choices=["administrator", "referential_editor", "partner_manager", "read_only"],
     )
     staff_create.add_argument("--name", help="the name shown in the console")
+    staff_create.add_argument(
+        "--region-account",
+        action="store_true",
+        help="no password: the member signs in with the Region's account only (OpenID Connect)",
+    )
     staff_create.add_argument(
         "--json", action="store_true", help='print {"id", "email", "role", "password"} as JSON'
     )

@@ -208,6 +208,19 @@ class Settings(BaseSettings):
     region_contact_email: str | None = None
     """The address readers can write to (shown in the footer and emails)."""
 
+    oidc_issuer: AnyHttpUrl | None = None
+    """The Region's identity provider for staff sign-in (OpenID Connect): its issuer URL,
+    ``https`` (``http`` only for a host of :attr:`fetch_allowlist`, for local tests).
+    Its discovery document is read at ``/.well-known/openid-configuration``. The provider
+    is trusted: it may be on the intranet (a private address). ``None``: local staff
+    accounts only."""
+    oidc_client_id: str | None = None
+    """The console's client id at the identity provider (set with :attr:`oidc_issuer`)."""
+    oidc_client_secret: SecretStr | None = None
+    """The console's client secret at the identity provider."""
+    oidc_scopes: str = "openid email profile"
+    """Scopes asked at sign-in (space separated; ``openid`` is always asked)."""
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -274,6 +287,30 @@ class Settings(BaseSettings):
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("set OBHUB_TLS_CERT_FILE and OBHUB_TLS_KEY_FILE together")
         return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Self:
+        values = (self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret)
+        if any(value is not None for value in values) and None in values:
+            raise ValueError(
+                "set OBHUB_OIDC_ISSUER, OBHUB_OIDC_CLIENT_ID and OBHUB_OIDC_CLIENT_SECRET together"
+            )
+        issuer = self.oidc_issuer
+        if (
+            issuer is not None
+            and issuer.scheme != "https"
+            and (issuer.host or "").lower() not in self.fetch_allowlist
+        ):
+            raise ValueError(
+                "OBHUB_OIDC_ISSUER must be an https URL (http only for a host of "
+                "OBHUB_FETCH_ALLOWLIST)"
+            )
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether staff may sign in through the Region's identity provider."""
+        return self.oidc_issuer is not None
 
     @property
     def effective_database_url(self) -> str:

@@ -3,6 +3,8 @@ them, sign-in through the page, forms carrying their token."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -73,3 +75,12 @@ class ConsoleBrowser:
             },
         )
         assert changed.status_code == 303, changed.text
+
+
+@asynccontextmanager
+async def another_browser(app: FastAPI) -> AsyncIterator[ConsoleBrowser]:
+    """A second browser on the running service (its own cookies)."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
+    ) as http:
+        yield ConsoleBrowser(http)

@@ -44,3 +44,19 @@ def test_staff_create_refuses_what_is_not_an_email_or_a_role(
     assert main(not_email) == EXIT_USAGE
     assert "not an email address" in capsys.readouterr().err
     assert main(["staff", "create", "--email", EMAIL, "--role", "superuser"]) == EXIT_USAGE
+
+
+def test_staff_create_for_the_regions_account_prints_no_password(
+    migrated: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = ["staff", "create", "--email", EMAIL, "--role", "administrator", "--region-account"]
+    assert main(command) == EXIT_USAGE
+    assert "OBHUB_OIDC_ISSUER" in capsys.readouterr().err
+
+    monkeypatch.setenv("OBHUB_OIDC_ISSUER", "https://connexion.region.test")
+    monkeypatch.setenv("OBHUB_OIDC_CLIENT_ID", "obhub-console")
+    monkeypatch.setenv("OBHUB_OIDC_CLIENT_SECRET", "secret")
+    assert main([*command, "--json"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert created["password"] is None
+    assert created["role"] == "administrator"

@@ -70,6 +70,11 @@ def _refused_form(request: Request, language: Language) -> HTMLResponse:
     return response
 
 
+# Shared with the console's other sign-in door (OpenID Connect) and its other pages.
+console_next = _console_next
+refused_form = _refused_form
+
+
 @router.get(f"{CONSOLE}/connexion", response_class=HTMLResponse)
 async def sign_in_page(
     request: Request, next_path: Annotated[str | None, Query(alias="next", max_length=512)] = None
@@ -126,6 +131,7 @@ async def _signed_in(
         action="staff.signed_in",
         target_type="staff_member",
         target_id=member.id,
+        data={"method": "password"},
     )
     location = staff_sessions.PASSWORD_PATH if member.must_change_password else next_path
     response = RedirectResponse(location, status_code=303, headers={"Cache-Control": "no-store"})

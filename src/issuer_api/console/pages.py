@@ -33,6 +33,7 @@ def console_page(
         "staff": staff,
         "staff_role": ROLE_NAMES[staff.role] if staff else None,
         "can": (lambda permission: staff is not None and staff.can(Permission(permission))),
+        "oidc_enabled": request.app.state.settings.oidc_enabled,
     }
     values.update(context or {})
     return render_page(request, name, language, values, status_code=status_code, no_store=True)

@@ -71,22 +71,25 @@ async def create_member(
     role: str,
     display_name: str | None = None,
     by: str = "system",
+    local: bool = True,
 ) -> Created:
-    """A new local account with a one-time password (to be changed at first sign-in)."""
+    """A new account. Local: with a one-time password (to be changed at first sign-in);
+    otherwise without any password, for sign-in through the identity provider only
+    (``password`` is then empty)."""
     try:
         chosen = Role(role)
     except ValueError as exc:
         raise UnknownRoleError(role) from exc
     if await find_by_email(db, kek, email) is not None:
         raise StaffExistsError(email)
-    password = passwords.one_time_password()
+    password = passwords.one_time_password() if local else ""
     member = StaffMember(
         email_lookup=email_key(kek, email),
         email_sealed=seal_pii(kek, normalize_email(email)),
         display_name=display_name,
         role=chosen.value,
-        password_hash=await passwords.hash_password(password),
-        must_change_password=True,
+        password_hash=await passwords.hash_password(password) if local else None,
+        must_change_password=local,
     )
     db.add(member)
     await db.flush()
@@ -96,9 +99,57 @@ async def create_member(
         action="staff.created",
         target_type="staff_member",
         target_id=member.id,
-        data={"role": chosen.value},
+        data={"role": chosen.value, "method": "password" if local else "oidc"},
     )
     return Created(member, password)
+
+
+async def member_for_identity(
+    db: AsyncSession,
+    kek: bytes,
+    *,
+    issuer: str,
+    subject: str,
+    email: str | None,
+    email_verified: bool,
+) -> StaffMember | None:
+    """The active member the identity provider vouches for, else ``None``.
+
+    Found by (issuer, subject) when they signed in this way before; otherwise the first
+    sign-in binds the pre-provisioned account whose email is the token's verified
+    ``email``, unless that account is already bound to another subject. Accounts are
+    never created here.
+    """
+    member = (
+        await db.scalars(
+            select(StaffMember).where(
+                StaffMember.oidc_issuer == issuer, StaffMember.oidc_subject == subject
+            )
+        )
+    ).one_or_none()
+    if member is None and email is not None and email_verified:
+        candidate = await find_by_email(db, kek, email)
+        if candidate is not None and candidate.oidc_subject is None:
+            candidate.oidc_issuer = issuer
+            candidate.oidc_subject = subject
+            member = candidate
+            add_audit_event(
+                db,
+                actor=actor(candidate),
+                action="staff.identity_bound",
+                target_type="staff_member",
+                target_id=candidate.id,
+                data={"issuer": issuer},
+            )
+    if member is None or not member.active:
+        return None
+    # The identity provider vouches for the member: no printed password to replace (a
+    # printed one never replaced is void from now on).
+    if member.must_change_password:
+        member.password_hash = None
+        member.must_change_password = False
+    member.last_sign_in_at = now_utc()
+    return member
 
 
 def _failure_key(kek: bytes, kind: str, value: str) -> str:
