@@ -44,7 +44,10 @@ from issuer_api.achievements import endpoints as achievement_endpoints
 from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
 from issuer_api.console import auth as console_auth
+from issuer_api.console import deliveries as console_deliveries
 from issuer_api.console import pages as console_pages
+from issuer_api.console import partner_access as console_partner_access
+from issuer_api.console import partners as console_partners
 from issuer_api.credentials import endpoints as credential_endpoints
 from issuer_api.db import create_engine, session_factory
 from issuer_api.errors import (
@@ -227,6 +230,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(badge_router)
     app.include_router(signin_router)
     app.include_router(console_auth.router)
+    app.include_router(console_partners.router)
+    app.include_router(console_partner_access.router)
+    app.include_router(console_deliveries.router)
     app.include_router(preferences_router)
     app.include_router(espace_router)
     app.include_router(metrics_router)

@@ -44,6 +44,7 @@ SITE_STATIC_FILES: Final = {
     "site.css": "text/css; charset=utf-8",
     "accounts.css": "text/css; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
+    "console-partners.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 MAX_TEXT_CHARS: Final = 2 * 1024 * 1024
