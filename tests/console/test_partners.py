@@ -224,7 +224,29 @@ async def test_the_list_finds_partners_by_name_and_state_and_shows_their_activit
     assert "1 partenaire." in found.text
     assert "greta-rouen" in found.text
     assert "campus-caen" not in found.text
-    assert (await console.http.get(PARTNERS, params={"etat": "autre"})).status_code == 422
+    unknown_state = await console.http.get(PARTNERS, params={"etat": "autre"})
+    assert unknown_state.status_code == 200
+    assert "2 partenaires" in unknown_state.text
+
+
+async def test_the_pages_speak_english_and_escape_what_partners_type(
+    staff: Staff, console: ConsoleBrowser
+) -> None:
+    await signed_in(staff, console, MANAGER, "partner_manager")
+    path = await register(console)
+    hostile = '<script>alert("x")</script>'
+    edited = await console.post(f"{path}/modifier", f"{path}/modifier", {"name": hostile})
+    assert edited.status_code == 303
+    page = await console.http.get(path, params={"lang": "en"})
+    assert page.status_code == 200
+    assert '<html lang="en"' in page.text
+    assert "Trusted issuers" in page.text
+    assert "Webhook secrets" in page.text
+    assert hostile not in page.text
+    assert "&lt;script&gt;" in page.text
+    listing = await console.http.get(PARTNERS, params={"lang": "en"})
+    assert "Register a partner" in listing.text
+    assert hostile not in listing.text
 
 
 # --------------------------------------------------------------------------- access
@@ -423,6 +445,8 @@ async def test_deliveries_show_a_refused_badge_with_its_reason_in_french_and_fil
     older = await console.http.get(path, params={"au": last_week.date().isoformat()})
     assert "1 livraison." in older.text
     assert "ins-42" not in older.text
+    unknown = await console.http.get(path, params={"resultat": "perdu", "motif": "inconnu"})
+    assert "2 livraisons" in unknown.text
     wrong = await console.http.get(path, params={"du": "hier"})
     assert wrong.status_code == 400
     assert 'href="#du"' in wrong.text

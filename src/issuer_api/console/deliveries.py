@@ -12,7 +12,7 @@ same messages as the receipts of the API (:mod:`issuer_api.ingestion.receipts`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -64,8 +64,6 @@ CHANNEL_LABELS: Final[dict[str, str]] = {
 DATE_MESSAGE: Final = N_("Enter a date such as 2026-12-07.")
 ORDER_MESSAGE: Final = N_("The end date must be on or after the start date.")
 
-OutcomeWord = Literal["accepted", "duplicate", "rejected", "failed", "pending", ""]
-
 
 def _day(value: str, name: str, errors: FormErrors, language: Language) -> date | None:
     if not value:
@@ -84,7 +82,7 @@ async def partner_deliveries(
     ref: PartnerRef,
     staff: Viewer,
     db: Session,
-    resultat: OutcomeWord = "",
+    resultat: Annotated[str, Query(max_length=16)] = "",
     motif: Annotated[str, Query(max_length=40)] = "",
     du: Annotated[str, Query(max_length=10)] = "",
     au: Annotated[str, Query(max_length=10)] = "",
@@ -99,9 +97,10 @@ async def partner_deliveries(
     end = _day(au, "au", errors, language)
     if start is not None and end is not None and end < start:
         errors.add("au", language, ORDER_MESSAGE)
-    reason = motif if motif in REASON_CODES else None
+    reason = motif if motif in REASON_CODES else None  # unknown words filter nothing
+    outcome = next((o for o in OUTCOME_LABELS if o == resultat), None)
     where = receipts.DeliveryFilter(
-        outcome=resultat or None,
+        outcome=outcome,
         reason=reason,
         since=datetime.combine(start, time(), UTC) if start else None,
         until=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
@@ -120,7 +119,7 @@ async def partner_deliveries(
     )
     shown = await receipts.summaries(db, deliveries)
     refused = await receipts.refused_items(db, [d.id for d in deliveries], language)
-    filters = {"resultat": resultat, "motif": reason or "", "du": du, "au": au}
+    filters = {"resultat": outcome or "", "motif": reason or "", "du": du, "au": au}
     response = console_page(
         request,
         "console/partner_deliveries.html",

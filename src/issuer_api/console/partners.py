@@ -17,7 +17,7 @@ client: :mod:`issuer_api.console.partner_access`; deliveries:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -60,7 +60,6 @@ NEW_FIELDS: Final = ("slug", *CONTACT_FIELDS, "identifier")
 Viewer = Annotated[StaffPrincipal, Depends(staff_with(Permission.VIEW))]
 Manager = Annotated[StaffPrincipal, Depends(staff_with(Permission.MANAGE_PARTNERS))]
 PartnerRef = Annotated[str, Path(max_length=64)]
-StateWord = Literal["actif", "suspendu"]
 STATES: Final[dict[str, PartnerState]] = {"actif": "active", "suspendu": "suspended"}
 
 
@@ -86,11 +85,12 @@ async def partner_list(
     staff: Viewer,
     db: Session,
     q: Annotated[str, Query(max_length=100)] = "",
-    etat: StateWord | Literal[""] = "",
+    etat: Annotated[str, Query(max_length=16)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     language = page_language(request)
     text = q.strip()
+    etat = etat if etat in STATES else ""  # an unknown state: every partner
     records, total = await service.list_partners(
         db,
         state=STATES.get(etat),
