@@ -106,8 +106,18 @@ async def test_a_read_only_member_sees_every_page_and_is_refused_every_change(
         refused = await console.post(change, path, {"reason": "essai", "name": "Autre"})
         assert refused.status_code == 403, change
         assert refused.headers["x-error-code"] == "staff_forbidden"
-    for form in (f"{PARTNERS}/nouveau", f"{path}/modifier", f"{path}/suspendre"):
-        assert (await console.http.get(form)).status_code == 403
+    forms = [
+        f"{PARTNERS}/nouveau",
+        f"{path}/modifier",
+        f"{path}/suspendre",
+        f"{path}/reactiver",
+        f"{path}/emetteurs/{trusted_id.group(1)}/retirer",
+        f"{path}/secrets/{secret_id.group(1)}/revoquer",
+        f"{path}/client/remplacer",
+        f"{path}/client/revoquer",
+    ]
+    for form in forms:
+        assert (await console.http.get(form)).status_code == 403, form
     partner = await console.http.get(path)
     assert "Actif" in partner.text
 
@@ -294,8 +304,25 @@ async def test_trusted_issuers_are_added_and_removed_after_a_confirmation(
     assert {e.actor for e in events} == {actor}
 
 
-async def test_a_webhook_secret_is_shown_once_rotates_with_two_active_and_is_revoked(
+async def test_a_form_without_its_token_changes_nothing(
     staff: Staff, console: ConsoleBrowser, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await signed_in(staff, console, MANAGER, "partner_manager")
+    path = await register(console)
+    for change in (PARTNERS, f"{path}/suspendre", f"{path}/secrets", f"{path}/client"):
+        forged = await console.http.post(
+            change, data={"slug": "autre", "name": "Autre", "reason": "x", "csrf_token": "faux"}
+        )
+        assert forged.status_code == 403, change
+        assert forged.headers["x-error-code"] == "csrf_failed"
+    assert [e.action for e in await audit(sessions)] == ["partner.created"]
+
+
+async def test_a_webhook_secret_is_shown_once_rotates_with_two_active_and_is_revoked(
+    staff: Staff,
+    console: ConsoleBrowser,
+    sessions: async_sessionmaker[AsyncSession],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     actor = await signed_in(staff, console, MANAGER, "partner_manager")
     path = await register(console)
@@ -350,6 +377,11 @@ async def test_a_webhook_secret_is_shown_once_rotates_with_two_active_and_is_rev
     ]
     assert {e.actor for e in events} == {actor}
     assert all(secret not in str(e.data) for e in events)
+    logged = capfd.readouterr()
+    assert "/secrets" in logged.err  # the requests were logged, their answers' secrets not
+    for shown_once in (secret, other.group(0)):
+        assert shown_once not in logged.err
+        assert shown_once not in logged.out
 
 
 async def test_an_oauth_client_is_shown_once_replaced_and_revoked(
