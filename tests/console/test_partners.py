@@ -216,6 +216,10 @@ async def test_form_mistakes_are_listed_linked_to_their_fields_and_nothing_is_st
     )
     assert taken.status_code == 400
     assert "déjà utilisé" in taken.text
+    page_name = await console.post(
+        PARTNERS, f"{PARTNERS}/nouveau", {"slug": "nouveau", "name": "N"}
+    )
+    assert page_name.status_code == 400
     async with session_scope(sessions) as session:
         assert len(list(await session.scalars(select(Partner)))) == 1
 

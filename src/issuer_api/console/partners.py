@@ -56,6 +56,7 @@ BASE: Final = "/console/partenaires"
 PAGE_SIZE: Final = 25
 MAX_REASON_CHARS: Final = 500
 NEW_FIELDS: Final = ("slug", *CONTACT_FIELDS, "identifier")
+RESERVED_SLUGS: Final = frozenset({"nouveau"})  # a page of the console, not a partner
 
 Viewer = Annotated[StaffPrincipal, Depends(staff_with(Permission.VIEW))]
 Manager = Annotated[StaffPrincipal, Depends(staff_with(Permission.MANAGE_PARTNERS))]
@@ -180,7 +181,7 @@ async def create_partner(request: Request, staff: Manager, db: Session) -> Respo
             errors=data,
             allow_http=allow_http,
         )
-    if await service.find_partner(db, data.slug) is not None:
+    if data.slug in RESERVED_SLUGS or await service.find_partner(db, data.slug) is not None:
         errors = FormErrors()
         errors.add("slug", language, N_("This slug is already used by another partner."))
         return _form_page(
