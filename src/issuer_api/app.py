@@ -45,11 +45,14 @@ from issuer_api.achievements import endpoints as achievement_endpoints
 from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
 from issuer_api.console import auth as console_auth
+from issuer_api.console import deliveries as console_deliveries
 from issuer_api.console import identity as console_identity
 from issuer_api.console import insights as console_insights
 from issuer_api.console import mappings as console_mappings
 from issuer_api.console import oidc as console_oidc
 from issuer_api.console import pages as console_pages
+from issuer_api.console import partner_access as console_partner_access
+from issuer_api.console import partners as console_partners
 from issuer_api.console import referential as console_referential
 from issuer_api.console import team as console_team
 from issuer_api.console import thresholds as console_thresholds
@@ -220,38 +223,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(health.router)
-    app.include_router(verify.router)
-    app.include_router(auth_endpoints.router)
-    app.include_router(issuer_endpoints.router)
-    app.include_router(achievement_endpoints.router)
     app.state.status_list_cache = StatusListCache()
-    app.include_router(credential_endpoints.router)
-    app.include_router(statuslist_endpoints.router)
-    app.include_router(vcapi_endpoints.router)
-    app.include_router(partner_endpoints.router)
-    app.include_router(ingestion_endpoints.router)
-    app.include_router(outbound_endpoints.router)
-    app.include_router(learner_endpoints.router)
-    app.include_router(regional_endpoints.router)
+    for router in (
+        health.router,
+        verify.router,
+        auth_endpoints.router,
+        issuer_endpoints.router,
+        achievement_endpoints.router,
+        credential_endpoints.router,
+        statuslist_endpoints.router,
+        vcapi_endpoints.router,
+        partner_endpoints.router,
+        ingestion_endpoints.router,
+        outbound_endpoints.router,
+        learner_endpoints.router,
+        regional_endpoints.router,
+        home_router,
+        web_router,
+        apidocs_router,
+        badge_router,
+        catalogue_router,
+        signin_router,
+        console_auth.router,
+        console_identity.router,
+        console_insights.router,
+        console_mappings.router,
+        console_referential.router,
+        console_thresholds.router,
+        console_oidc.router,
+        console_team.router,
+        console_partners.router,
+        console_partner_access.router,
+        console_deliveries.router,
+        preferences_router,
+        espace_router,
+        metrics_router,
+    ):
+        app.include_router(router)
     app.webhooks.include_router(outbound_endpoints.webhooks)
-    app.include_router(home_router)
-    app.include_router(web_router)
-    app.include_router(apidocs_router)
-    app.include_router(badge_router)
-    app.include_router(catalogue_router)
-    app.include_router(signin_router)
-    app.include_router(console_auth.router)
-    app.include_router(console_identity.router)
-    app.include_router(console_insights.router)
-    app.include_router(console_mappings.router)
-    app.include_router(console_referential.router)
-    app.include_router(console_thresholds.router)
-    app.include_router(console_oidc.router)
-    app.include_router(console_team.router)
-    app.include_router(preferences_router)
-    app.include_router(espace_router)
-    app.include_router(metrics_router)
     return app
 
 

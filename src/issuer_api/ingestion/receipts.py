@@ -16,9 +16,11 @@ in the database, and the receipts API has no reason to open them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import URL
 
@@ -43,6 +45,7 @@ from verify import messages as verify_messages
 RECEIPTS_PATH: Final = "/v1/receipts"
 _FACT_OUTCOMES: Final = frozenset({"accepted", "duplicate"})
 _STATUSES: Final[tuple[DeliveryStatus, ...]] = ("queued", "done", "dead")
+REFUSED_OUTCOMES: Final[tuple[Outcome, ...]] = ("rejected", "failed")
 
 
 class ReceiptNotFoundError(NotFoundError):
@@ -56,6 +59,49 @@ def receipt_path(delivery_id: str) -> str:
 # --------------------------------------------------------------------------- queries
 
 
+@dataclass(frozen=True)
+class DeliveryFilter:
+    """Which deliveries a listing shows; every field left ``None`` lets all through.
+
+    ``outcome`` and ``reason`` keep the deliveries holding at least one badge with that
+    outcome, or with that reason code among its reasons; ``since`` and ``until`` bound
+    the time of receipt (``since`` included, ``until`` excluded).
+    """
+
+    status: DeliveryStatus | None = None
+    outcome: Outcome | None = None
+    reason: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.status is not None:
+            found.append(Delivery.status == self.status)
+        if self.since is not None:
+            found.append(Delivery.received_at >= self.since)
+        if self.until is not None:
+            found.append(Delivery.received_at < self.until)
+        if self.outcome is not None or self.reason is not None:
+            items = select(DeliveryItem.id).where(DeliveryItem.delivery_id == Delivery.id)
+            if self.outcome is not None:
+                items = items.where(DeliveryItem.outcome == self.outcome)
+            if self.reason is not None:
+                items = items.where(has_reason(self.reason))
+            found.append(items.exists())
+        return found
+
+
+def has_reason(code: str) -> ColumnElement[bool]:
+    """The item's reasons hold one with this code.
+
+    Both backends write a JSON object's members as ``"key": value`` (``json.dumps`` on
+    SQLite, ``jsonb`` output on PostgreSQL), so the text of the list holds
+    ``"code": "<code>"`` exactly when a reason has that code (codes are plain words).
+    """
+    return cast(DeliveryItem.reasons, Text).contains(f'"code": "{code}"', autoescape=True)
+
+
 async def page(
     session: AsyncSession,
     *,
@@ -63,16 +109,15 @@ async def page(
     status: DeliveryStatus | None,
     limit: int,
     offset: int,
+    where: DeliveryFilter | None = None,
 ) -> tuple[list[Delivery], int]:
     """Deliveries, newest first (of one partner, when given); and how many in all."""
-    query = select(Delivery)
-    count = select(func.count()).select_from(Delivery)
+    chosen = replace(where or DeliveryFilter(), status=status) if status else where
+    conditions = chosen.conditions() if chosen is not None else []
     if partner_id is not None:
-        query = query.where(Delivery.partner_id == partner_id)
-        count = count.where(Delivery.partner_id == partner_id)
-    if status is not None:
-        query = query.where(Delivery.status == status)
-        count = count.where(Delivery.status == status)
+        conditions.append(Delivery.partner_id == partner_id)
+    query = select(Delivery).where(*conditions)
+    count = select(func.count()).select_from(Delivery).where(*conditions)
     total = (await session.execute(count)).scalar_one()
     rows = await session.execute(
         query.order_by(Delivery.received_at.desc(), Delivery.id.desc()).limit(limit).offset(offset)
@@ -113,25 +158,50 @@ async def get_visible(
     return delivery
 
 
+# Only what a receipt shows: never the sealed payload or recipient columns.
+_SHOWN: Final = (
+    DeliveryItem.delivery_id,
+    DeliveryItem.position,
+    DeliveryItem.reference,
+    DeliveryItem.payload_kind,
+    DeliveryItem.outcome,
+    DeliveryItem.reasons,
+    DeliveryItem.processed_at,
+    PartnerBadge.credential_id,
+    PartnerBadge.issuer_id,
+    PartnerBadge.achievement_name,
+)
+
+
 async def _items(session: AsyncSession, delivery_id: str) -> list[Any]:
-    # Only what a receipt shows: never the sealed payload or recipient columns.
     rows = await session.execute(
-        select(
-            DeliveryItem.position,
-            DeliveryItem.reference,
-            DeliveryItem.payload_kind,
-            DeliveryItem.outcome,
-            DeliveryItem.reasons,
-            DeliveryItem.processed_at,
-            PartnerBadge.credential_id,
-            PartnerBadge.issuer_id,
-            PartnerBadge.achievement_name,
-        )
+        select(*_SHOWN)
         .outerjoin(PartnerBadge, PartnerBadge.id == DeliveryItem.partner_badge_id)
         .where(DeliveryItem.delivery_id == delivery_id)
         .order_by(DeliveryItem.position)
     )
     return list(rows.all())
+
+
+async def refused_items(
+    session: AsyncSession, delivery_ids: Sequence[str], language: Language
+) -> dict[str, list[ReceiptItem]]:
+    """The rejected and failed badges of each delivery, with their reasons (one query)."""
+    found: dict[str, list[ReceiptItem]] = {delivery_id: [] for delivery_id in delivery_ids}
+    if not delivery_ids:
+        return found
+    rows = await session.execute(
+        select(*_SHOWN)
+        .outerjoin(PartnerBadge, PartnerBadge.id == DeliveryItem.partner_badge_id)
+        .where(
+            DeliveryItem.delivery_id.in_(list(delivery_ids)),
+            DeliveryItem.outcome.in_(REFUSED_OUTCOMES),
+        )
+        .order_by(DeliveryItem.delivery_id, DeliveryItem.position)
+    )
+    for row in rows:
+        found[row.delivery_id].append(_item(row, language))
+    return found
 
 
 # --------------------------------------------------------------------------- rendering
@@ -255,10 +325,11 @@ async def receipt_page(
     status: DeliveryStatus | None,
     limit: int,
     offset: int,
+    where: DeliveryFilter | None = None,
 ) -> ReceiptPage:
     """A page of receipts, newest first (``partner_id`` None: every partner's)."""
     deliveries, total = await page(
-        session, partner_id=partner_id, status=status, limit=limit, offset=offset
+        session, partner_id=partner_id, status=status, limit=limit, offset=offset, where=where
     )
     return ReceiptPage(
         items=await summaries(session, deliveries), total=total, limit=limit, offset=offset

@@ -7,16 +7,18 @@ Every change is audited.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
+from pydantic import AwareDatetime
 
 from issuer_api.auth import scopes
 from issuer_api.auth.deps import AuthenticatedClient, RequireScopes
 from issuer_api.deps import Kek, Session
 from issuer_api.errors import error_responses
 from issuer_api.ingestion import receipts
-from issuer_api.ingestion.schemas import DeliveryStatus, ReceiptPage
+from issuer_api.ingestion.acceptance import REASON_CODES
+from issuer_api.ingestion.schemas import DeliveryStatus, Outcome, ReceiptPage
 from issuer_api.partners import service
 from issuer_api.partners.schemas import (
     NewWebhookSecret,
@@ -55,6 +57,7 @@ TrustedRef = Annotated[
     int,
     Path(ge=1, description="Identifiant de l'émetteur de confiance / trusted issuer id"),
 ]
+ReasonCode = Literal[REASON_CODES]  # type: ignore[valid-type]
 _REASON_BODY: Any = Body(
     openapi_examples={
         "motif": {"summary": "Motif / reason", "value": {"reason": "Convention échue."}}
@@ -91,7 +94,10 @@ async def create_partner(
     "/partners",
     response_model=PartnerList,
     summary="Lister les partenaires / List partners",
-    description="Par slug ; filtre `state`. Portée `admin`. / By slug; `state` filter.",
+    description=(
+        "Par slug ; filtres `state` et `q` (nom ou slug). Portée `admin`. / By slug; "
+        "`state` and `q` (name or slug) filters."
+    ),
     responses=error_responses(401, 403, 422),
 )
 async def list_partners(
@@ -99,10 +105,19 @@ async def list_partners(
     _client: AdminClient,
     session: Session,
     state: PartnerState | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Partie du nom ou du slug / part of the name or slug",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> PartnerList:
-    records, total = await service.list_partners(session, state=state, limit=limit, offset=offset)
+    records, total = await service.list_partners(
+        session, state=state, limit=limit, offset=offset, text=q.strip() if q else None
+    )
     return PartnerList(items=records, total=total, limit=limit, offset=offset)
 
 
@@ -344,6 +359,35 @@ async def create_partner_client(
     return credentials
 
 
+@router.post(
+    "/partners/{partner_id}/client/revoke",
+    response_model=PartnerRecord,
+    summary="Révoquer le client OAuth / Revoke the OAuth client",
+    description=(
+        "Le client OAuth du partenaire est désactivé aussitôt ; ses webhooks signés restent "
+        "acceptés. 404 `partner_client_not_found` s'il n'en a pas. Journalisé. Portée "
+        "`admin`. / The partner's OAuth client is disabled at once; its signed webhooks "
+        "are still accepted. 404 `partner_client_not_found` if it has none. Audited."
+    ),
+    responses=error_responses(401, 403, 404, 422),
+)
+async def revoke_partner_client(
+    *,
+    partner_id: PartnerRef,
+    client: AdminClient,
+    session: Session,
+    body: Annotated[StateChange | None, _REASON_BODY] = None,
+) -> PartnerRecord:
+    partner = await service.get_partner(session, partner_id)
+    await service.revoke_partner_client(
+        session,
+        partner,
+        actor=client.client_id,
+        reason=body.reason if body is not None else None,
+    )
+    return await service.record_of(session, partner)
+
+
 # --------------------------------------------------------------------------- receipts
 
 
@@ -352,10 +396,13 @@ async def create_partner_client(
     response_model=ReceiptPage,
     summary="Reçus d'un partenaire / A partner's receipts",
     description=(
-        "Les livraisons du partenaire, de la plus récente à la plus ancienne ; filtre "
-        "`status` ; en-têtes `X-Total-Count` et `Link`. Détail : `GET /v1/receipts/{id}`. "
-        "Portée `admin`. / The partner's deliveries, newest first; `status` filter; "
-        "`X-Total-Count` and `Link` headers. Detail: `GET /v1/receipts/{id}`. Scope `admin`."
+        "Les livraisons du partenaire, de la plus récente à la plus ancienne ; filtres "
+        "`status`, `outcome` et `reason` (un badge au moins avec ce résultat ou ce motif), "
+        "`received_after` et `received_before` ; en-têtes `X-Total-Count` et `Link`. "
+        "Détail : `GET /v1/receipts/{id}`. Portée `admin`. / The partner's deliveries, "
+        "newest first; filters `status`, `outcome` and `reason` (at least one badge with "
+        "this outcome or reason), `received_after` and `received_before`; `X-Total-Count` "
+        "and `Link` headers. Detail: `GET /v1/receipts/{id}`. Scope `admin`."
     ),
     responses={
         200: {
@@ -375,12 +422,19 @@ async def partner_receipts(
     _client: AdminClient,
     session: Session,
     status: DeliveryStatus | None = None,
+    outcome: Outcome | None = None,
+    reason: ReasonCode | None = None,
+    received_after: AwareDatetime | None = None,
+    received_before: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ReceiptPage:
     partner = await service.get_partner(session, partner_id)
+    where = receipts.DeliveryFilter(
+        outcome=outcome, reason=reason, since=received_after, until=received_before
+    )
     found = await receipts.receipt_page(
-        session, partner_id=partner.id, status=status, limit=limit, offset=offset
+        session, partner_id=partner.id, status=status, limit=limit, offset=offset, where=where
     )
     response.headers["X-Total-Count"] = str(found.total)
     response.headers["Link"] = receipts.link_header(request.url, found.total, limit, offset)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import ApiClient, Partner, PartnerTrustedIssuer, PartnerWebhookSecret
@@ -37,14 +37,28 @@ async def reload(session: AsyncSession, partner_id: str) -> Partner | None:
 
 
 async def page(
-    session: AsyncSession, *, state: str | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    state: str | None,
+    limit: int,
+    offset: int,
+    text: str | None = None,
 ) -> tuple[list[Partner], int]:
-    """Partners by slug, optionally in one state; and how many there are in all."""
+    """Partners by slug, optionally in one state or whose name or slug holds ``text``
+    (any case); and how many there are in all."""
     query = select(Partner)
     count = select(func.count()).select_from(Partner)
     if state is not None:
         query = query.where(Partner.state == state)
         count = count.where(Partner.state == state)
+    if text:
+        wanted = text.lower()
+        holds = or_(
+            func.lower(Partner.name).contains(wanted, autoescape=True),
+            Partner.slug.contains(wanted, autoescape=True),
+        )
+        query = query.where(holds)
+        count = count.where(holds)
     total = (await session.execute(count)).scalar_one()
     rows = await session.execute(query.order_by(Partner.slug).limit(limit).offset(offset))
     return list(rows.scalars()), total

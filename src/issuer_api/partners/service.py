@@ -18,7 +18,8 @@ Services flush; the request commits. Every change is written to the audit log.
 * **OAuth client**: ``POST /partners/{id}/client`` creates an API client holding only
   the ``deliver`` scope and links it to the partner (``Partner.client_id``); doing it
   again rotates it: the new client replaces the old one, which is disabled at once.
-  The client secret is shown once.
+  The client secret is shown once. Revoking it disables it and leaves the partner
+  without a client (webhooks still work).
 """
 
 from __future__ import annotations
@@ -117,6 +118,10 @@ class WebhookSecretUnavailableError(ApiError):
 
     status_code = 500
     code = "webhook_secret_unavailable"
+
+
+class PartnerClientNotFoundError(NotFoundError):
+    code = "partner_client_not_found"
 
 
 class NotAPartnerError(ApiError):
@@ -255,9 +260,17 @@ async def record_of(session: AsyncSession, partner: Partner) -> PartnerRecord:
 
 
 async def list_partners(
-    session: AsyncSession, *, state: PartnerState | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    state: PartnerState | None,
+    limit: int,
+    offset: int,
+    text: str | None = None,
 ) -> tuple[list[PartnerRecord], int]:
-    partners, total = await repository.page(session, state=state, limit=limit, offset=offset)
+    """A page of partners by slug; ``text``: whose name or slug holds it (any case)."""
+    partners, total = await repository.page(
+        session, state=state, limit=limit, offset=offset, text=text
+    )
     secrets = await repository.secrets_by_partner(session, [p.id for p in partners])
     return [partner_record(p, secrets[p.id]) for p in partners], total
 
@@ -566,3 +579,28 @@ async def create_partner_client(
         scopes=[scopes.DELIVER],
         replaced_client_id=previous,
     )
+
+
+async def revoke_partner_client(
+    session: AsyncSession, partner: Partner, *, actor: str, reason: str | None = None
+) -> str:
+    """Disable the partner's OAuth client at once and unlink it; its id. 404 if none."""
+    await repository.lock(session, partner.id)
+    current = await repository.reload(session, partner.id)
+    client_id = current.client_id if current is not None else partner.client_id
+    if client_id is None:
+        raise PartnerClientNotFoundError(details={"partner": partner.id})
+    await repository.disable_client(session, client_id, utcnow())
+    partner.client_id = None
+    partner.updated_at = utcnow()
+    add_audit_event(
+        session,
+        actor=actor,
+        action="partner.client_revoked",
+        target_type=PARTNER_TARGET,
+        target_id=partner.id,
+        reason=reason,
+        data={"client_id": client_id},
+    )
+    await session.flush()
+    return client_id
