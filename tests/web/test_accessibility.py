@@ -24,6 +24,7 @@ import asyncio
 import json
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,6 +38,7 @@ from aggregation.referential import default_referential
 from issuer_api.accounts import sessions as learner_sessions
 from issuer_api.accounts import signin
 from issuer_api.db import create_engine, session_factory, session_scope
+from issuer_api.learners import service as learners
 from issuer_api.models import AchievementMapping, Partner
 from issuer_api.models.ingest import Learner
 from issuer_api.models.regional import ReferentialVersion, RegionalAward
@@ -107,6 +109,7 @@ PAGES: Final = (
         needs_learner=True,
         javascript=False,
         steps=({"click": "form.space-form button[type=submit]"},),
+        status=400,
     ),
     AuditedPage(
         "claim-result",
@@ -147,6 +150,19 @@ PAGES: Final = (
     AuditedPage("console-thresholds", "/console/referentiel/seuils", needs_staff=True),
     AuditedPage("console-insights", "/console/indicateurs", needs_staff=True),
     AuditedPage("console-identity", "/console/identite", needs_staff=True),
+    AuditedPage("console-team", "/console/equipe", needs_staff=True),
+    AuditedPage("console-team-new", "/console/equipe/nouveau", needs_staff=True),
+    AuditedPage("console-partners", "/console/partenaires", needs_staff=True),
+    AuditedPage("console-partner-new", "/console/partenaires/nouveau", needs_staff=True),
+    AuditedPage("console-partner", "/console/partenaires/greta-rouen", needs_staff=True),
+    AuditedPage(
+        "console-partner-deliveries",
+        "/console/partenaires/greta-rouen/livraisons",
+        needs_staff=True,
+    ),
+    AuditedPage(
+        "console-partner-suspend", "/console/partenaires/greta-rouen/suspendre", needs_staff=True
+    ),
     # Swagger UI (English only), one operation open.
     AuditedPage(
         "docs",
@@ -170,7 +186,7 @@ CASES: Final = [
 # --------------------------------------------------------------------------- a learner
 
 
-async def _open_learner_session(database: Path, credential_id: str) -> tuple[str, str]:
+async def _open_learner_session(database: Path, kek: bytes, credential_id: str) -> tuple[str, str]:
     """A session of the learner who holds the regional badge ``credential_id``, and a
     sign-in link of theirs (its token)."""
     engine = create_engine(f"sqlite:///{database}")
@@ -180,6 +196,9 @@ async def _open_learner_session(database: Path, credential_id: str) -> tuple[str
                 select(RegionalAward.learner_id).where(RegionalAward.credential_id == credential_id)
             )
             assert learner_id is not None, "the seeded regional badge has no award"
+            await learners.link_identifier(
+                db, kek, learner_id, "email", "camille.martin@example.fr", now=datetime.now(UTC)
+            )
             link = await signin.create_token(db, learner_id, None)
             return await learner_sessions.open_session(db, learner_id), link
     finally:
@@ -192,7 +211,8 @@ def signed_in_learner(live_env: dict[str, str], seeded_badges: dict[str, str]) -
     the app's own session factory and :func:`issuer_api.accounts.sessions.open_session`):
     Mon espace shows their partner badges, regional badge and progress."""
     database = Path(live_env["OBHUB_DATA_DIR"]) / SQLITE_FILENAME
-    token, link = asyncio.run(_open_learner_session(database, seeded_badges["regional"]))
+    kek = Settings(data_dir=database.parent).load_or_create_kek()
+    token, link = asyncio.run(_open_learner_session(database, kek, seeded_badges["regional"]))
     return {"name": learner_sessions.COOKIE, "value": token, "link": link}
 
 

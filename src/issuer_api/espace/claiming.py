@@ -73,6 +73,10 @@ NOT_A_BADGE_TEXT: Final = N_("The pasted text is not a badge (JSON or JWT) we ca
 NOT_AN_ADDRESS: Final = N_("Give the full address of the badge, starting with https://")
 TOO_LONG: Final = N_("This text is too long for a badge.")
 FORM_UNREADABLE: Final = N_("The form could not be read. Try again with fewer or smaller files.")
+NO_IDENTIFIER: Final = N_(
+    "We hold neither an email address nor a DID for you, so badges cannot be matched to "
+    "you. Ask the organisation that gave you a badge to send it to your email address."
+)
 
 OUTCOME_TEXT: Final = {
     "pending": N_("Being checked"),
@@ -282,6 +286,9 @@ async def claim_submit(
             text=submitted.text,
             url=submitted.url,
         )
+    except claims.ClaimNotFoundError:  # a learner with no email nor DID to bind to
+        errors.add("files", "learner_without_identifier", gettext(language, NO_IDENTIFIER))
+        return _form_page(request, language, errors=errors, text=submitted.text, url=submitted.url)
     except TooManyBadgesError:
         errors.add("files", "too_many_files", gettext(language, TOO_MANY_FILES))
         return _form_page(request, language, errors=errors, text=submitted.text, url=submitted.url)

@@ -31,7 +31,7 @@ from issuer_api.region.store import identity_of
 from obhub_i18n import translations
 
 LANGUAGE_COOKIE: Final = "obhub_lang"
-ASSET_VERSION: Final = "3"  # bump when a stylesheet or script changes
+ASSET_VERSION: Final = "4"  # bump when a stylesheet or script changes
 LANGUAGE_COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 
 CONTENT_SECURITY_POLICY: Final = (
