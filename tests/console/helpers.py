@@ -28,11 +28,18 @@ class Staff:
         kek: bytes = self.app.state.kek.get_secret_value()
         return kek
 
-    async def create(self, email: str, role: str, name: str | None = None) -> tuple[str, str]:
-        """A new account (id, its one-time password)."""
+    async def create(
+        self, email: str, role: str, name: str | None = None, *, region_account: bool = False
+    ) -> tuple[str, str]:
+        """A new account (id, its one-time password; none for a Region-account member)."""
         async with session_scope(self.sessions) as session:
             created = await service.create_member(
-                session, self.kek, email=email, role=role, display_name=name
+                session,
+                self.kek,
+                email=email,
+                role=role,
+                display_name=name,
+                local=not region_account,
             )
             return created.member.id, created.password
 

@@ -94,7 +94,7 @@ async def test_first_sign_in_binds_by_verified_email_then_by_subject(
     idp: IdentityProvider,
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    staff_id, _printed = await staff.create(EMAIL, "partner_manager")
+    staff_id, _none = await staff.create(EMAIL, "partner_manager", region_account=True)
 
     landed = await sign_in_with_region(console, idp)
     assert landed.status_code == 200, landed.text
@@ -105,7 +105,7 @@ async def test_first_sign_in_binds_by_verified_email_then_by_subject(
     bound = await member(sessions, staff_id)
     assert (bound.oidc_issuer, bound.oidc_subject) == (ISSUER, "agent-4521")
     assert bound.must_change_password is False
-    assert bound.password_hash is None  # the printed password, never replaced, is void
+    assert bound.password_hash is None
     assert bound.display_name == "Camille Martin"
 
     # The address changes at the provider: the subject still finds the account.
@@ -129,7 +129,7 @@ async def test_first_sign_in_binds_by_verified_email_then_by_subject(
 async def test_the_code_is_exchanged_with_the_pkce_verifier(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     started = await start(console)
     asked = parse_qs(urlsplit(started.headers["location"]).query)
     assert asked["code_challenge_method"] == ["S256"]
@@ -152,7 +152,7 @@ async def test_the_code_is_exchanged_with_the_pkce_verifier(
 async def test_client_secret_post_when_the_provider_offers_only_that(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     idp.auth_methods = ["client_secret_post"]
     landed = await sign_in_with_region(console, idp)
     assert landed.status_code == 200, landed.text
@@ -165,7 +165,7 @@ async def test_an_unverified_email_binds_nothing(
     idp: IdentityProvider,
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    staff_id, _ = await staff.create(EMAIL, "administrator")
+    staff_id, _ = await staff.create(EMAIL, "administrator", region_account=True)
     idp.user = User("intrus", EMAIL, email_verified=False)
     refused = await sign_in_with_region(console, idp)
     assert refused.status_code == 403
@@ -191,7 +191,7 @@ async def test_a_deactivated_member_is_refused(
     idp: IdentityProvider,
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    staff_id, _ = await staff.create(EMAIL, "read_only")
+    staff_id, _ = await staff.create(EMAIL, "read_only", region_account=True)
     async with sessions.begin() as session:
         found = await session.get(StaffMember, staff_id)
         assert found is not None
@@ -215,7 +215,7 @@ async def test_a_deactivated_member_is_refused(
 async def test_an_id_token_with_wrong_claims_is_refused(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider, claims: dict[str, object]
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     idp.claims_override = claims
     refused = await sign_in_with_region(console, idp)
     assert refused.status_code == 401
@@ -227,7 +227,7 @@ async def test_an_id_token_with_wrong_claims_is_refused(
 async def test_an_unsigned_or_hmac_forged_id_token_is_refused(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider, forge: str
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     idp.forge = forge
     refused = await sign_in_with_region(console, idp)
     assert refused.headers["x-error-code"] == "oidc_token_invalid"
@@ -236,7 +236,7 @@ async def test_an_unsigned_or_hmac_forged_id_token_is_refused(
 async def test_a_signature_by_another_key_is_refused(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     impostor = new_key(idp.key.kid)  # same key id, not the provider's key
     idp.signing_key = impostor
     refused = await sign_in_with_region(console, idp)
@@ -246,7 +246,7 @@ async def test_a_signature_by_another_key_is_refused(
 async def test_a_rotated_key_is_fetched_once_and_an_unknown_one_refused(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     assert (await sign_in_with_region(console, idp)).status_code == 200
     assert idp.jwks_fetches == 1
     assert (await sign_in_with_region(console, idp)).status_code == 200
@@ -265,7 +265,7 @@ async def test_a_rotated_key_is_fetched_once_and_an_unknown_one_refused(
 async def test_a_forged_state_is_refused(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     started = await start(console)
     back = await at_provider(idp, started.headers["location"])
     code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
@@ -278,7 +278,7 @@ async def test_a_forged_state_is_refused(
 async def test_an_answer_without_this_browsers_attempt_has_expired(
     staff: Staff, console: ConsoleBrowser, idp: IdentityProvider
 ) -> None:
-    await staff.create(EMAIL, "read_only")
+    await staff.create(EMAIL, "read_only", region_account=True)
     started = await start(console)
     back = await at_provider(idp, started.headers["location"])
     console.http.cookies.delete("obhub_oidc", path="/console/oidc")
@@ -369,3 +369,20 @@ async def test_a_provider_claiming_another_issuer_is_not_followed(
     assert refused.status_code == 502
     assert refused.headers["x-error-code"] == "oidc_provider_unreachable"
     assert "ne répond pas" in refused.text
+
+
+async def test_a_local_account_is_never_taken_over_by_a_region_sign_in(
+    staff: Staff,
+    console: ConsoleBrowser,
+    idp: IdentityProvider,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    staff_id, _printed = await staff.create(EMAIL, "administrator")
+
+    refused = await sign_in_with_region(console, idp)
+
+    assert refused.status_code == 403
+    assert refused.headers["x-error-code"] == "oidc_no_account"
+    unbound = await member(sessions, staff_id)
+    assert (unbound.oidc_issuer, unbound.oidc_subject) == (None, None)
+    assert unbound.password_hash is not None

@@ -129,7 +129,13 @@ async def member_for_identity(
     ).one_or_none()
     if member is None and email is not None and email_verified:
         candidate = await find_by_email(db, kek, email)
-        if candidate is not None and candidate.oidc_subject is None:
+        # Only an account made for the Region's sign-in (no local password) is bound by
+        # email: a local account, an administrator's say, is never taken over this way.
+        if (
+            candidate is not None
+            and candidate.oidc_subject is None
+            and candidate.password_hash is None
+        ):
             candidate.oidc_issuer = issuer
             candidate.oidc_subject = subject
             member = candidate
@@ -181,21 +187,26 @@ async def authenticate(
 
     Failures are counted per account and per client address (keyed hashes); past the
     limits the answer is ``locked`` whatever the password, until the window passes.
+
+    Every attempt is recorded as a failure and committed *before* the slow password
+    check, so attempts sent in parallel see each other: a burst gets no more guesses than
+    the limit. A right password then removes the account's failures.
     """
     now = now_utc()
     since = now - FAILURE_WINDOW
     account_key = _failure_key(kek, "account", normalize_email(email))
     client_key = _failure_key(kek, "client", client)
+    db.add(StaffSignInFailure(account_key=account_key, client_key=client_key, created_at=now))
+    await db.commit()
     if (
-        await _failures(db, account=account_key, client=None, since=since) >= MAX_ACCOUNT_FAILURES
-        or await _failures(db, account=None, client=client_key, since=since) >= MAX_CLIENT_FAILURES
+        await _failures(db, account=account_key, client=None, since=since) > MAX_ACCOUNT_FAILURES
+        or await _failures(db, account=None, client=client_key, since=since) > MAX_CLIENT_FAILURES
     ):
         return SignInOutcome(None, locked=True)
     member = await find_by_email(db, kek, email)
     usable = member is not None and member.active and member.password_hash is not None
     stored = member.password_hash if usable and member is not None else None
     if not await passwords.check_password(stored, password) or member is None:
-        db.add(StaffSignInFailure(account_key=account_key, client_key=client_key, created_at=now))
         return SignInOutcome(None)
     if stored is not None and passwords.needs_rehash(stored):
         member.password_hash = await passwords.hash_password(password)
