@@ -310,7 +310,9 @@ async def test_partner_activity_counts_deliveries_and_badges_of_every_partner(
         "Taux d'acceptation",
     ]
     assert activity[1:] == [
-        ["Centre Alpha", "1", "20", "15", "moins de 10", "75 %"],
+        # 5 refused are hidden, and with them what would give them back (20 received,
+        # 75 % accepted).
+        ["Centre Alpha", "1", "moins de 10", "15", "moins de 10", "moins de 10"],
         ["Centre Beta", "1", "12", "0", "12", "0 %"],
         ["Centre Gamma", "0", "0", "0", "0", "aucun badge"],
     ]

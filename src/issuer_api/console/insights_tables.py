@@ -220,16 +220,22 @@ def activity_table(activity: list[queries.PartnerActivity], language: Language) 
     rows = []
     for entry in activity:
         decided = entry.accepted + entry.duplicate + entry.refused + entry.failed
+        accepted, refused = disclose(entry.accepted), disclose(entry.refused)
+        # The badges received and the rate would give a hidden count back (received minus
+        # accepted, accepted ÷ rate): they are hidden with it.
+        hiding = accepted.value is None or refused.value is None
         rows.append(
             Row(
                 entry.name,
                 (
                     entry.deliveries,
-                    entry.badges,
-                    disclose(entry.accepted).value,
-                    disclose(entry.refused).value,
+                    None if hiding else entry.badges,
+                    accepted.value,
+                    refused.value,
                     _t(language, N_("no badge"))
                     if decided == 0
+                    else None
+                    if hiding
                     else disclosed_statistic(
                         decided, _pct(entry.accepted + entry.duplicate, decided)
                     ),
@@ -243,8 +249,9 @@ def activity_table(activity: list[queries.PartnerActivity], language: Language) 
             language,
             N_(
                 "Counts of deliveries and badges, not of people. Fewer than 10 badges accepted "
-                "or refused are not shown (they could single someone out), nor the "
-                "acceptance rate (badges accepted or already held, out of the badges "
+                "or refused are not shown (they could single someone out), nor then the "
+                "partner's badges received and acceptance rate, which would give them back; "
+                "nor the acceptance rate (badges accepted or already held, out of the badges "
                 "processed) of fewer than 10 badges."
             ),
         ),

@@ -55,7 +55,7 @@ DEFAULT_FOOTER_EN: Final = (
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _SHORT_HEX = re.compile(r"#[0-9a-fA-F]{3}")
-_EMAIL = re.compile(r"[^@\s<>\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_EMAIL = re.compile(r"[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 _DATA_URI = re.compile(r"data:(image/svg\+xml|image/png)(;base64)?,(.*)", re.DOTALL)
 _SITE_PATH = re.compile(r"/[A-Za-z0-9._~/-]{1,500}")
 
