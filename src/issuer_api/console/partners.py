@@ -378,29 +378,19 @@ async def _change_state(
     return see_other(f"{partner_path(partner)}?fait={done}")
 
 
-@router.get(f"{BASE}/{{ref}}/suspendre", response_class=HTMLResponse)
-async def confirm_suspension(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _confirm_state(request, ref, "suspendre", staff, db)
+def _state_routes(act: str) -> None:
+    """The confirmation page (GET) and the change (POST) of ``act``."""
+
+    async def confirm(request: Request, ref: PartnerRef, staff: Manager, db: Session) -> Response:
+        return await _confirm_state(request, ref, act, staff, db)
+
+    async def change(request: Request, ref: PartnerRef, staff: Manager, db: Session) -> Response:
+        return await _change_state(request, ref, act, staff, db)
+
+    path = f"{BASE}/{{ref}}/{act}"
+    router.add_api_route(path, confirm, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(path, change, methods=["POST"], response_class=HTMLResponse)
 
 
-@router.post(f"{BASE}/{{ref}}/suspendre", response_class=HTMLResponse)
-async def suspend_partner(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _change_state(request, ref, "suspendre", staff, db)
-
-
-@router.get(f"{BASE}/{{ref}}/reactiver", response_class=HTMLResponse)
-async def confirm_reactivation(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _confirm_state(request, ref, "reactiver", staff, db)
-
-
-@router.post(f"{BASE}/{{ref}}/reactiver", response_class=HTMLResponse)
-async def reactivate_partner(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _change_state(request, ref, "reactiver", staff, db)
+for _act in _TO_STATE:
+    _state_routes(_act)
