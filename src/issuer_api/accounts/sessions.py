@@ -11,8 +11,6 @@ to ``/connexion?next=…``); pages that only adapt to one declare :data:`Optiona
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final
 from urllib.parse import quote
@@ -21,6 +19,7 @@ from fastapi import Depends, Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.deps import Session
 from issuer_api.models import LearnerSession
 
@@ -34,14 +33,10 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 async def open_session(db: AsyncSession, learner_id: str, *, now: datetime | None = None) -> str:
     """A new session of ``learner_id``; returns the cookie's token (never stored)."""
     now = now or now_utc()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.add(
         LearnerSession(
             id=token_hash(token),

@@ -17,9 +17,7 @@ conditional update: a token opens at most one session.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
@@ -27,6 +25,7 @@ from typing import Final, Literal
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.jobs import enqueue
 from issuer_api.models import SignInRequest, SignInToken
 from issuer_api.privacy import normalize_email, seal_pii
@@ -50,10 +49,6 @@ TokenProblem = Literal["unknown", "expired", "used"]
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def is_plausible_email(value: str) -> bool:
@@ -125,7 +120,7 @@ async def create_token(
 ) -> str:
     """A new single-use token for ``learner_id``; returns it (only its hash is stored)."""
     now = now or now_utc()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.add(
         SignInToken(
             id=token_hash(token),

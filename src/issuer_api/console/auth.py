@@ -18,9 +18,9 @@ from starlette.datastructures import FormData
 from issuer_api.accounts import csrf
 from issuer_api.accounts.signin import safe_next
 from issuer_api.audit import add_audit_event
+from issuer_api.console.forms import refused_form
 from issuer_api.console.pages import console_page
 from issuer_api.deps import Kek, Session
-from issuer_api.i18n import Language
 from issuer_api.models import StaffMember
 from issuer_api.staff import passwords, service
 from issuer_api.staff import sessions as staff_sessions
@@ -49,30 +49,24 @@ def _field(form: FormData, name: str) -> str:
     return value[:MAX_FIELD_CHARS] if isinstance(value, str) else ""
 
 
-def _refused_form(request: Request, language: Language) -> HTMLResponse:
-    response = console_page(
-        request,
-        "console/refused.html",
-        language,
-        None,
-        {
-            "message": gettext(
-                language,
-                N_(
-                    "This form has expired or did not come from this site. Go back, reload "
-                    "the page and try again."
-                ),
-            )
-        },
-        status_code=403,
-    )
-    response.headers["X-Error-Code"] = "csrf_failed"
-    return response
-
-
-# Shared with the console's other sign-in door (OpenID Connect) and its other pages.
+# Shared with the console's other sign-in door (OpenID Connect).
 console_next = _console_next
-refused_form = _refused_form
+
+
+async def begin_session(request: Request, db: Session, member: StaffMember, *, method: str) -> str:
+    """Opens a session for ``member`` (ending the one this browser had), audited with the
+    sign-in ``method``; the new session's token, for the cookie."""
+    await staff_sessions.close_session(db, staff_sessions.cookie_token(request))
+    token = await staff_sessions.open_session(db, member.id)
+    add_audit_event(
+        db,
+        actor=service.actor(member),
+        action="staff.signed_in",
+        target_type="staff_member",
+        target_id=member.id,
+        data={"method": method},
+    )
+    return token
 
 
 @router.get(f"{CONSOLE}/connexion", response_class=HTMLResponse)
@@ -94,7 +88,7 @@ async def sign_in(request: Request, db: Session, kek: Kek) -> Response:
     language = page_language(request)
     form = await request.form(max_files=0, max_fields=8)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     email = _field(form, "email").strip()
     password = _field(form, "password")
     next_path = _console_next(_field(form, "next"))
@@ -123,16 +117,7 @@ async def _signed_in(
     request: Request, db: Session, member: StaffMember, next_path: str
 ) -> Response:
     """Opens the session (ending the one this browser had) and goes on."""
-    await staff_sessions.close_session(db, staff_sessions.cookie_token(request))
-    token = await staff_sessions.open_session(db, member.id)
-    add_audit_event(
-        db,
-        actor=service.actor(member),
-        action="staff.signed_in",
-        target_type="staff_member",
-        target_id=member.id,
-        data={"method": "password"},
-    )
+    token = await begin_session(request, db, member, method="password")
     location = staff_sessions.PASSWORD_PATH if member.must_change_password else next_path
     response = RedirectResponse(location, status_code=303, headers={"Cache-Control": "no-store"})
     staff_sessions.set_cookie(request, response, token)
@@ -144,7 +129,7 @@ async def sign_out(request: Request, db: Session) -> Response:
     language = page_language(request)
     form = await request.form(max_files=0, max_fields=4)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     await staff_sessions.close_session(db, staff_sessions.cookie_token(request))
     response = RedirectResponse(
         f"{CONSOLE}/connexion", status_code=303, headers={"Cache-Control": "no-store"}
@@ -165,7 +150,7 @@ async def change_password(request: Request, staff: ChangingPassword, db: Session
     language = page_language(request)
     form = await request.form(max_files=0, max_fields=8)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     member = await db.get(StaffMember, staff.id)
     assert member is not None  # noqa: S101 - the session's member exists (cascade)
     current = _field(form, "current_password")

@@ -32,8 +32,11 @@ def field(form: FormData, name: str, *, limit: int = MAX_FIELD_CHARS) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def refused_form(request: Request, language: Language, staff: StaffPrincipal) -> HTMLResponse:
-    """403: the form has no valid token (expired, or sent from elsewhere)."""
+def refused_form(
+    request: Request, language: Language, staff: StaffPrincipal | None = None
+) -> HTMLResponse:
+    """403: the form has no valid token (expired, or sent from elsewhere); ``staff`` is
+    None on the pages of a signed-out reader."""
     response = console_page(
         request,
         "console/refused.html",

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aggregation.referential import Referential
 from issuer_api.accounts import csrf
-from issuer_api.console.auth import _refused_form
+from issuer_api.console.forms import refused_form
 from issuer_api.console.pages import console_page
 from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.i18n import Language
@@ -142,7 +142,7 @@ async def _decide(ctx: _Ctx, mapping_id: str, *, approve: bool) -> Response:
     request, language = ctx.request, ctx.language
     form = await request.form(max_files=0, max_fields=4)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     raw = form.get("reason")
     reason = raw.strip() if isinstance(raw, str) else ""
     problem: str | None = None

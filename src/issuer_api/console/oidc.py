@@ -31,8 +31,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from issuer_api.accounts import csrf
-from issuer_api.audit import add_audit_event
-from issuer_api.console.auth import console_next, refused_form
+from issuer_api.console.auth import begin_session, console_next
+from issuer_api.console.forms import refused_form
 from issuer_api.console.pages import console_page
 from issuer_api.deps import Kek, Session
 from issuer_api.i18n import Language
@@ -247,16 +247,7 @@ async def callback(
         return _failure(request, language, "oidc_no_account")
     if member.display_name is None and identity.name is not None:
         member.display_name = identity.name
-    await staff_sessions.close_session(db, staff_sessions.cookie_token(request))
-    token = await staff_sessions.open_session(db, member.id)
-    add_audit_event(
-        db,
-        actor=service.actor(member),
-        action="staff.signed_in",
-        target_type="staff_member",
-        target_id=member.id,
-        data={"method": "oidc"},
-    )
+    token = await begin_session(request, db, member, method="oidc")
     response = console_page(
         request, "console/oidc_signed_in.html", language, None, {"next": pending.next_path}
     )

@@ -26,8 +26,6 @@ from issuer_api.console.forms import (
     error_message,
     field,
     not_found,
-    posted_form,
-    refused_form,
     see_other,
 )
 from issuer_api.console.pages import console_page
@@ -37,10 +35,13 @@ from issuer_api.console.partners import (
     MAX_REASON_CHARS,
     Manager,
     PartnerRef,
+    PostedForm,
     find,
+    form_page,
     missing,
     partner_context,
     partner_path,
+    posted_to_partner,
 )
 from issuer_api.deps import Kek, Session
 from issuer_api.errors import ApiError
@@ -85,7 +86,7 @@ def _confirm_page(
     reason: str = "",
     errors: FormErrors | None = None,
 ) -> HTMLResponse:
-    response = console_page(
+    return form_page(
         request,
         "console/partner_confirm.html",
         language,
@@ -97,14 +98,9 @@ def _confirm_page(
             "action": action,
             "subject": subject,
             "reason": reason,
-            "errors": errors.by_field if errors else {},
-            "error_summary": errors.summary() if errors else [],
         },
-        status_code=400 if errors else 200,
+        errors=errors,
     )
-    if errors:
-        response.headers["X-Error-Code"] = "invalid_form"
-    return response
 
 
 def _reason(form_reason: str, language: Language) -> FormErrors | None:
@@ -122,13 +118,10 @@ def _reason(form_reason: str, language: Language) -> FormErrors | None:
 async def add_trusted_issuer(
     request: Request, ref: PartnerRef, staff: Manager, db: Session
 ) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, form, partner = posted.language, posted.form, posted.partner
     identifier = field(form, "identifier")
     data = read_trusted_issuer(
         identifier, allow_http=field(form, "allow_http") == "1", language=language
@@ -184,13 +177,10 @@ async def confirm_trusted_issuer_removal(
 async def remove_trusted_issuer(
     request: Request, ref: PartnerRef, trusted_id: TrustedRef, staff: Manager, db: Session
 ) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, partner = posted.language, posted.partner
     try:
         await service.remove_trusted_issuer(db, partner, trusted_id, actor=staff.actor)
     except service.TrustedIssuerNotFoundError as exc:
@@ -205,13 +195,10 @@ async def remove_trusted_issuer(
 async def create_webhook_secret(
     request: Request, ref: PartnerRef, staff: Manager, db: Session, kek: Kek
 ) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, form, partner = posted.language, posted.form, posted.partner
     note = field(form, "note", limit=MAX_NOTE_CHARS)
     try:
         row, secret = await service.create_webhook_secret(
@@ -263,13 +250,10 @@ async def confirm_secret_revocation(
 async def revoke_webhook_secret(
     request: Request, ref: PartnerRef, secret_id: SecretRef, staff: Manager, db: Session
 ) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, form, partner = posted.language, posted.form, posted.partner
     reason = field(form, "reason", limit=MAX_REASON_CHARS + 1)
     errors = _reason(reason, language)
     if errors is not None:
@@ -318,13 +302,10 @@ async def confirm_client_replacement(
 
 @router.post(f"{BASE}/{{ref}}/client", response_class=HTMLResponse)
 async def create_client(request: Request, ref: PartnerRef, staff: Manager, db: Session) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, partner = posted.language, posted.partner
     credentials = await service.create_partner_client(db, partner, actor=staff.actor)
     return console_page(
         request,
@@ -366,13 +347,10 @@ async def confirm_client_revocation(
 
 @router.post(f"{BASE}/{{ref}}/client/revoquer", response_class=HTMLResponse)
 async def revoke_client(request: Request, ref: PartnerRef, staff: Manager, db: Session) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, form, partner = posted.language, posted.form, posted.partner
     reason = field(form, "reason", limit=MAX_REASON_CHARS + 1)
     errors = _reason(reason, language)
     if errors is not None:

@@ -17,10 +17,12 @@ client: :mod:`issuer_api.console.partner_access`; deliveries:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from issuer_api.console.formatting import helpers
 from issuer_api.console.forms import (
@@ -74,6 +76,57 @@ async def find(db: Session, ref: str) -> Partner | None:
 
 def missing(request: Request, language: Language, staff: StaffPrincipal, ref: str) -> Response:
     return not_found(request, language, staff, PartnerNotFoundError(details={"partner": ref}))
+
+
+@dataclass(frozen=True, slots=True)
+class PostedForm:
+    """A valid form posted to a partner's page, the partner and the page's language."""
+
+    language: Language
+    form: FormData
+    partner: Partner
+
+
+async def posted_to_partner(
+    request: Request, ref: str, staff: StaffPrincipal, db: Session
+) -> PostedForm | Response:
+    """The posted form and its partner, or the page that refuses it: 403 without a valid
+    token, 404 for an unknown partner."""
+    language = page_language(request)
+    form = await posted_form(request)
+    if form is None:
+        return refused_form(request, language, staff)
+    partner = await find(db, ref)
+    if partner is None:
+        return missing(request, language, staff, ref)
+    return PostedForm(language, form, partner)
+
+
+def form_page(
+    request: Request,
+    template: str,
+    language: Language,
+    staff: StaffPrincipal,
+    context: dict[str, Any],
+    *,
+    errors: FormErrors | None = None,
+) -> HTMLResponse:
+    """A form's page: 200, or 400 with its errors by field and their summary."""
+    response = console_page(
+        request,
+        template,
+        language,
+        staff,
+        {
+            **context,
+            "errors": errors.by_field if errors else {},
+            "error_summary": errors.summary() if errors else [],
+        },
+        status_code=400 if errors else 200,
+    )
+    if errors:
+        response.headers["X-Error-Code"] = "invalid_form"
+    return response
 
 
 # --------------------------------------------------------------------------- list
@@ -136,7 +189,7 @@ def _form_page(
     errors: FormErrors | None = None,
     allow_http: bool = False,
 ) -> HTMLResponse:
-    response = console_page(
+    return form_page(
         request,
         "console/partner_form.html",
         language,
@@ -144,16 +197,11 @@ def _form_page(
         {
             "partner": partner,
             "values": values,
-            "errors": errors.by_field if errors else {},
-            "error_summary": errors.summary() if errors else [],
             "allow_http": allow_http,
             "action": f"{partner_path(partner)}/modifier" if partner else BASE,
         },
-        status_code=400 if errors else 200,
+        errors=errors,
     )
-    if errors:
-        response.headers["X-Error-Code"] = "invalid_form"
-    return response
 
 
 @router.get(f"{BASE}/nouveau", response_class=HTMLResponse)
@@ -261,13 +309,10 @@ async def edit_partner(request: Request, ref: PartnerRef, staff: Manager, db: Se
 async def update_partner(
     request: Request, ref: PartnerRef, staff: Manager, db: Session
 ) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, form, partner = posted.language, posted.form, posted.partner
     values = values_of(form, CONTACT_FIELDS)
     data = read_partner_update(values, language=language)
     if isinstance(data, FormErrors):
@@ -292,24 +337,14 @@ def _state_page(
     reason: str = "",
     errors: FormErrors | None = None,
 ) -> HTMLResponse:
-    response = console_page(
+    return form_page(
         request,
         "console/partner_state.html",
         language,
         staff,
-        {
-            "partner": partner,
-            "path": partner_path(partner),
-            "act": act,
-            "reason": reason,
-            "errors": errors.by_field if errors else {},
-            "error_summary": errors.summary() if errors else [],
-        },
-        status_code=400 if errors else 200,
+        {"partner": partner, "path": partner_path(partner), "act": act, "reason": reason},
+        errors=errors,
     )
-    if errors:
-        response.headers["X-Error-Code"] = "invalid_form"
-    return response
 
 
 async def _confirm_state(
@@ -327,13 +362,10 @@ async def _confirm_state(
 async def _change_state(
     request: Request, ref: str, act: str, staff: StaffPrincipal, db: Session
 ) -> Response:
-    language = page_language(request)
-    form = await posted_form(request)
-    if form is None:
-        return refused_form(request, language, staff)
-    partner = await find(db, ref)
-    if partner is None:
-        return missing(request, language, staff, ref)
+    posted = await posted_to_partner(request, ref, staff, db)
+    if not isinstance(posted, PostedForm):
+        return posted
+    language, form, partner = posted.language, posted.form, posted.partner
     reason = field(form, "reason", limit=MAX_REASON_CHARS + 1)
     if not reason or len(reason) > MAX_REASON_CHARS:
         errors = FormErrors()
@@ -346,29 +378,19 @@ async def _change_state(
     return see_other(f"{partner_path(partner)}?fait={done}")
 
 
-@router.get(f"{BASE}/{{ref}}/suspendre", response_class=HTMLResponse)
-async def confirm_suspension(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _confirm_state(request, ref, "suspendre", staff, db)
+def _state_routes(act: str) -> None:
+    """The confirmation page (GET) and the change (POST) of ``act``."""
+
+    async def confirm(request: Request, ref: PartnerRef, staff: Manager, db: Session) -> Response:
+        return await _confirm_state(request, ref, act, staff, db)
+
+    async def change(request: Request, ref: PartnerRef, staff: Manager, db: Session) -> Response:
+        return await _change_state(request, ref, act, staff, db)
+
+    path = f"{BASE}/{{ref}}/{act}"
+    router.add_api_route(path, confirm, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(path, change, methods=["POST"], response_class=HTMLResponse)
 
 
-@router.post(f"{BASE}/{{ref}}/suspendre", response_class=HTMLResponse)
-async def suspend_partner(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _change_state(request, ref, "suspendre", staff, db)
-
-
-@router.get(f"{BASE}/{{ref}}/reactiver", response_class=HTMLResponse)
-async def confirm_reactivation(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _confirm_state(request, ref, "reactiver", staff, db)
-
-
-@router.post(f"{BASE}/{{ref}}/reactiver", response_class=HTMLResponse)
-async def reactivate_partner(
-    request: Request, ref: PartnerRef, staff: Manager, db: Session
-) -> Response:
-    return await _change_state(request, ref, "reactiver", staff, db)
+for _act in _TO_STATE:
+    _state_routes(_act)

@@ -30,7 +30,7 @@ from aggregation.referential import Referential, default_referential, load_refer
 from aggregation.rules import AllOf, AnyOf, Condition
 from aggregation.wording import say
 from issuer_api.accounts import csrf
-from issuer_api.console.auth import _refused_form
+from issuer_api.console.forms import refused_form
 from issuer_api.console.pages import console_page
 from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.i18n import Language
@@ -220,7 +220,7 @@ async def submit_draft(
     language = page_language(request)
     form, text = await _form(request)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     if len(text) > MAX_DOCUMENT_CHARS:
         too_long = Issue.of(
             "$", "too_long", say(N_("The référentiel is longer than 200,000 characters."))
@@ -378,7 +378,7 @@ async def publish(
     language = page_language(request)
     form = await request.form(max_files=0, max_fields=6)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     confirmed: int | None = None
     typed = form.get("lost")
     if form.get("confirm") == "yes" and isinstance(typed, str) and typed.strip().isdigit():

@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from issuer_api.accounts import csrf
 from issuer_api.accounts.signin import is_plausible_email
-from issuer_api.console.auth import refused_form
+from issuer_api.console.forms import refused_form
 from issuer_api.console.pages import console_page
 from issuer_api.deps import Kek, Session
 from issuer_api.i18n import Language

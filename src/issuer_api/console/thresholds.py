@@ -25,7 +25,7 @@ from aggregation.errors import ReferentialError
 from aggregation.referential import Referential, parse_referential
 from aggregation.rules import AllOf, AnyOf, BadgesCondition, Condition, NOfCondition
 from issuer_api.accounts import csrf
-from issuer_api.console.auth import _refused_form
+from issuer_api.console.forms import refused_form
 from issuer_api.console.pages import console_page
 from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.i18n import Language
@@ -181,7 +181,7 @@ async def submit_thresholds(
     language = page_language(request)
     form = await request.form(max_files=0, max_fields=500)
     if not csrf.is_valid(request, form):
-        return _refused_form(request, language)
+        return refused_form(request, language)
     active = await service.active_referential(db, settings, kek)
     found = fields(active.referential, str(language))
     values, numbers, errors = _read(form, found, language)

@@ -12,8 +12,6 @@ who must still replace a printed password is sent to ``/console/mot-de-passe``.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +22,7 @@ from fastapi import Request, Response
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.deps import Session
 from issuer_api.models import StaffMember, StaffSession
 from issuer_api.staff.roles import ROLE_PERMISSIONS, Permission, Role
@@ -39,10 +38,6 @@ PASSWORD_PATH: Final = "/console/mot-de-passe"  # noqa: S105 - a page, not a sec
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +59,7 @@ class StaffPrincipal:
 
 async def open_session(db: AsyncSession, staff_id: str, *, now: datetime | None = None) -> str:
     now = now or now_utc()
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.add(
         StaffSession(
             id=token_hash(token),

@@ -19,7 +19,7 @@ from issuer_api.accounts.sessions import SignedInLearner
 from issuer_api.deps import Session
 from issuer_api.i18n import Language
 from issuer_api.web.signin import forged, read_form
-from issuer_api.web.templating import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, page_language
+from issuer_api.web.templating import page_language, remember_language
 from issuer_api.web.templating import render_page as render
 from obhub_i18n import N_, gettext
 
@@ -93,12 +93,5 @@ async def save_preferences(
     response = RedirectResponse(
         f"{PATH}?enregistre=1&lang={chosen}", status_code=303, headers={"Cache-Control": "no-store"}
     )
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        chosen,
-        max_age=LANGUAGE_COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    remember_language(request, response, chosen)
     return response

@@ -27,7 +27,7 @@ from issuer_api.accounts import csrf, preferences, sessions, signin
 from issuer_api.accounts.sessions import OptionalLearner
 from issuer_api.deps import Kek, Session
 from issuer_api.i18n import Language
-from issuer_api.web.templating import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, page_language
+from issuer_api.web.templating import page_language, remember_language
 from issuer_api.web.templating import render_page as render
 from obhub_i18n import N_, gettext
 
@@ -70,12 +70,19 @@ def field(form: FormData, name: str, limit: int) -> str:
 
 
 def refusal(
-    request: Request, language: Language, *, status_code: int, code: str, title: str, text: str
+    request: Request,
+    language: Language,
+    *,
+    status_code: int,
+    code: str,
+    title: str,
+    text: str,
+    template: str = "connexion_refus.html",
 ) -> HTMLResponse:
     """A page saying why a form was refused, with its machine-readable code."""
     response = render(
         request,
-        "connexion_refus.html",
+        template,
         language,
         {"title": gettext(language, title), "text": gettext(language, text), "code": code},
         status_code=status_code,
@@ -184,17 +191,15 @@ def token_refused(
     request: Request, language: Language, problem: signin.TokenProblem
 ) -> HTMLResponse:
     status_code, title, text = TOKEN_PROBLEMS[problem]
-    code = f"token_{problem}"
-    response = render(
+    return refusal(
         request,
-        "connexion_lien_invalide.html",
         language,
-        {"title": gettext(language, title), "text": gettext(language, text), "code": code},
         status_code=status_code,
-        no_store=True,
+        code=f"token_{problem}",
+        title=title,
+        text=text,
+        template="connexion_lien_invalide.html",
     )
-    response.headers["X-Error-Code"] = code
-    return response
 
 
 @router.post("/connexion/lien", response_model=None)
@@ -219,14 +224,7 @@ async def confirm(
     sessions.set_cookie(request, response, token)
     chosen = (await preferences.of(db, redeemed.learner_id)).language
     if chosen is not None:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            chosen,
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
+        remember_language(request, response, chosen)
     return response
 
 

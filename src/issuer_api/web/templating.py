@@ -22,7 +22,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from issuer_api.accounts import csrf, sessions
@@ -140,12 +140,17 @@ def render_page(
     csrf.ensure_cookie(request, response)
     chosen = request.query_params.get("lang")
     if chosen in ("fr", "en") and request.cookies.get(LANGUAGE_COOKIE) != chosen:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            chosen,
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
+        remember_language(request, response, chosen)
     return response
+
+
+def remember_language(request: Request, response: Response, language: str) -> None:
+    """Keep ``language`` for the next pages (cookie ``obhub_lang``, a year)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
