@@ -731,6 +731,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,  # the app configures JSON logging; no second log format
         access_log=False,  # the app logs one JSON line per request itself
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         ssl_certfile=tls[0] if tls is not None else None,
         ssl_keyfile=tls[1] if tls is not None else None,
         http=BoundedHttpToolsProtocol,  # httptools, with bounded request heads (431)

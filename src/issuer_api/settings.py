@@ -126,6 +126,11 @@ class Settings(BaseSettings):
 
     log_level: LogLevel = "INFO"
 
+    trusted_proxies: str = Field(default="127.0.0.1", max_length=2000)
+    """Addresses (comma-separated IPs or CIDRs, or ``*``) of the reverse proxies whose
+    ``X-Forwarded-For`` / ``X-Forwarded-Proto`` ``obhub serve`` believes: the client
+    address of rate limits and the https scheme of cookies come from them."""
+
     max_body_bytes: PositiveInt = 2 * 1024 * 1024
     """Largest accepted request body (declared or streamed); larger ones get a 413."""
 

@@ -20,6 +20,7 @@ from typing import Final
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
+from issuer_api import cookies
 from issuer_api.accounts import sessions
 
 COOKIE: Final = "obhub_csrf"
@@ -72,7 +73,7 @@ def ensure_cookie(request: Request, response: Response) -> None:
             new,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=cookies.secure(request),
             path="/",
         )
 

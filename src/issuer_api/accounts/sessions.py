@@ -19,6 +19,7 @@ from fastapi import Depends, Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api import cookies
 from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.deps import Session
 from issuer_api.models import LearnerSession
@@ -92,14 +93,14 @@ def set_cookie(request: Request, response: Response, token: str) -> None:
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookies.secure(request),
         path="/",
     )
 
 
 def clear_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(
-        COOKIE, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/"
+        COOKIE, httponly=True, samesite="lax", secure=cookies.secure(request), path="/"
     )
 
 

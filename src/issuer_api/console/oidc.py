@@ -30,6 +30,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from issuer_api import cookies
 from issuer_api.accounts import csrf
 from issuer_api.console.auth import begin_session, console_next
 from issuer_api.console.forms import refused_form
@@ -146,7 +147,7 @@ def _clear_attempt(request: Request, response: Response) -> None:
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookies.secure(request),
     )
 
 
@@ -197,7 +198,7 @@ async def start(request: Request, kek: Kek) -> Response:
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookies.secure(request),
     )
     return response
 

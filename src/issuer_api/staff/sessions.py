@@ -22,6 +22,7 @@ from fastapi import Request, Response
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api import cookies
 from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.deps import Session
 from issuer_api.models import StaffMember, StaffSession
@@ -119,7 +120,7 @@ def set_cookie(request: Request, response: Response, token: str) -> None:
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookies.secure(request),
         path=COOKIE_PATH,
     )
 
@@ -129,7 +130,7 @@ def clear_cookie(request: Request, response: Response) -> None:
         COOKIE,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookies.secure(request),
         path=COOKIE_PATH,
     )
 

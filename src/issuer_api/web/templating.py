@@ -25,6 +25,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
+from issuer_api import cookies
 from issuer_api.accounts import csrf, sessions
 from issuer_api.i18n import Language, negotiate_language
 from issuer_api.region.store import identity_of
@@ -39,6 +40,9 @@ CONTENT_SECURITY_POLICY: Final = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# Pages served over https tell browsers to keep to https (a year; the subdomains are
+# the operator's to decide: not included).
+HSTS: Final = "max-age=31536000"
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -134,6 +138,8 @@ def render_page(
     headers = dict(SECURITY_HEADERS)
     headers["Vary"] = "Accept-Language, Cookie"
     headers["Cache-Control"] = "no-store" if no_store or values["signed_in"] else "no-cache"
+    if request.url.scheme == "https":
+        headers["Strict-Transport-Security"] = HSTS
     response = HTMLResponse(
         render_text(language, name, values), status_code=status_code, headers=headers
     )
@@ -152,5 +158,5 @@ def remember_language(request: Request, response: Response, language: str) -> No
         max_age=LANGUAGE_COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookies.secure(request),
     )
