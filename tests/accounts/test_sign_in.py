@@ -77,6 +77,9 @@ async def test_a_known_learner_signs_in_through_the_link_in_the_outbox_and_out_a
     buttons = Page(confirmation.text).all("button")
     assert len([b for b in buttons if b.get("type") == "submit"]) == 1
     assert "Me connecter" in Page(confirmation.text).text
+    # Whose account it opens, masked: a link forwarded by someone else shows it.
+    assert "Compte de c•••@example.fr." in Page(confirmation.text).text
+    assert KNOWN not in confirmation.text
 
     signed_in = await browser.http.post(
         "/connexion/lien",

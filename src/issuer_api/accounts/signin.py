@@ -27,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.jobs import enqueue
+from issuer_api.learners import repository as learners
 from issuer_api.models import SignInRequest, SignInToken
-from issuer_api.privacy import normalize_email, seal_pii
+from issuer_api.privacy import normalize_email, seal_pii, unseal_pii
 from obcore import keywrap
 
 SEND_TASK: Final = "accounts.send_sign_in_link"
@@ -180,6 +181,19 @@ async def peek(db: AsyncSession, token: str, *, now: datetime | None = None) -> 
     if row.used_at is not None:
         return "used"
     return "expired" if row.expires_at <= now else None
+
+
+async def masked_address(db: AsyncSession, kek: bytes, token: str) -> str | None:
+    """The address the link ``token`` signs into, masked (``c•••@example.fr``), so a
+    reader who was sent someone else's link sees it is not their account."""
+    row = await db.get(SignInToken, token_hash(token)) if 0 < len(token) <= 128 else None
+    if row is None:
+        return None
+    for identifier in await learners.identifiers_of(db, row.learner_id):
+        if identifier.kind == "email":
+            local, _, domain = unseal_pii(kek, identifier.sealed).partition("@")
+            return f"{local[:1]}•••@{domain}"
+    return None
 
 
 async def purge(db: AsyncSession, *, now: datetime | None = None) -> None:

@@ -177,6 +177,7 @@ async def ask_for_link(
 async def confirm_page(
     request: Request,
     db: Session,
+    kek: Kek,
     jeton: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
@@ -184,7 +185,14 @@ async def confirm_page(
     problem = await signin.peek(db, jeton)
     if problem is not None:
         return token_refused(request, language, problem)
-    return render(request, "connexion_lien.html", language, {"token": jeton}, no_store=True)
+    address = await signin.masked_address(db, kek, jeton)
+    return render(
+        request,
+        "connexion_lien.html",
+        language,
+        {"token": jeton, "address": address},
+        no_store=True,
+    )
 
 
 def token_refused(
