@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from standardwebhooks import Webhook
 
 from servers import obhub_command, obhub_serve
+
+T = TypeVar("T")
 
 START_TIMEOUT_S = 60
 
@@ -47,6 +53,27 @@ class HubOnDefaults:
         )
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def send_signed_webhook(self, path: str, secret: str, badges: list[dict[str, Any]]) -> None:
+        """``badges`` delivered to ``path`` as a partner's system does: a Standard
+        Webhooks call signed with ``secret``."""
+        body = json.dumps({"badges": badges})
+        message_id = f"msg_{uuid.uuid4().hex}"
+        timestamp = int(time.time())
+        signature = Webhook(secret).sign(
+            message_id, datetime.fromtimestamp(timestamp, tz=UTC), body
+        )
+        sent = self.http.post(
+            path,
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "webhook-id": message_id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": signature,
+            },
+        )
+        assert sent.status_code == 202, sent.text
 
     def verify_api(self, credential: dict[str, Any]) -> dict[str, Any]:
         answer = self.http.post("/verify", json=credential)
@@ -95,3 +122,15 @@ def hub_on_defaults(workdir: Path) -> Iterator[HubOnDefaults]:
         lines = dict(line.split(":", 1) for line in created.stdout.splitlines())
         admin = probe.token(lines["client_id"].strip(), lines["client_secret"].strip())
         yield HubOnDefaults(server.base_url, workdir, env, http, admin)
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float) -> T:
+    """What ``probe`` answers once it answers something (polled every 0.25 s), else fail
+    after ``timeout_s`` saying what was awaited."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"waited {timeout_s}s for {what}")

@@ -20,16 +20,12 @@ import io
 import json
 import re
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
-from standardwebhooks import Webhook
 
-from acceptance.hub import HubOnDefaults, hub_on_defaults
+from acceptance.hub import HubOnDefaults, wait_for
 from ingestion.factory import PartnerIssuer, iso
 from regional.helpers import aligned_credential
 
@@ -62,22 +58,6 @@ NOT_PEOPLE = {"activite-partenaires": 2}
 BROWSER_HEADERS = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubOnDefaults]:
-    with hub_on_defaults(tmp_path_factory.mktemp("make-run")) as running:
-        yield running
-
-
-def wait_for(what: str, probe: Any) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"waited {WAIT_S}s for {what}")
-
-
 class Console:
     """A staff member's browser: cookies, and every form sent with its page's token."""
 
@@ -99,26 +79,6 @@ def code_of(page: str, css_class: str) -> str:
     found = re.search(rf'<code class="{css_class}">([^<]+)</code>', page)
     assert found is not None, page
     return html.unescape(found.group(1))
-
-
-def send_by_webhook(
-    hub: HubOnDefaults, webhook_url: str, secret: str, badges: list[dict[str, Any]]
-) -> None:
-    body = json.dumps({"badges": badges})
-    message_id = f"msg_{uuid.uuid4().hex}"
-    timestamp = int(time.time())
-    signature = Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, tz=UTC), body)
-    sent = hub.http.post(
-        webhook_url.split(hub.base, 1)[1],
-        content=body,
-        headers={
-            "content-type": "application/json",
-            "webhook-id": message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature,
-        },
-    )
-    assert sent.status_code == 202, sent.text
 
 
 def badge(
@@ -239,9 +199,8 @@ def test_a_staff_member_runs_the_region_s_badges_from_the_console(
         planning: dict[str, Any] = {"achievement": "atelier-planning", "name": "Atelier planning"}
         # Nadia's « S'adapter — Je pratique » is minted with a badge that expires soon.
         expires = datetime.now(UTC) + timedelta(seconds=EXPIRY_S)
-        send_by_webhook(
-            hub,
-            webhook_url,
+        hub.send_signed_webhook(
+            webhook_url.split(hub.base, 1)[1],
             webhook_secret,
             [
                 badge(campus, CAMILLE, "", **planning),
@@ -260,12 +219,15 @@ def test_a_staff_member_runs_the_region_s_badges_from_the_console(
                 wait_for(
                     "the webhook's badges to be kept",
                     lambda: ids if all(ids := [learner_id(hub, e) for e in emails]) else None,
+                    timeout_s=WAIT_S,
                 ),
                 strict=True,
             )
         )
         wait_for(
-            "Nadia's « S'adapter — Je pratique »", lambda: "ADA-I" in awards(hub, learners[NADIA])
+            "Nadia's « S'adapter — Je pratique »",
+            lambda: "ADA-I" in awards(hub, learners[NADIA]),
+            timeout_s=WAIT_S,
         )
         assert "ORG-I" not in awards(hub, learners[CAMILLE])
 
@@ -293,15 +255,19 @@ def test_a_staff_member_runs_the_region_s_badges_from_the_console(
             wait_for(
                 f"{email}'s « Organiser — Je pratique »",
                 lambda email=email: awards(hub, learners[email]).get("ORG-I") == "active",
+                timeout_s=WAIT_S,
             )
         assert "ORG-I" not in awards(hub, learners[LUCIE])
 
         # A third badge in « S'adapter » keeps Nadia's award supported once the first
         # expires — under today's rule (2 badges), not under the draft's (3).
-        send_by_webhook(hub, webhook_url, webhook_secret, [badge(campus, NADIA, "ADA")])
+        hub.send_signed_webhook(
+            webhook_url.split(hub.base, 1)[1], webhook_secret, [badge(campus, NADIA, "ADA")]
+        )
         wait_for(
             "Nadia's third badge",
             lambda: len(progress(hub, learners[NADIA])["badges"]) == 3,
+            timeout_s=WAIT_S,
         )
         time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds() + 1))
 
@@ -341,10 +307,12 @@ def test_a_staff_member_runs_the_region_s_badges_from_the_console(
         wait_for(
             "Lucie's « Organiser — Je pratique »",
             lambda: awards(hub, learners[LUCIE]).get("ORG-I") == "active",
+            timeout_s=WAIT_S,
         )
         wait_for(
             "Nadia's « S'adapter — Je pratique » to be withdrawn",
             lambda: awards(hub, learners[NADIA]).get("ADA-I") in ("suspended", "revoked"),
+            timeout_s=WAIT_S,
         )
         after = {email: awards(hub, learners[email]) for email in emails}
         actually_gained = sum(

@@ -16,12 +16,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from acceptance.hub import HubOnDefaults, hub_on_defaults
+from acceptance.hub import HubOnDefaults
 from ingestion.factory import PartnerIssuer
 from obcore import contexts
 from regional.helpers import aligned_credential
@@ -33,13 +30,6 @@ VALID_VERDICT = "Le badge est authentique et valide."
 
 def _checks(report: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {check["id"]: (check["status"], check["code"]) for check in report["checks"]}
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubOnDefaults]:
-    """``make run`` in a fresh directory: ``obhub serve --migrate`` (on a free port)."""
-    with hub_on_defaults(tmp_path_factory.mktemp("make-run")) as running:
-        yield running
 
 
 def _open_badge(issuer: str) -> dict[str, Any]:

@@ -13,10 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -24,32 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from standardwebhooks import Webhook
 
-from acceptance.hub import HubOnDefaults, hub_on_defaults
+from acceptance.hub import HubOnDefaults, wait_for
 from ingestion.factory import PartnerIssuer, baked_png
 from regional.helpers import aligned, aligned_credential
 
 EMAIL = "camille.martin@example.fr"
 WAIT_S = 90
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubOnDefaults]:
-    with hub_on_defaults(tmp_path_factory.mktemp("make-run")) as running:
-        yield running
-
-
-def wait_for(what: str, probe: Any) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"waited {WAIT_S}s for {what}")
 
 
 def outbox(hub: HubOnDefaults) -> list[EmailMessage]:
@@ -91,23 +70,11 @@ def partner(hub: HubOnDefaults, issuer: PartnerIssuer) -> str:
 def send_by_webhook(hub: HubOnDefaults, partner_id: str, credential: dict[str, Any]) -> None:
     secret = hub.http.post(f"/partners/{partner_id}/webhook-secrets", headers=hub.admin)
     assert secret.status_code == 201, secret.text
-    body = json.dumps({"badges": [{"credential": credential, "recipient": {"email": EMAIL}}]})
-    message_id = f"msg_{uuid.uuid4().hex}"
-    timestamp = int(time.time())
-    signature = Webhook(secret.json()["secret"]).sign(
-        message_id, datetime.fromtimestamp(timestamp, tz=UTC), body
-    )
-    sent = hub.http.post(
+    hub.send_signed_webhook(
         f"/webhooks/partners/{partner_id}",
-        content=body,
-        headers={
-            "content-type": "application/json",
-            "webhook-id": message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature,
-        },
+        secret.json()["secret"],
+        [{"credential": credential, "recipient": {"email": EMAIL}}],
     )
-    assert sent.status_code == 202, sent.text
 
 
 def test_a_learner_signs_in_claims_and_carries_her_regional_badge(
@@ -127,6 +94,7 @@ def test_a_learner_signs_in_claims_and_carries_her_regional_badge(
         lambda: (
             hub.http.get("/learners", params={"email": EMAIL}, headers=hub.admin).status_code == 200
         ),
+        timeout_s=WAIT_S,
     )
 
     with httpx.Client(base_url=hub.base, timeout=60, trust_env=False) as browser:
@@ -137,6 +105,7 @@ def test_a_learner_signs_in_claims_and_carries_her_regional_badge(
         sign_in = wait_for(
             "the sign-in email",
             lambda: [m for m in outbox(hub) if "/connexion/lien?jeton=" in text_of(m)],
+            timeout_s=WAIT_S,
         )[-1]
         assert sign_in["To"] == EMAIL
         link = re.search(r"https?://\S+/connexion/lien\?jeton=\S+", text_of(sign_in))
@@ -166,7 +135,9 @@ def test_a_learner_signs_in_claims_and_carries_her_regional_badge(
         )
         assert sent.status_code == 303, sent.text
         claim_path = sent.headers["location"]
-        wait_for("the claim", lambda: browser.get(f"{claim_path}/etat").json()["done"])
+        wait_for(
+            "the claim", lambda: browser.get(f"{claim_path}/etat").json()["done"], timeout_s=WAIT_S
+        )
         result = html.unescape(browser.get(claim_path).text)
         assert "Pris en compte" in result
         assert "Organiser — Je pratique" in result
@@ -175,6 +146,7 @@ def test_a_learner_signs_in_claims_and_carries_her_regional_badge(
         award = wait_for(
             "the award email",
             lambda: [m for m in outbox(hub) if "/badges/" in text_of(m)],
+            timeout_s=WAIT_S,
         )[-1]
         badge_url = re.search(r"https?://\S+/badges/[0-9a-f-]{36}", text_of(award))
         assert badge_url is not None
