@@ -25,7 +25,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const require = createRequire(import.meta.url);
@@ -36,16 +36,6 @@ const NARROW = { width: 320, height: 640 };
 const DESKTOP = { width: 1280, height: 900 };
 const MAX_TAB_STOPS = 60;
 const LOCALES = { fr: "fr-FR", en: "en-GB" };
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 function watch(page, noScript) {
   const seen = { console: [], pageErrors: [] };
@@ -233,12 +223,7 @@ async function audit(browser, spec) {
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: config.chromium,
-  headless: true,
-  args: CHROMIUM_ARGS,
-  timeout: 30000,
-});
+const browser = await launch(config.chromium);
 const out = {};
 try {
   for (const spec of config.pages) {

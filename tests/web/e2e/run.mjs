@@ -9,23 +9,13 @@
 // context per scenario; prints {scenario: observations} as JSON. The Python tests assert.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const TIMEOUT = 15000;
 // Swagger UI parses a 1.7 MB script and draws the whole document: give it longer.
 const DOCS_TIMEOUT = 60000;
 const NO_JAVASCRIPT = new Set(["no_javascript", "badge_no_javascript"]);
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 function watch(page) {
   const seen = { console: [], pageErrors: [], dialogs: [], requests: [] };
@@ -374,12 +364,7 @@ async function waitForBadgeVerdict(page) {
   );
 }
 
-const browser = await chromium.launch({
-  executablePath: config.chromium,
-  headless: true,
-  args: CHROMIUM_ARGS,
-  timeout: 30000,
-});
+const browser = await launch(config.chromium);
 const out = {};
 try {
   for (const name of config.scenarios ?? Object.keys(scenarios)) {
