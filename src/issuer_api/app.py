@@ -73,6 +73,7 @@ from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.migrate import is_migrated
+from issuer_api.oauth import admin as oauth_admin
 from issuer_api.oauth import consent as oauth_consent
 from issuer_api.oauth import endpoints as oauth_endpoints
 from issuer_api.outbound import endpoints as outbound_endpoints
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         verify.router,
         oauth_endpoints.router,
         oauth_consent.router,
+        oauth_admin.router,
         issuer_endpoints.router,
         achievement_endpoints.router,
         credential_endpoints.router,
