@@ -173,6 +173,12 @@ OPENAPI_TAGS: Final = [
         "Delivery receipts: each badge's outcome (scope `deliver`).",
     },
     {
+        "name": "oauth-clients",
+        "description": "Applications enregistrées par l'API Open Badges 3.0 et leur lien à un "
+        "partenaire (portée `admin`) / Clients registered through the Open Badges 3.0 API "
+        "and their link to a partner (scope `admin`).",
+    },
+    {
         "name": "learners",
         "description": "Bénéficiaires : recherche, dossier, export et effacement (RGPD), "
         "portée `admin` / Learners: lookup, record, export, erasure (GDPR), scope `admin`.",
