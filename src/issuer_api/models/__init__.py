@@ -28,6 +28,7 @@ from issuer_api.models.regional import (
 )
 from issuer_api.models.simulation import ReferentialSimulation
 from issuer_api.models.staff import StaffMember, StaffSession, StaffSignInFailure
+from issuer_api.models.wallet import WalletAccessToken, WalletDelivery, WalletNonce, WalletOffer
 
 __all__ = [
     "Achievement",
@@ -64,5 +65,9 @@ __all__ = [
     "StaffSignInFailure",
     "StatusAllocation",
     "StatusList",
+    "WalletAccessToken",
+    "WalletDelivery",
+    "WalletNonce",
+    "WalletOffer",
     "WebhookEndpoint",
 ]
