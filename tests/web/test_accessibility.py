@@ -123,6 +123,14 @@ PAGES: Final = (
     AuditedPage("my-data", "/espace/donnees", needs_learner=True),
     AuditedPage("erase", "/espace/donnees/effacer", needs_learner=True),
     AuditedPage("preferences", "/espace/preferences", needs_learner=True),
+    AuditedPage("badge-holder", "/badges/{regional}", needs_learner=True, languages=("fr",)),
+    AuditedPage("wallet", "/espace/portefeuille/{regional}", needs_learner=True),
+    AuditedPage(
+        "wallet-offer",
+        "/espace/portefeuille/{regional}",
+        needs_learner=True,
+        steps=({"click": "form.wallet-form button[type=submit]"},),
+    ),
     # The Region's console.
     AuditedPage("console-sign-in", "/console/connexion"),
     AuditedPage("console", "/console", needs_staff=True),
