@@ -9,10 +9,10 @@ from __future__ import annotations
 import html
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from espace.helpers import Space
-from issuer_api.models import WalletDelivery, WalletOffer
+from espace.helpers import Space, csrf_token
+from issuer_api.models import WalletAccessToken, WalletDelivery, WalletOffer
 from wallet.helpers import Holder, offer, open_offer
 from wallet.oid4vci_wallet import PRE_AUTHORIZED_GRANT, Wallet
 
@@ -155,3 +155,29 @@ async def test_the_explaining_page_leads_to_the_offer(space: Space, holder: Hold
     assert page.status_code == 200
     assert "Show the QR code and the code" in page.text
     assert "wallet-offer__pin" not in page.text
+
+
+async def test_deliveries_are_in_the_learners_export_and_go_with_erasure(
+    space: Space, holder: Holder
+) -> None:
+    page = await offer(space, holder)
+    wallet = Wallet(space.http)
+    received = (await wallet.receive(page.deep_link, page.pin)).credential
+    await offer(space, holder)  # an offer left unused
+
+    async with space.browser(holder.learner_id) as browser:
+        export = (await browser.get("/espace/donnees/export")).json()
+        form = await browser.get("/espace/donnees/effacer")
+        erased = await browser.post(
+            "/espace/donnees/effacer", data={"csrf_token": csrf_token(form), "confirm": "yes"}
+        )
+
+    (delivered,) = export["wallet_deliveries"]
+    assert delivered["holder_did"] == wallet.did
+    assert delivered["credential_id"] == holder.credential_id
+    assert delivered["delivered_credential_id"] == received["id"]
+    assert erased.status_code == 200
+    async with space.sessions() as session:
+        for model in (WalletDelivery, WalletOffer, WalletAccessToken):
+            left = await session.scalar(select(func.count()).select_from(model))
+            assert left == 0, model.__name__

@@ -122,6 +122,15 @@ class ExportedAward(RegionalAwardOut):
     credential_jwt: str | None = None
 
 
+class ExportedWalletDelivery(BaseModel):
+    """A regional badge put in a wallet (OpenID4VCI): the copy bound to the wallet's DID."""
+
+    credential_id: str
+    holder_did: str = Field(description="Le DID du portefeuille / the wallet's DID")
+    delivered_credential_id: str
+    delivered_at: datetime
+
+
 class LearnerExport(BaseModel):
     """Everything the service holds about one person (GDPR right of access, art. 15)."""
 
@@ -134,6 +143,7 @@ class LearnerExport(BaseModel):
     events: list[ExportedEvent]
     delivery_items: list[ExportedDeliveryItem]
     regional_awards: list[ExportedAward]
+    wallet_deliveries: list[ExportedWalletDelivery] = Field(default_factory=list)
 
 
 class RecheckQueued(BaseModel):

@@ -42,6 +42,7 @@ from issuer_api.learners.schemas import (
     ExportedBadge,
     ExportedDeliveryItem,
     ExportedEvent,
+    ExportedWalletDelivery,
     IdentifierOut,
     LearnerExport,
     LearnerRecord,
@@ -491,6 +492,15 @@ async def export(
         events=events,
         delivery_items=items,
         regional_awards=awards,
+        wallet_deliveries=[
+            ExportedWalletDelivery(
+                credential_id=d.credential_id,
+                holder_did=d.holder_did,
+                delivered_credential_id=d.delivered_uri,
+                delivered_at=d.delivered_at,
+            )
+            for d in await repository.wallet_deliveries_of(session, learner_id)
+        ],
     )
 
 
