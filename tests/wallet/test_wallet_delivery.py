@@ -7,8 +7,10 @@ unchanged and the delivery shows in Mon espace."""
 from __future__ import annotations
 
 import html
+import logging
 from urllib.parse import unquote
 
+import pytest
 from sqlalchemy import func, select
 
 from espace.helpers import Space, csrf_token
@@ -57,8 +59,9 @@ async def test_the_offer_page_shows_the_qr_code_the_deep_link_and_the_pin(
     assert french.pin.isdigit()
     assert french.deep_link.startswith("openid-credential-offer://?credential_offer_uri=")
     offer_uri = unquote(french.deep_link.split("credential_offer_uri=", 1)[1])
-    assert offer_uri.startswith("http://localhost/oid4vci/offers/")
-    assert len(offer_uri.rsplit("/", 1)[1]) >= 43  # 32 random bytes
+    assert offer_uri.startswith("http://localhost/oid4vci/offer?ref=")
+    reference = offer_uri.split("ref=", 1)[1]
+    assert len(reference) >= 43  # 32 random bytes
     assert "Open in my wallet" in english.text
     assert english.deep_link != french.deep_link  # a new offer each time
     async with space.sessions() as session:
@@ -66,15 +69,16 @@ async def test_the_offer_page_shows_the_qr_code_the_deep_link_and_the_pin(
     assert len(offers) == 2
     for stored in offers:  # nothing secret in clear
         assert french.pin not in (stored.tx_code_hash, stored.code_hash)
-        assert offer_uri.rsplit("/", 1)[1] not in stored.reference_hash
+        assert reference not in stored.reference_hash
 
 
 async def test_the_offer_by_reference_names_the_grant_and_asks_for_the_pin(
-    space: Space, holder: Holder
+    space: Space, holder: Holder, caplog: pytest.LogCaptureFixture
 ) -> None:
     page = await offer(space, holder)
 
-    found = await space.http.get(Wallet.offer_uri(page.deep_link))
+    with caplog.at_level(logging.INFO):
+        found = await space.http.get(Wallet.offer_uri(page.deep_link))
 
     assert found.status_code == 200
     assert found.headers["cache-control"] == "no-store"
@@ -85,6 +89,10 @@ async def test_the_offer_by_reference_names_the_grant_and_asks_for_the_pin(
     assert grant["tx_code"]["input_mode"] == "numeric"
     assert grant["tx_code"]["length"] == 6
     assert len(grant["pre-authorized_code"]) >= 43
+    reference = Wallet.offer_uri(page.deep_link).split("ref=", 1)[1]
+    logged = [vars(record) for record in caplog.records]
+    assert any(entry.get("path") == "/oid4vci/offer" for entry in logged)
+    assert reference not in str(logged)
 
 
 async def test_metadata_describe_the_regional_badge_and_the_grant(space: Space) -> None:

@@ -19,6 +19,7 @@ from ingestion.factory import PartnerIssuer
 from issuer_api.credentials import repository as credential_repository
 from issuer_api.credentials import service as credentials
 from issuer_api.models import Learner, WalletDelivery, WalletOffer
+from issuer_api.wallet import codes
 from regional.helpers import aligned
 from wallet.helpers import Holder, offer
 from wallet.oid4vci_wallet import PRE_AUTHORIZED_GRANT, Issuance, Wallet, WalletError
@@ -239,6 +240,25 @@ async def test_a_nonce_the_issuer_did_not_give_or_already_used_is_refused(
     )
     assert reused.error == "invalid_nonce"
     assert await deliveries(space) == 1
+
+
+def tampered(nonce: str) -> str:
+    """``nonce`` with one byte of its random part changed."""
+    return nonce[:2] + ("B" if nonce[2] == "A" else "A") + nonce[3:]
+
+
+async def test_an_expired_or_forged_nonce_is_refused(space: Space, holder: Holder) -> None:
+    wallet, done = await prepared(space, holder)
+    stale = codes.new_nonce(space.kek, int(time.time()) - 301)
+    forged = codes.new_nonce(b"another key-encryption key", int(time.time()))
+
+    refusals = [
+        await refused_credential(wallet, done, wallet.proof(audience=ISSUER, nonce=nonce))
+        for nonce in (stale, forged, tampered(done.nonce))
+    ]
+
+    assert [refused.error for refused in refusals] == ["invalid_nonce"] * 3
+    assert await deliveries(space) == 0
 
 
 async def test_the_access_token_gives_one_credential(space: Space, holder: Holder) -> None:

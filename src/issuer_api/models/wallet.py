@@ -6,7 +6,8 @@ hashes, the code is single use (``redeemed_at``) and short lived (``expires_at``
 ``failed_attempts`` counts wrong PINs (the offer is burnt at the limit).
 
 A :class:`WalletAccessToken` is the bearer token a wallet got for an offer (hash only).
-A :class:`WalletNonce` is one ``c_nonce`` handed out by the nonce endpoint: single use.
+A :class:`WalletNonce` is a ``c_nonce`` already used (its hash, until it would have
+expired anyway): the nonces themselves are self-authenticating and stored nowhere.
 A :class:`WalletDelivery` records a badge delivered: which badge, to which holder DID,
 when, and the id of the copy bound to that DID (the learner's original is unchanged).
 """

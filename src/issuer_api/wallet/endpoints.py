@@ -2,8 +2,8 @@
 
 ``GET  /.well-known/openid-credential-issuer``            credential issuer metadata
 ``GET  /.well-known/oauth-authorization-server/oid4vci``  its authorization server (RFC 8414)
-``GET  /oid4vci/offers/{reference}``    the credential offer, by reference (404 once used
-                                        or expired)
+``GET  /oid4vci/offer?ref={reference}`` the credential offer, by reference (404 once used
+                                        or expired; the secret stays out of the access log)
 ``POST /oid4vci/token``                 the pre-authorised code grant (form-encoded); the
                                         hub's ``/oauth/token`` is to dispatch this grant to
                                         :func:`issuer_api.wallet.grant.pre_authorized_code_grant`
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from issuer_api.deps import AppSettings, Kek, Session
@@ -63,9 +63,12 @@ async def authorization_server_metadata(base: PublicBase) -> Response:
     )
 
 
-@router.get(f"{offers.OFFER_PATH}/{{reference}}")
+@router.get(offers.OFFER_PATH)
 async def credential_offer(
-    reference: str, session: Session, kek: Kek, base: PublicBase
+    session: Session,
+    kek: Kek,
+    base: PublicBase,
+    reference: Annotated[str, Query(alias=offers.REFERENCE_PARAMETER)] = "",
 ) -> Response:
     document = await offers.offer_document(session, kek, reference, base, now=now_utc())
     if document is None:
@@ -86,8 +89,8 @@ async def token(request: Request, session: Session, kek: Kek) -> Response:
 
 
 @router.post(metadata.NONCE_PATH)
-async def nonce(session: Session) -> Response:
-    return _json({"c_nonce": await issuance.new_nonce(session, now=now_utc())})
+async def nonce(kek: Kek) -> Response:
+    return _json({"c_nonce": issuance.new_nonce(kek, now=now_utc())})
 
 
 def _unauthorized(error: str | None, description: str) -> Response:

@@ -89,7 +89,11 @@ async def pre_authorized_code_grant(
     # The conditional update is the single-use guard, even against a concurrent exchange.
     claimed = await session.execute(
         update(WalletOffer)
-        .where(WalletOffer.id == offer.id, WalletOffer.redeemed_at.is_(None))
+        .where(
+            WalletOffer.id == offer.id,
+            WalletOffer.redeemed_at.is_(None),
+            WalletOffer.failed_attempts < MAX_PIN_ATTEMPTS,
+        )
         .values(redeemed_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -1,6 +1,7 @@
 """Nonces and the Credential Endpoint (OID4VCI 1.0 §7, §8): the badge bound to the wallet.
 
-:func:`new_nonce` hands out a ``c_nonce`` (stored hashed, five minutes, single use).
+:func:`new_nonce` hands out a ``c_nonce`` (self-authenticating, five minutes, single use:
+its use is recorded, :func:`consume_nonce`).
 :func:`issue` answers a Credential Request of a wallet holding an access token: one
 ``jwt`` key proof (:func:`obcore.proofs.keyproof.verify_key_proof`: ``aud`` = this
 credential issuer, a fresh ``nonce``, recent ``iat``, EdDSA or ES256, the key named by
@@ -21,10 +22,10 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import anyio
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.audit import add_audit_event
@@ -35,12 +36,13 @@ from issuer_api.models import WalletDelivery, WalletNonce, WalletOffer
 from issuer_api.models.base import new_id
 from issuer_api.regional import service as regional
 from issuer_api.settings import Settings
+from issuer_api.sql import insert_or_ignore
 from issuer_api.wallet import codes
 from issuer_api.wallet.offers import CONFIGURATION_ID
 from obcore.keys import KeyPair
 from obcore.proofs.keyproof import KeyProofError, verify_key_proof
 
-NONCE_LIFETIME: Final = timedelta(minutes=5)
+NONCE_LIFETIME_S: Final = 300
 DELIVERED_ACTION: Final = "regional_badge.delivered_to_wallet"
 
 
@@ -54,26 +56,28 @@ class CredentialError(Exception):
         return {"error": self.error, "error_description": self.description}
 
 
-async def new_nonce(session: AsyncSession, *, now: datetime) -> str:
-    await session.execute(delete(WalletNonce).where(WalletNonce.expires_at <= now))
-    nonce = codes.new_token()
-    session.add(
-        WalletNonce(nonce_hash=codes.digest(nonce), expires_at=now + NONCE_LIFETIME, created_at=now)
-    )
-    await session.flush()
-    return nonce
+def new_nonce(kek: bytes, *, now: datetime) -> str:
+    return codes.new_nonce(kek, int(now.timestamp()))
 
 
-async def consume_nonce(session: AsyncSession, nonce: str, *, now: datetime) -> bool:
-    """Whether ``nonce`` was handed out, is fresh and unused; it is used up either way."""
-    if len(nonce) > 100:
+async def consume_nonce(session: AsyncSession, kek: bytes, nonce: str, *, now: datetime) -> bool:
+    """Whether ``nonce`` is one of ours, fresh, and not used before; it is used up now
+    (the unique hash of a used nonce is the single-use guard, even across workers)."""
+    made = codes.nonce_time(kek, nonce)
+    seconds = int(now.timestamp())
+    if made is None or not seconds - NONCE_LIFETIME_S < made <= seconds:
         return False
-    gone = await session.execute(
-        delete(WalletNonce)
-        .where(WalletNonce.nonce_hash == codes.digest(nonce), WalletNonce.expires_at > now)
-        .execution_options(synchronize_session=False)
+    await session.execute(delete(WalletNonce).where(WalletNonce.expires_at <= now))
+    return await insert_or_ignore(
+        session,
+        cast(Table, WalletNonce.__table__),
+        {
+            "nonce_hash": codes.digest(nonce),
+            "expires_at": now + timedelta(seconds=NONCE_LIFETIME_S),
+            "created_at": now,
+        },
+        ["nonce_hash"],
     )
-    return getattr(gone, "rowcount", 0) == 1
 
 
 def _proof_jwt(body: Mapping[str, Any]) -> str:
@@ -150,7 +154,7 @@ async def issue(
         raise CredentialError("invalid_proof", exc.message) from exc
     if proof.nonce is None:
         raise CredentialError("invalid_proof", "the key proof has no nonce (c_nonce)")
-    if not await consume_nonce(session, proof.nonce, now=now):
+    if not await consume_nonce(session, kek, proof.nonce, now=now):
         raise CredentialError(
             "invalid_nonce", "the nonce is unknown, used or expired: get a new c_nonce"
         )

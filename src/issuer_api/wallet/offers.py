@@ -11,7 +11,9 @@ code is on a screen (over a shoulder, in a screen share, on a photo) and the dee
 ``openid-credential-offer://`` goes to whichever app registered that scheme on the
 phone. Anyone with the offer alone cannot redeem it; five wrong PINs burn it.
 
-:func:`offer_document` serves the offer by reference while it can still be redeemed.
+:func:`offer_document` serves the offer by reference while it can still be redeemed, at
+``/oid4vci/offer?ref={reference}``: the secret is in the query, which the access log
+does not write.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import IssuedCredential, RegionalAward, WalletOffer
+from issuer_api.models.base import new_id
 from issuer_api.wallet import codes
 
 OFFER_LIFETIME: Final = timedelta(minutes=10)
 MAX_PIN_ATTEMPTS: Final = 5
 CONFIGURATION_ID: Final = "RegionalBadge_ldp_vc"
 PRE_AUTHORIZED_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-OFFER_PATH: Final = "/oid4vci/offers"
+OFFER_PATH: Final = "/oid4vci/offer"
+REFERENCE_PARAMETER: Final = "ref"  # in the query: the access log writes paths only
 DEEP_LINK_SCHEME: Final = "openid-credential-offer://"
 
 
@@ -63,21 +67,21 @@ async def create_offer(
         return None
     reference = codes.new_reference()
     pin = codes.new_pin()
+    offer_id = new_id()
     offer = WalletOffer(
+        id=offer_id,
         learner_id=learner_id,
         credential_id=credential_id,
         reference_hash=codes.digest(reference),
         code_hash=codes.digest(codes.code_for(kek, reference)),
-        tx_code_hash="",
+        tx_code_hash=codes.pin_hash(kek, offer_id, pin),
         expires_at=now + OFFER_LIFETIME,
         failed_attempts=0,
         created_at=now,
     )
     session.add(offer)
     await session.flush()
-    offer.tx_code_hash = codes.pin_hash(kek, offer.id, pin)
-    await session.flush()
-    return NewOffer(offer.id, reference, pin, offer.expires_at)
+    return NewOffer(offer_id, reference, pin, offer.expires_at)
 
 
 def usable(offer: WalletOffer, now: datetime) -> bool:
@@ -117,7 +121,7 @@ async def offer_document(
 
 
 def offer_url(issuer: str, reference: str) -> str:
-    return f"{issuer}{OFFER_PATH}/{reference}"
+    return f"{issuer}{OFFER_PATH}?{REFERENCE_PARAMETER}={reference}"
 
 
 def deep_link(issuer: str, reference: str) -> str:
