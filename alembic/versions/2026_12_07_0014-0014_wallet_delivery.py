@@ -2,8 +2,8 @@
 
 OpenID for Verifiable Credential Issuance 1.0 with a pre-authorised code: the learner's
 offers of their regional badges (code and PIN hashed, single use, short lived), the
-wallets' access tokens (hashed), the c_nonce values (single use) and the record of each
-badge delivered to a holder's DID.
+wallets' access tokens (hashed), the c_nonce values already used (hashed, until they
+expire) and the record of each badge delivered to a holder's DID.
 
 Revision ID: 0014
 Revises: 0011

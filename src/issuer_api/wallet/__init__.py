@@ -1,6 +1,7 @@
 """Regional badges into wallets: OpenID for Verifiable Credential Issuance 1.0 with a
 pre-authorised code (credential offer by reference, QR code and deep link).
 
+``wallet.codes``      the offer's secrets (reference, code, PIN, nonces) and their hashes
 ``wallet.offers``     the learner's offer of one of their regional badges (code, PIN)
 ``wallet.grant``      the ``urn:ietf:params:oauth:grant-type:pre-authorized_code`` grant
 ``wallet.issuance``   nonces, and the credential bound to the wallet's DID
