@@ -94,6 +94,7 @@ from issuer_api.staff.sessions import (
 from issuer_api.statuslists import endpoints as statuslist_endpoints
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import endpoints as vcapi_endpoints
+from issuer_api.wallet import router as wallet_router
 from issuer_api.web import router as web_router
 from issuer_api.web import too_large
 from issuer_api.web.apidocs import router as apidocs_router
@@ -273,6 +274,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_deliveries.router,
         preferences_router,
         espace_router,
+        wallet_router,
         metrics_router,
     ):
         app.include_router(router)

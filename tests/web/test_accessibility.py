@@ -142,6 +142,14 @@ PAGES: Final = (
     AuditedPage("authorised-applications", "/espace/applications", needs_learner=True),
     # The OB 3.0 API's consent page (an application registered for the audit).
     AuditedPage("oauth-consent", AUDIT_AUTHORIZE, needs_learner=True),
+    AuditedPage("badge-holder", "/badges/{regional}", needs_learner=True, languages=("fr",)),
+    AuditedPage("wallet", "/espace/portefeuille/{regional}", needs_learner=True),
+    AuditedPage(
+        "wallet-offer",
+        "/espace/portefeuille/{regional}",
+        needs_learner=True,
+        steps=({"click": "form.wallet-form button[type=submit]"},),
+    ),
     # The Region's console.
     AuditedPage("console-sign-in", "/console/connexion"),
     AuditedPage("console", "/console", needs_staff=True),

@@ -26,7 +26,14 @@ from aggregation.rules import BadgesCondition, Missing
 from issuer_api.credentials import repository as credential_repository
 from issuer_api.i18n import Language
 from issuer_api.learners import repository as learners
-from issuer_api.models import AuditEvent, Partner, PartnerBadge, PartnerBadgeEvent, RegionalAward
+from issuer_api.models import (
+    AuditEvent,
+    Partner,
+    PartnerBadge,
+    PartnerBadgeEvent,
+    RegionalAward,
+    WalletDelivery,
+)
 from issuer_api.regional import repository as regional_repository
 from issuer_api.regional import service as regional
 from issuer_api.regional.flows import AWARD_TARGET
@@ -36,6 +43,7 @@ from issuer_api.web.badge_urls import (
     badge_page_url,
     linkedin_url,
     regional_image_url,
+    wallet_offer_path,
 )
 from obhub_i18n import N_, gettext, ngettext
 
@@ -68,6 +76,7 @@ AWARD_EVENTS: Final = {
     "regional_badge.restored": N_("Regional badge “{badge}” restored"),
     "regional_badge.revoked": N_("Regional badge “{badge}” revoked"),
 }
+WALLET_DELIVERED: Final = N_("Added to a wallet on {date}")
 UNKNOWN_PARTNER: Final = N_("an organisation outside the network")
 UNNAMED_BADGE: Final = N_("Badge without a name")
 
@@ -110,6 +119,9 @@ class AwardView:
     png_url: str | None
     svg_url: str | None
     linkedin_url: str | None
+    wallet_url: str | None = None  # the page that puts it in a wallet (not if revoked)
+    # When a copy went to a wallet, in words (most recent first).
+    wallet_deliveries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -309,6 +321,8 @@ async def _award_view(
                 page_url=page,
                 credential_id=credential.id,
             )
+    offered = page is not None and credential is not None and state != "revoked"
+    wallet = wallet_offer_path(award.credential_id) if offered and award.credential_id else None
     return AwardView(
         code=award.achievement_code,
         name=name,
@@ -324,6 +338,23 @@ async def _award_view(
         png_url=png_url,
         svg_url=svg_url,
         linkedin_url=linkedin,
+        wallet_url=wallet,
+        wallet_deliveries=await _deliveries(session, award.credential_id, language),
+    )
+
+
+async def _deliveries(
+    session: AsyncSession, credential_id: str | None, language: Language
+) -> tuple[str, ...]:
+    if credential_id is None:
+        return ()
+    moments = await session.scalars(
+        select(WalletDelivery.delivered_at)
+        .where(WalletDelivery.credential_id == credential_id)
+        .order_by(WalletDelivery.delivered_at.desc())
+    )
+    return tuple(
+        gettext(language, WALLET_DELIVERED).format(date=day(moment, language)) for moment in moments
     )
 
 

@@ -20,6 +20,7 @@ from issuer_api.models import (
     PartnerBadge,
     PartnerBadgeEvent,
     RegionalAward,
+    WalletDelivery,
 )
 from issuer_api.sql import insert_or_ignore
 
@@ -335,6 +336,17 @@ async def awards_of(session: AsyncSession, learner_id: str) -> list[RegionalAwar
 
 
 # --------------------------------------------------------------------------- erasure
+
+
+async def wallet_deliveries_of(session: AsyncSession, learner_id: str) -> list[WalletDelivery]:
+    """The learner's regional badges put in wallets, oldest first."""
+    return list(
+        await session.scalars(
+            select(WalletDelivery)
+            .where(WalletDelivery.learner_id == learner_id)
+            .order_by(WalletDelivery.delivered_at)
+        )
+    )
 
 
 async def delete_records(session: AsyncSession, learner_id: str) -> dict[str, int]:

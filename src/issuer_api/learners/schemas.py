@@ -134,6 +134,15 @@ class ExportedGrant(BaseModel):
     revoked_at: datetime | None = None
 
 
+class ExportedWalletDelivery(BaseModel):
+    """A regional badge put in a wallet (OpenID4VCI): the copy bound to the wallet's DID."""
+
+    credential_id: str
+    holder_did: str = Field(description="Le DID du portefeuille / the wallet's DID")
+    delivered_credential_id: str
+    delivered_at: datetime
+
+
 class LearnerExport(BaseModel):
     """Everything the service holds about one person (GDPR right of access, art. 15)."""
 
@@ -151,6 +160,7 @@ class LearnerExport(BaseModel):
         description="Applications autorisées par l'API Open Badges / applications "
         "authorised through the Open Badges API",
     )
+    wallet_deliveries: list[ExportedWalletDelivery] = Field(default_factory=list)
 
 
 class RecheckQueued(BaseModel):

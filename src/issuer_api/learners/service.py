@@ -43,6 +43,7 @@ from issuer_api.learners.schemas import (
     ExportedDeliveryItem,
     ExportedEvent,
     ExportedGrant,
+    ExportedWalletDelivery,
     IdentifierOut,
     LearnerExport,
     LearnerRecord,
@@ -496,6 +497,15 @@ async def export(
         authorised_applications=[
             ExportedGrant.model_validate(row)
             for row in await oauth_grants.export_rows(session, learner_id)
+        ],
+        wallet_deliveries=[
+            ExportedWalletDelivery(
+                credential_id=d.credential_id,
+                holder_did=d.holder_did,
+                delivered_credential_id=d.delivered_uri,
+                delivered_at=d.delivered_at,
+            )
+            for d in await repository.wallet_deliveries_of(session, learner_id)
         ],
     )
 

@@ -34,6 +34,7 @@ from issuer_api.models.regional import (
 )
 from issuer_api.models.simulation import ReferentialSimulation
 from issuer_api.models.staff import StaffMember, StaffSession, StaffSignInFailure
+from issuer_api.models.wallet import WalletAccessToken, WalletDelivery, WalletNonce, WalletOffer
 
 __all__ = [
     "Achievement",
@@ -74,5 +75,9 @@ __all__ = [
     "StaffSignInFailure",
     "StatusAllocation",
     "StatusList",
+    "WalletAccessToken",
+    "WalletDelivery",
+    "WalletNonce",
+    "WalletOffer",
     "WebhookEndpoint",
 ]

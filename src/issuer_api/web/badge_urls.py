@@ -20,6 +20,14 @@ REGIONAL_IMAGE_PATH: Final = re.compile(
 )
 
 
+WALLET_PREFIX: Final = "/espace/portefeuille"
+
+
+def wallet_offer_path(credential_id: str) -> str:
+    """The learner's page that puts regional badge ``credential_id`` in their wallet."""
+    return f"{WALLET_PREFIX}/{credential_id}"
+
+
 def badge_page_url(base_url: str, credential_id: str) -> str:
     """The public page of credential ``credential_id`` (its UUID)."""
     return f"{base_url}{BADGE_PREFIX}/{credential_id}"

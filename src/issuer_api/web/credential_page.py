@@ -41,12 +41,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.sessions import OptionalLearner
 from issuer_api.deps import Session
 from issuer_api.i18n import Language
 from issuer_api.issuers import service as issuers
 from issuer_api.links import public_base_url
 from issuer_api.region.store import identity_of
 from issuer_api.routers.verify import run_verification
+from issuer_api.wallet.offers import offerable
 from issuer_api.web.badge_context import (
     DI_MEDIA_TYPE,
     JWT_MEDIA_TYPE,
@@ -60,7 +62,12 @@ from issuer_api.web.badge_files import (
     file_response,
     filename,
 )
-from issuer_api.web.badge_urls import ACHIEVEMENT_CODE, BADGE_PREFIX, REGIONAL_PREFIX
+from issuer_api.web.badge_urls import (
+    ACHIEVEMENT_CODE,
+    BADGE_PREFIX,
+    REGIONAL_PREFIX,
+    wallet_offer_path,
+)
 from issuer_api.web.badge_view import BadgeView, load_badge, referential_version, regional_svg
 from issuer_api.web.pages import static_file, verification_messages
 from issuer_api.web.templating import SECURITY_HEADERS, page_language, render_page
@@ -204,21 +211,35 @@ async def badge_static(name: str) -> Response:
 
 @router.get(f"{BADGE_PREFIX}/{{credential_id}}", response_class=HTMLResponse)
 async def badge_page(
-    request: Request, session: Session, credential_id: str, lang: Lang = None
+    request: Request,
+    session: Session,
+    learner_id: OptionalLearner,
+    credential_id: str,
+    lang: Lang = None,
 ) -> HTMLResponse:
-    return await _badge_page(request, session, credential_id, lang, verified=False)
+    return await _badge_page(request, session, learner_id, credential_id, lang, verified=False)
 
 
 @router.post(f"{BADGE_PREFIX}/{{credential_id}}", response_class=HTMLResponse)
 async def badge_page_verified(
-    request: Request, session: Session, credential_id: str, lang: Lang = None
+    request: Request,
+    session: Session,
+    learner_id: OptionalLearner,
+    credential_id: str,
+    lang: Lang = None,
 ) -> HTMLResponse:
     """The no-JavaScript "Vérifier maintenant": verify like ``POST /verify``, render."""
-    return await _badge_page(request, session, credential_id, lang, verified=True)
+    return await _badge_page(request, session, learner_id, credential_id, lang, verified=True)
 
 
 async def _badge_page(
-    request: Request, session: AsyncSession, credential_id: str, lang: str | None, *, verified: bool
+    request: Request,
+    session: AsyncSession,
+    learner_id: str | None,
+    credential_id: str,
+    lang: str | None,
+    *,
+    verified: bool,
 ) -> HTMLResponse:
     """The badge page; when ``verified``, with the report of verifying it now (not stored)."""
     view = await _published(request, session, credential_id, lang)
@@ -238,6 +259,9 @@ async def _badge_page(
         messages=verification_messages(language),
         site_name=identity_of(request).scheme_name,
     )
+    # Its holder, signed in, can put it in a wallet (wallet.pages).
+    owner = learner_id is not None and await offerable(session, learner_id, view.credential.id)
+    context["wallet_url"] = wallet_offer_path(view.credential.id) if owner else None
     return render_page(request, "badge.html", language, context, no_store=verified)
 
 
