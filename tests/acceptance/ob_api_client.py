@@ -229,9 +229,13 @@ def pkce_pair() -> tuple[str, str]:
     """A code verifier (RFC 7636 §4.1: 43 to 128 unreserved characters) and its S256
     challenge (BASE64URL(SHA256(verifier)), no padding)."""
     verifier = secrets.token_urlsafe(48)
+    return verifier, s256(verifier)
+
+
+def s256(verifier: str) -> str:
+    """The S256 code challenge of ``verifier`` (RFC 7636 §4.2)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    return verifier, challenge
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def links(header: str) -> dict[str, str]:

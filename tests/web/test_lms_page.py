@@ -5,12 +5,15 @@ keyboard-reachable, named, scrolling region. That the examples work is
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from acceptance.ob_api_client import s256
 from acceptance.page_examples import examples
 from issuer_api.app import create_app
 from issuer_api.oauth import scopes
@@ -105,3 +108,24 @@ async def test_every_code_example_is_a_named_region_that_scrolls_with_the_keyboa
     css = await client.get("/static/developers.css")
     assert css.status_code == 200
     assert "overflow-x: auto" in css.text
+
+
+@pytest.mark.skipif(
+    not (shutil.which("bash") and shutil.which("openssl")), reason="needs bash and openssl"
+)
+async def test_the_pkce_example_makes_an_s256_challenge_of_its_verifier(
+    client: httpx.AsyncClient,
+) -> None:
+    recipe = examples((await client.get("/developpeurs/lms")).text)["pkce"]
+    shown = recipe + '\necho "$CODE_VERIFIER $CODE_CHALLENGE $STATE"'
+    made = subprocess.run(  # noqa: S603 - the page's own example, run on purpose
+        ["bash", "-euo", "pipefail", "-c", shown],  # noqa: S607 - bash from PATH, as a reader
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    verifier, challenge, state = made.stdout.split()
+    assert 43 <= len(verifier) <= 128
+    assert challenge == s256(verifier)
+    assert len(state) >= 16
