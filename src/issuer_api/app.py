@@ -63,6 +63,7 @@ from issuer_api.errors import (
     BodySizeLimitMiddleware,
     document_common_errors,
     install_error_handlers,
+    scoped_error_prefixes,
     set_request_id,
 )
 from issuer_api.espace import router as espace_router
@@ -74,6 +75,8 @@ from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.migrate import is_migrated
+from issuer_api.obapi import endpoints as obapi_endpoints
+from issuer_api.obapi import imsx as obapi_errors
 from issuer_api.outbound import endpoints as outbound_endpoints
 from issuer_api.partners import endpoints as partner_endpoints
 from issuer_api.region import store as region_store
@@ -181,6 +184,7 @@ OPENAPI_TAGS: Final = [
         "name": "webhooks",
         "description": outbound_endpoints.TAG_DESCRIPTION,
     },
+    obapi_endpoints.TAG,
     {
         "name": "vc-api",
         "description": "API W3C VC-API (émettre, vérifier, changer un statut) / W3C VC-API "
@@ -210,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_gate(total=settings.fetch_max_concurrency, per_host=settings.fetch_max_per_host)
     _document_common_errors(app)
     install_error_handlers(app)
+    obapi_errors.install(app)
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(StaffSignInRequiredError, console_pages.sign_in_first)
     app.add_exception_handler(PasswordChangeRequiredError, console_pages.change_password_first)
@@ -234,6 +239,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         credential_endpoints.router,
         statuslist_endpoints.router,
         vcapi_endpoints.router,
+        obapi_endpoints.router,
         partner_endpoints.router,
         ingestion_endpoints.router,
         outbound_endpoints.router,
@@ -272,7 +278,9 @@ def _document_common_errors(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_common_errors(FastAPI.openapi(app))
+            app.openapi_schema = document_common_errors(
+                FastAPI.openapi(app), skip_prefixes=scoped_error_prefixes(app)
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -222,7 +222,9 @@ METHOD_NOT_ALLOWED_RESPONSE: Final = {
 }
 
 
-def document_common_errors(document: dict[str, Any]) -> dict[str, Any]:
+def document_common_errors(
+    document: dict[str, Any], *, skip_prefixes: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Make the OpenAPI ``document`` tell every error the service can answer, in its body.
 
     Whatever the route, the framework and the middleware answer with the error body
@@ -233,8 +235,12 @@ def document_common_errors(document: dict[str, Any]) -> dict[str, Any]:
     which the service never sends, is replaced by the error body. Where a route documents
     another body for the same status (VC-API results), either may come.
     The 405 answer (with ``Allow``) is ``components.responses.MethodNotAllowed``.
+    Paths under ``skip_prefixes`` (a standard API with its own error body,
+    :func:`install_scoped_error_body`) document their errors themselves.
     """
-    for item in document.get("paths", {}).values():
+    for path, item in document.get("paths", {}).items():
+        if any(path == p or path.startswith(p + "/") for p in skip_prefixes):
+            continue
         for method, operation in item.items():
             if method not in _HTTP_METHODS:
                 continue
@@ -360,14 +366,57 @@ def render_error(error: ApiError, *, request_id: str, language: Language) -> JSO
     return JSONResponse(body, status_code=error.status_code, headers=headers)
 
 
-def respond(scope: Scope, error: ApiError, default_language: Language) -> JSONResponse:
+ErrorBody = Callable[[ApiError, str, Language], Response]
+"""Renders an error for the paths of a standard API with its own error body:
+``(error, request_id, language) -> response``."""
+
+_SCOPED_BODIES_STATE_KEY: Final = "scoped_error_bodies"
+
+
+def install_scoped_error_body(app: FastAPI, prefix: str, render: ErrorBody) -> None:
+    """Answer errors under the path ``prefix`` with ``render`` instead of the error body.
+
+    For the paths of a standard API whose specification fixes its own error document
+    (the Open Badges API's ``Imsx_StatusInfo``): every error there — raised by a route,
+    by the framework (404, 405, validation) or by the middleware (413, 500) — goes
+    through ``render``. ``prefix`` is a path without a trailing slash.
+    """
+    bodies: list[tuple[str, ErrorBody]] = getattr(app.state, _SCOPED_BODIES_STATE_KEY, [])
+    bodies.append((prefix, render))
+    setattr(app.state, _SCOPED_BODIES_STATE_KEY, bodies)
+
+
+def scoped_error_prefixes(app: FastAPI) -> tuple[str, ...]:
+    """The path prefixes given their own error body (:func:`install_scoped_error_body`)."""
+    bodies: list[tuple[str, ErrorBody]] = getattr(app.state, _SCOPED_BODIES_STATE_KEY, [])
+    return tuple(prefix for prefix, _render in bodies)
+
+
+def _scoped_body(scope: Scope) -> ErrorBody | None:
+    app = scope.get("app")
+    bodies: list[tuple[str, ErrorBody]] = getattr(
+        getattr(app, "state", None), _SCOPED_BODIES_STATE_KEY, []
+    )
+    path = str(scope.get("path", ""))
+    for prefix, render in bodies:
+        if path == prefix or path.startswith(prefix + "/"):
+            return render
+    return None
+
+
+def respond(scope: Scope, error: ApiError, default_language: Language) -> Response:
     """Render ``error`` for the request described by ``scope``."""
     request_id = request_id_of(scope) or uuid.uuid4().hex
     language = negotiate_language(Headers(scope=scope).get("accept-language"), default_language)
+    scoped = _scoped_body(scope)
+    if scoped is not None:
+        response = scoped(error, request_id, language)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
     return render_error(error, request_id=request_id, language=language)
 
 
-async def handle_exception(request: Request, exc: Exception) -> JSONResponse:
+async def handle_exception(request: Request, exc: Exception) -> Response:
     """The one exception handler: every registered exception type goes through here."""
     error = to_api_error(exc)
     if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:

@@ -259,6 +259,43 @@ MESSAGE_IDS: Final[Mapping[str, str]] = MappingProxyType(
             "This webhook endpoint has no message with this identifier."
         ),
         "outbound_message_not_dead": N_("Only a dead message can be retried."),
+        # Open Badges API (/ims/ob/v3p0)
+        "obapi_no_subject": N_(
+            "This access token acts for neither a learner nor a partner: it reads and "
+            "writes nobody's badges."
+        ),
+        "obapi_unsupported_media_type": N_(
+            "Send the credential as application/json, application/vc+ld+json or, for a "
+            "compact JWS, text/plain."
+        ),
+        "obapi_credential_unreadable": N_(
+            "The body is not an Open Badges 3.0 credential (OpenBadgeCredential) in JSON "
+            "nor a compact JWS of one."
+        ),
+        "obapi_credential_id_missing": N_(
+            "The credential needs an id and an issuer id: credentials are created or "
+            "replaced by both."
+        ),
+        "obapi_recipient_unreadable": N_(
+            "The credential names its recipient by a hashed identifier only: give the "
+            "subject a DID or an unhashed email, or use a token a learner consented to."
+        ),
+        "obapi_learner_unidentified": N_(
+            "We hold neither an email address nor a DID for this learner: no badge can be "
+            "matched to them."
+        ),
+        "obapi_profile_not_found": N_("No profile is held for this access token."),
+        "obapi_profile_invalid": N_(
+            "The profile is invalid: send the whole profile, with the id it was given, the "
+            "type Profile and a name of at most 200 characters."
+        ),
+        "obapi_email_change_refused": N_(
+            "The email address cannot be changed here: add a new address from your space, "
+            "which checks that it is yours."
+        ),
+        "obapi_profile_read_only": N_(
+            "A partner's profile is managed by the Region: it cannot be changed through this API."
+        ),
     }
 )
 

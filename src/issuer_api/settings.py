@@ -213,6 +213,13 @@ class Settings(BaseSettings):
     region_contact_email: str | None = None
     """The address readers can write to (shown in the footer and emails)."""
 
+    terms_of_service_url: AnyHttpUrl | None = None
+    """The terms of service of the Open Badges API (its discovery document's
+    ``termsOfService``). ``None``: the Region's website."""
+    privacy_policy_url: AnyHttpUrl | None = None
+    """The privacy policy of the Open Badges API (``x-imssf-privacyPolicyUrl``).
+    ``None``: the Region's website."""
+
     oidc_issuer: AnyHttpUrl | None = None
     """The Region's identity provider for staff sign-in (OpenID Connect): its issuer URL,
     ``https`` (``http`` only for a host of :attr:`fetch_allowlist`, for local tests).

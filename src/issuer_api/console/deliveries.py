@@ -60,6 +60,7 @@ CHANNEL_LABELS: Final[dict[str, str]] = {
     "webhook": N_("Signed webhook"),
     "api": N_("API (OAuth)"),
     "claim": N_("Learner's claim"),
+    "obapi": N_("Open Badges API"),
 }
 DATE_MESSAGE: Final = N_("Enter a date such as 2026-12-07.")
 ORDER_MESSAGE: Final = N_("The end date must be on or after the start date.")

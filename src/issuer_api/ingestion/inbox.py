@@ -32,7 +32,7 @@ from issuer_api.sql import insert_or_ignore
 PROCESS_TASK = "ingest.process_delivery"
 
 PayloadKind = Literal["json", "jwt", "url", "image"]
-Channel = Literal["webhook", "api", "claim"]
+Channel = Literal["webhook", "api", "claim", "obapi"]
 
 LEARNER_CLIENT_PREFIX: Final = "learner:"
 """A claim whose ``client_id`` is ``learner:{id}`` is made by that signed-in learner

@@ -363,7 +363,7 @@ class ReceiptItem(BaseModel):
 class ReceiptSummary(BaseModel):
     receipt_id: str
     partner_id: str | None = None
-    channel: str = Field(examples=["webhook"], description="webhook | api | claim")
+    channel: str = Field(examples=["webhook"], description="webhook | api | claim | obapi")
     webhook_id: str | None = Field(
         default=None,
         description="`webhook-id` ou `Idempotency-Key` reçu / as received",

@@ -43,7 +43,7 @@ class Delivery(Base):
     partner_id: Mapped[str | None] = mapped_column(
         ForeignKey("partner.id", ondelete="RESTRICT"), default=None
     )
-    channel: Mapped[str] = mapped_column(String(16))  # webhook | api | claim
+    channel: Mapped[str] = mapped_column(String(16))  # webhook | api | claim | obapi
     webhook_id: Mapped[str | None] = mapped_column(String(255), default=None)
     client_id: Mapped[str | None] = mapped_column(String(64), default=None)
     body_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the request body
@@ -96,6 +96,8 @@ class Learner(TimestampMixin, Base):
     # by default) and whether they receive notification emails.
     language: Mapped[str | None] = mapped_column(String(2), default=None)
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The name the learner chose to be shown by (Open Badges API profile), sealed (PII).
+    display_name_sealed: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class LearnerIdentifier(TimestampMixin, Base):

@@ -1,0 +1,181 @@
+"""Every query of the Open Badges API (the routes and services hold no SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuer_api.models import (
+    Delivery,
+    IssuedCredential,
+    Learner,
+    Partner,
+    PartnerBadge,
+    PartnerTrustedIssuer,
+    RegionalAward,
+)
+
+LISTED_FORMATS: tuple[str, ...] = ("json", "vc-jwt")
+"""Partner badges listed: OB 3.0 credentials received as JSON or as a VC-JWT (an OB 2.0
+Assertion is no ``AchievementCredential``; a baked image is left out too)."""
+
+Source = Literal["regional", "partner"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """One credential of a listing, before its document is read."""
+
+    source: Source
+    id: str
+    at: datetime
+
+
+async def regional_held(
+    session: AsyncSession, learner_id: str, since: datetime | None
+) -> list[Held]:
+    """The learner's regional credentials (not erased), by issue date."""
+    query = (
+        select(IssuedCredential.id, IssuedCredential.created_at)
+        .join(RegionalAward, RegionalAward.credential_id == IssuedCredential.id)
+        .where(RegionalAward.learner_id == learner_id, IssuedCredential.erased_at.is_(None))
+    )
+    if since is not None:
+        query = query.where(IssuedCredential.created_at > since)
+    rows = await session.execute(query)
+    return [Held("regional", row.id, row.created_at) for row in rows]
+
+
+def _badge_at() -> Any:
+    return func.coalesce(PartnerBadge.updated_at, PartnerBadge.created_at)
+
+
+async def partner_held(
+    session: AsyncSession,
+    *,
+    learner_id: str | None,
+    partner_id: str | None,
+    channel: str | None,
+    since: datetime | None,
+) -> list[Held]:
+    """Partner badges kept for ``learner_id``, or delivered by ``partner_id`` through
+    ``channel``; by the date they were kept or last replaced."""
+    at = _badge_at().label("at")
+    query = select(PartnerBadge.id, at).where(
+        PartnerBadge.format.in_(LISTED_FORMATS), PartnerBadge.original_sealed.is_not(None)
+    )
+    if learner_id is not None:
+        query = query.where(PartnerBadge.learner_id == learner_id)
+    if partner_id is not None:
+        query = query.join(Delivery, Delivery.id == PartnerBadge.delivery_id).where(
+            Delivery.partner_id == partner_id
+        )
+        if channel is not None:
+            query = query.where(Delivery.channel == channel)
+    if since is not None:
+        query = query.where(_badge_at() > since)
+    rows = await session.execute(query)
+    return [Held("partner", row.id, row.at) for row in rows]
+
+
+async def issued_documents(
+    session: AsyncSession, ids: list[str]
+) -> dict[str, tuple[str, dict[str, Any], str | None]]:
+    """``id -> (format, document, jwt)`` of the Region's credentials ``ids``."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(
+            IssuedCredential.id,
+            IssuedCredential.format,
+            IssuedCredential.document,
+            IssuedCredential.jwt,
+        ).where(IssuedCredential.id.in_(ids))
+    )
+    return {row.id: (row.format, row.document, row.jwt) for row in rows}
+
+
+async def badge_originals(
+    session: AsyncSession, ids: list[str]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``id -> (format, sealed original)`` of the partner badges ``ids``."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(PartnerBadge.id, PartnerBadge.format, PartnerBadge.original_sealed).where(
+            PartnerBadge.id.in_(ids), PartnerBadge.original_sealed.is_not(None)
+        )
+    )
+    return {row.id: (row.format, row.original_sealed) for row in rows}
+
+
+# --------------------------------------------------------------------------- upserts
+
+
+@dataclass(frozen=True)
+class KeptVersion:
+    """The partner badge kept under an equality key: whose, and how recent."""
+
+    learner_id: str
+    valid_from: datetime | None
+
+
+async def kept_version(session: AsyncSession, equality_key: str) -> KeptVersion | None:
+    row = (
+        await session.execute(
+            select(PartnerBadge.learner_id, PartnerBadge.valid_from).where(
+                PartnerBadge.equality_key == equality_key
+            )
+        )
+    ).first()
+    return None if row is None else KeptVersion(row.learner_id, row.valid_from)
+
+
+async def pending_claim(session: AsyncSession, client_id: str, body_digest: str) -> str | None:
+    """A claim with this body by this client that is still being processed; its id."""
+    found = await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.channel == "claim",
+            Delivery.client_id == client_id,
+            Delivery.body_digest == body_digest,
+            Delivery.status == "queued",
+        )
+        .limit(1)
+    )
+    return found
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+async def learner(session: AsyncSession, learner_id: str) -> Learner | None:
+    return await session.get(Learner, learner_id)
+
+
+async def set_display_name(
+    session: AsyncSession, learner_id: str, sealed: dict[str, Any] | None, now: datetime
+) -> None:
+    await session.execute(
+        update(Learner)
+        .where(Learner.id == learner_id)
+        .values(display_name_sealed=sealed, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def partner(session: AsyncSession, partner_id: str) -> Partner | None:
+    return await session.get(Partner, partner_id)
+
+
+async def trusted_identifiers(session: AsyncSession, partner_id: str) -> list[str]:
+    rows = await session.scalars(
+        select(PartnerTrustedIssuer.identifier)
+        .where(PartnerTrustedIssuer.partner_id == partner_id)
+        .order_by(PartnerTrustedIssuer.id)
+    )
+    return list(rows)
