@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from acceptance.hub import HubOnDefaults
+from acceptance.hub import HubOnDefaults, wait_for
 from acceptance.learner_browser import LearnerBrowser
 from acceptance.ob_api_client import Transcript
 from acceptance.page_examples import examples
@@ -30,6 +30,7 @@ from regional.helpers import aligned_credential
 PAGE: Final = "/developpeurs/lms"
 REDIRECT_URI: Final = "https://lms.example.fr/obhub/retour"
 RUN_TIMEOUT_S: Final = 60
+WAIT_S: Final = 90
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("bash", "curl", "openssl")),
@@ -128,13 +129,27 @@ def test_every_curl_example_of_the_lms_page_runs_against_the_hub(
 
     # 6. A first badge (badge.json, signed by a partner), then 7. reading it back.
     issuer = PartnerIssuer.create("Greta Rouen")
+    recognised = hub.http.post(
+        "/partners",
+        json={
+            "slug": "greta-rouen",
+            "name": issuer.name,
+            "trusted_issuers": [{"identifier": issuer.did}],
+        },
+        headers=hub.admin,
+    )
+    assert recognised.status_code == 201, recognised.text
     badge = json.loads(issuer.signed_json(aligned_credential(issuer, "", email=email)))
     (tmp_path / "badge.json").write_text(json.dumps(badge), encoding="utf-8")
     status, _headers, body = reader.http("upsert")
     assert status == 201, body
-    status, headers, body = reader.http("list")
+
+    def listed_once_kept() -> tuple[int, dict[str, str], str] | None:
+        listed = reader.http("list")
+        return listed if listed[1].get("x-total-count") == "1" else None
+
+    status, _headers, body = wait_for("the badge to be listed", listed_once_kept, WAIT_S)
     assert status == 200, body
-    assert headers["x-total-count"] == "1"
     assert [c["id"] for c in json.loads(body)["credential"]] == [badge["id"]]
     profile = reader.json("profile")
     assert "Profile" in profile["type"], profile
