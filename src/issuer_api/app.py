@@ -42,7 +42,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer_api.accounts.sessions import SignInRequiredError
 from issuer_api.achievements import endpoints as achievement_endpoints
-from issuer_api.auth import endpoints as auth_endpoints
 from issuer_api.auth import tokens
 from issuer_api.console import auth as console_auth
 from issuer_api.console import deliveries as console_deliveries
@@ -75,6 +74,8 @@ from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.migrate import is_migrated
+from issuer_api.oauth import consent as oauth_consent
+from issuer_api.oauth import endpoints as oauth_endpoints
 from issuer_api.obapi import endpoints as obapi_endpoints
 from issuer_api.obapi import imsx as obapi_errors
 from issuer_api.outbound import endpoints as outbound_endpoints
@@ -233,7 +234,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         health.router,
         verify.router,
-        auth_endpoints.router,
+        oauth_endpoints.router,
+        oauth_consent.router,
         issuer_endpoints.router,
         achievement_endpoints.router,
         credential_endpoints.router,

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     """Language of error messages when ``Accept-Language`` names none we support."""
     access_token_ttl_seconds: PositiveInt = 900
     """Lifetime of OAuth access tokens (short-lived: 15 minutes by default)."""
+    ob_access_token_ttl_seconds: PositiveInt = 3600
+    """Lifetime of the access tokens of the Open Badges 3.0 API (the spec recommends 3600)."""
+    ob_refresh_token_ttl_seconds: PositiveInt = 30 * 24 * 3600
+    """Lifetime of a refresh token of the OB 3.0 API (each use replaces it: rotation)."""
 
     run_jobs_in_process: bool | None = None
     """Run background jobs (verifying deliveries, minting, notifications) inside the API

@@ -38,7 +38,7 @@ RATE_WINDOW: Final = timedelta(hours=1)
 ADDRESS_LIMIT: Final = 5
 CLIENT_LIMIT: Final = 20
 MAX_EMAIL_CHARS: Final = 254
-MAX_NEXT_CHARS: Final = 512
+MAX_NEXT_CHARS: Final = 2048  # an OAuth authorization request URL fits
 LINK_PATH: Final = "/connexion/lien"
 DEFAULT_NEXT: Final = "/espace"
 _RATE_PURPOSE: Final = "sign-in-rate-limit"

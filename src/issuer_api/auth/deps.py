@@ -69,8 +69,10 @@ async def authenticate(
         token = tokens.verify(request.app.state.token_key, credentials.credentials)
     except tokens.InvalidTokenError:
         raise UnauthorizedError(code="invalid_token") from None
+    if token.grant_id is not None:  # a learner's OB 3.0 API token opens only that API
+        raise UnauthorizedError(code="invalid_token")
     client = await session.get(ApiClient, token.client_id)
-    if client is None or client.disabled_at is not None:
+    if client is None or client.disabled_at is not None or client.registration is not None:
         raise UnauthorizedError(code="invalid_token")
     # The token's scopes cannot exceed what the client holds now.
     scopes = token.scopes & frozenset(client.scopes)

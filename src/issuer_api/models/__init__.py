@@ -16,6 +16,12 @@ from issuer_api.models.ingest import (
 )
 from issuer_api.models.issuer import Issuer, SigningKey
 from issuer_api.models.job import Job
+from issuer_api.models.oauth import (
+    OAuthAuthorizationCode,
+    OAuthClientPartner,
+    OAuthGrant,
+    OAuthRefreshToken,
+)
 from issuer_api.models.partner import Partner, PartnerTrustedIssuer, PartnerWebhookSecret
 from issuer_api.models.region import RegionIdentitySetting
 from issuer_api.models.regional import (
@@ -44,6 +50,10 @@ __all__ = [
     "Learner",
     "LearnerIdentifier",
     "LearnerSession",
+    "OAuthAuthorizationCode",
+    "OAuthClientPartner",
+    "OAuthGrant",
+    "OAuthRefreshToken",
     "OutboundAttempt",
     "OutboundMessage",
     "OutgoingMail",

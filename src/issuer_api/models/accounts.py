@@ -36,7 +36,7 @@ class SignInToken(TimestampMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     # Where to go once signed in: a same-site path (checked before it is stored).
-    next_path: Mapped[str | None] = mapped_column(String(512), default=None)
+    next_path: Mapped[str | None] = mapped_column(String(2048), default=None)
 
 
 class SignInRequest(Base):

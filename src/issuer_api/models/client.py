@@ -1,4 +1,5 @@
-"""API clients (OAuth 2.0 client credentials). Secrets are stored hashed."""
+"""API clients: the Region's (client credentials) and those registered through the OB 3.0
+API (authorization code). Secrets are stored hashed."""
 
 from __future__ import annotations
 
@@ -22,3 +23,6 @@ class ApiClient(TimestampMixin, Base):
     # A partner client acts only for its own issuer; NULL for Region-wide clients.
     issuer_id: Mapped[str | None] = mapped_column(ForeignKey("issuer.id", ondelete="SET NULL"))
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A client registered through the OB 3.0 API (RFC 7591): its metadata (redirect URIs,
+    # client_uri, logo_uri …); NULL for the clients the Region creates.
+    registration: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
+from sqlalchemy import select
+
+from issuer_api.auth import tokens
+from issuer_api.deps import Session
+from issuer_api.models import ApiClient, OAuthClientPartner, OAuthGrant
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,57 @@ class ObApiAuthError(Exception):
         self.www_authenticate = www_authenticate
 
 
-async def current_principal(request: Request) -> ObApiPrincipal:
-    """The principal of the request's bearer token (implemented by the authorization server)."""
-    raise ObApiAuthError(
-        401, "unauthorizedrequest", "no valid access token", 'Bearer realm="obhub"'
+def _invalid(description: str) -> ObApiAuthError:
+    return ObApiAuthError(
+        401,
+        "unauthorizedrequest",
+        description,
+        f'Bearer realm="obhub", error="invalid_token", error_description="{description}"',
+    )
+
+
+async def current_principal(request: Request, session: Session) -> ObApiPrincipal:
+    """The principal of the request's bearer token: a live grant of an enabled client.
+
+    One indexed lookup (grant, client and partner link by primary key) per request, so a
+    revoked grant or a disabled client stops its tokens at once."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ObApiAuthError(
+            401, "unauthorizedrequest", "an access token is required", 'Bearer realm="obhub"'
+        )
+    try:
+        token = tokens.verify(request.app.state.token_key, value.strip())
+    except tokens.InvalidTokenError:
+        raise _invalid("the access token is invalid or expired") from None
+    if token.grant_id is None or token.learner_id is None:
+        raise _invalid("not an access token of the Open Badges API")
+    found = (
+        await session.execute(
+            select(OAuthGrant, ApiClient, OAuthClientPartner.partner_id)
+            .join(ApiClient, ApiClient.id == OAuthGrant.client_id)
+            .outerjoin(OAuthClientPartner, OAuthClientPartner.client_id == ApiClient.id)
+            .where(OAuthGrant.id == token.grant_id)
+        )
+    ).first()
+    if found is None:
+        raise _invalid("the access token was revoked")
+    grant, client, partner_id = found
+    if (
+        grant.revoked_at is not None
+        or grant.client_id != token.client_id
+        or grant.learner_id != token.learner_id
+        or client.disabled_at is not None
+    ):
+        raise _invalid("the access token was revoked")
+    held = frozenset(client.scopes) & frozenset(grant.scopes)
+    return ObApiPrincipal(
+        client_id=client.id,
+        client_name=client.name,
+        scopes=token.scopes & held,
+        learner_id=grant.learner_id,
+        partner_id=partner_id,
+        grant_id=grant.id,
     )
 
 
