@@ -24,8 +24,8 @@ from acceptance.hub import HubOnDefaults, wait_for
 from acceptance.learner_browser import LearnerBrowser
 from acceptance.ob_api_client import Transcript
 from acceptance.page_examples import examples
+from acceptance.partner_side import first_badge_by_webhook, recognise, signed
 from ingestion.factory import PartnerIssuer
-from regional.helpers import aligned_credential
 
 PAGE: Final = "/developpeurs/lms"
 REDIRECT_URI: Final = "https://lms.example.fr/obhub/retour"
@@ -92,6 +92,8 @@ def test_every_curl_example_of_the_lms_page_runs_against_the_hub(
     reader = Reader(page.text, tmp_path)
     transcript = Transcript(hub.workdir / "transcript-lms-page-examples.txt")
     email = f"ines.{uuid.uuid4().hex[:6]}@example.fr"
+    greta = PartnerIssuer.create("Greta Rouen")
+    first = first_badge_by_webhook(hub, recognise(hub, greta), greta, email)
 
     # 1. Discovery: the page's addresses are the ones the discovery document gives.
     discovery = reader.json("discovery")
@@ -128,29 +130,18 @@ def test_every_curl_example_of_the_lms_page_runs_against_the_hub(
     }
 
     # 6. A first badge (badge.json, signed by a partner), then 7. reading it back.
-    issuer = PartnerIssuer.create("Greta Rouen")
-    recognised = hub.http.post(
-        "/partners",
-        json={
-            "slug": "greta-rouen",
-            "name": issuer.name,
-            "trusted_issuers": [{"identifier": issuer.did}],
-        },
-        headers=hub.admin,
-    )
-    assert recognised.status_code == 201, recognised.text
-    badge = json.loads(issuer.signed_json(aligned_credential(issuer, "", email=email)))
+    badge = signed(greta, "", email)
     (tmp_path / "badge.json").write_text(json.dumps(badge), encoding="utf-8")
     status, _headers, body = reader.http("upsert")
     assert status == 201, body
 
     def listed_once_kept() -> tuple[int, dict[str, str], str] | None:
         listed = reader.http("list")
-        return listed if listed[1].get("x-total-count") == "1" else None
+        return listed if listed[1].get("x-total-count") == "2" else None
 
     status, _headers, body = wait_for("the badge to be listed", listed_once_kept, WAIT_S)
     assert status == 200, body
-    assert [c["id"] for c in json.loads(body)["credential"]] == [badge["id"]]
+    assert [c["id"] for c in json.loads(body)["credential"]] == [first["id"], badge["id"]]
     profile = reader.json("profile")
     assert "Profile" in profile["type"], profile
 

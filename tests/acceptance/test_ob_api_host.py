@@ -3,10 +3,11 @@ specifications (``acceptance.ob_api_client``), against ``obhub serve --migrate``
 defaults.
 
 1. A learner's LMS: discovery → dynamic registration → authorization code with PKCE
-   (S256; the learner signs in with the email link and consents; the state is checked
-   on return) → token → upsert partner badges → list them a page at a time (limit=1,
-   Link next, X-Total-Count) → read and update the profile → refresh (the old refresh
-   token refused) → revoke (the access token refused afterwards).
+   (S256; the learner, known to the hub since a partner's webhook, signs in with the
+   email link and consents; the state is checked on return) → token → upsert partner
+   badges → list them a page at a time (limit=1, Link next, X-Total-Count) → read and
+   update the profile → refresh (the old refresh token refused) → revoke (the access
+   token refused afterwards).
 2. A partner's LMS: the Region links the registered client to the partner (admin API);
    the client upserts the partner badges that complete « Organiser — Je pratique »,
    upserts one again (200 or 304), and exactly one regional badge is minted.
@@ -17,7 +18,6 @@ working directory and prints its path.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,8 +38,8 @@ from acceptance.ob_api_client import (
     code_minor,
     status_info,
 )
+from acceptance.partner_side import first_badge_by_webhook, recognise, signed
 from ingestion.factory import PartnerIssuer
-from regional.helpers import aligned_credential
 
 DISCOVERY_PATH: Final = "/ims/ob/v3p0/discovery"
 LMS: Final = "https://lms.example.fr"
@@ -55,12 +55,6 @@ def transcript(hub: HubOnDefaults, request: pytest.FixtureRequest) -> Iterator[T
     written.note(f"{request.node.name} against {hub.base}")
     yield written
     print(f"\nOB API transcript: {path}")
-
-
-def signed(issuer: PartnerIssuer, code: str, email: str) -> dict[str, Any]:
-    credential = aligned_credential(issuer, code, email=email)
-    found: dict[str, Any] = json.loads(issuer.signed_json(credential))
-    return found
 
 
 def same_credential(listed: dict[str, Any], sent: dict[str, Any]) -> bool:
@@ -96,7 +90,9 @@ def test_a_learners_lms_connects_sends_reads_refreshes_and_revokes(
 ) -> None:
     email = f"lea.{uuid.uuid4().hex[:6]}@example.fr"
     greta = PartnerIssuer.create("Greta Rouen")
-    partner_of(hub, greta)  # its badges are recognised; the LMS is not linked to it
+    # The Greta is a partner (the LMS is not linked to it); its first badge for Léa came
+    # by webhook, so the hub knows her.
+    first = first_badge_by_webhook(hub, recognise(hub, greta), greta, email)
     with ObApiClient(f"{hub.base}{DISCOVERY_PATH}", transcript) as client:
         found = client.discover()
         assert set(ALL_SCOPES) <= set(found.scopes)
@@ -126,14 +122,14 @@ def test_a_learners_lms_connects_sends_reads_refreshes_and_revokes(
 
         # Read back a page at a time, once kept: every badge, exactly as sent.
         wait_for(
-            "the two badges to be kept",
-            lambda: client.credentials_page(tokens, limit=1).headers.get("x-total-count") == "2",
+            "the three badges to be kept",
+            lambda: client.credentials_page(tokens, limit=1).headers.get("x-total-count") == "3",
             timeout_s=WAIT_S,
         )
         listed, total, pages = client.all_credentials(tokens, limit=1)
-        assert total == len(listed) == pages >= 2
+        assert total == len(listed) == pages == 3
         by_id = {c["id"]: c for c in listed if isinstance(c, dict)}
-        for badge in badges:
+        for badge in [first, *badges]:
             assert same_credential(by_id[badge["id"]], badge)
 
         # The profile: read, update, read again.
@@ -144,34 +140,43 @@ def test_a_learners_lms_connects_sends_reads_refreshes_and_revokes(
         assert put.status_code in (200, 202), put.text
         assert client.get_profile(tokens).json()["name"] == "Léa Martin"
 
-        # Refresh: new tokens work, the old refresh token is refused.
+        # Refresh: new tokens, and they work.
         renewed = client.refresh(tokens)
         assert renewed.access_token != tokens.access_token
         assert renewed.refresh_token not in (None, tokens.refresh_token)
+        assert client.credentials_page(renewed, limit=1).status_code == 200
+
+        # Revoke: the access token is refused from then on.
+        client.revoke(renewed.access_token, "access_token")
+        refused(client.credentials_page(renewed, limit=1), 401, "unauthorizedrequest")
+
+        # The old refresh token is refused (used once), and so is the new one: revoking
+        # an access token ends its whole grant (RFC 7009 §2.1).
+        for spent in (tokens, renewed):
+            replayed = client.refresh_answer(str(spent.refresh_token))
+            assert replayed.status_code == 400, replayed.text
+            assert replayed.json()["error"] == "invalid_grant"
+
+
+def test_a_replayed_refresh_token_ends_the_connection(
+    hub: HubOnDefaults, transcript: Transcript
+) -> None:
+    """Rotation with replay detection (OAuth 2.0 Security BCP §4.14.2): the old refresh
+    token refused, and its replay taken for a theft — the tokens it led to die too."""
+    email = f"sami.{uuid.uuid4().hex[:6]}@example.fr"
+    greta = PartnerIssuer.create("Greta Rouen")
+    first_badge_by_webhook(hub, recognise(hub, greta), greta, email)
+    with ObApiClient(f"{hub.base}{DISCOVERY_PATH}", transcript) as client:
+        client.register(
+            client_name="LMS du Greta", client_uri=LMS, redirect_uri=REDIRECT_URI, scopes=ALL_SCOPES
+        )
+        _request, _page, tokens = connect(hub, client, email, transcript)
+        renewed = client.refresh(tokens)
         replayed = client.refresh_answer(str(tokens.refresh_token))
         assert replayed.status_code == 400, replayed.text
         assert replayed.json()["error"] == "invalid_grant"
-        assert client.credentials_page(renewed, limit=1).status_code == 200
-
-        # Revoke: the access token is refused from then on, the refresh token too.
-        client.revoke(renewed.access_token, "access_token")
         refused(client.credentials_page(renewed, limit=1), 401, "unauthorizedrequest")
-        client.revoke(str(renewed.refresh_token), "refresh_token")
         assert client.refresh_answer(str(renewed.refresh_token)).status_code == 400
-
-
-def partner_of(hub: HubOnDefaults, issuer: PartnerIssuer) -> str:
-    created = hub.http.post(
-        "/partners",
-        json={
-            "slug": f"p-{uuid.uuid4().hex[:8]}",
-            "name": issuer.name,
-            "trusted_issuers": [{"identifier": issuer.did}],
-        },
-        headers=hub.admin,
-    )
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
 
 
 def awards(hub: HubOnDefaults, email: str) -> dict[str, str]:
@@ -193,7 +198,8 @@ def test_a_partners_lms_completes_a_regional_badge_exactly_once(
 ) -> None:
     email = f"noah.{uuid.uuid4().hex[:6]}@example.fr"
     campus = PartnerIssuer.create("Campus Caen")
-    partner_id = partner_of(hub, campus)
+    partner_id = recognise(hub, campus)
+    first_badge_by_webhook(hub, partner_id, campus, email)
     with ObApiClient(f"{hub.base}{DISCOVERY_PATH}", transcript) as client:
         registration = client.register(
             client_name="LMS du Campus Caen",
