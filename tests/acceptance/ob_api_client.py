@@ -21,13 +21,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import html
 import json
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urljoin, urlsplit
 
 import httpx
 
@@ -39,6 +41,7 @@ PROFILE_UPDATE: Final = SCOPE_PREFIX + "profile.update"
 ALL_SCOPES: Final = (CREDENTIAL_READONLY, CREDENTIAL_UPSERT, PROFILE_READONLY, PROFILE_UPDATE)
 
 BODY_CHARS: Final = 600
+_TITLE: Final = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 HEADERS_SHOWN: Final = (
     "authorization",
     "content-type",
@@ -91,8 +94,10 @@ def _redacted(value: Any) -> Any:
 
 def _redacted_query(query: str) -> str:
     pairs = parse_qs(query, keep_blank_values=True)
-    return urlencode(
-        [(k, shorten(v) if k in SECRET_FIELDS else v) for k, vs in pairs.items() for v in vs]
+    return "&".join(
+        f"{quote(k)}={shorten(v) if k in SECRET_FIELDS else quote(v, safe='')}"
+        for k, vs in pairs.items()
+        for v in vs
     )
 
 
@@ -113,7 +118,9 @@ def _body_text(content: bytes, content_type: str) -> str:
     elif "x-www-form-urlencoded" in content_type:
         text = _redacted_query(text)
     elif "html" in content_type:
-        text = " ".join(text.split())
+        title = _TITLE.search(text)
+        name = html.unescape(" ".join(title.group(1).split())) if title else "untitled"
+        return f"(HTML page: {name})"
     return text if len(text) <= BODY_CHARS else text[:BODY_CHARS] + f"… ({len(text)} chars)"
 
 
