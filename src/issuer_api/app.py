@@ -74,6 +74,7 @@ from issuer_api.learners import endpoints as learner_endpoints
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.migrate import is_migrated
+from issuer_api.oauth import admin as oauth_admin
 from issuer_api.oauth import consent as oauth_consent
 from issuer_api.oauth import endpoints as oauth_endpoints
 from issuer_api.obapi import endpoints as obapi_endpoints
@@ -176,6 +177,12 @@ OPENAPI_TAGS: Final = [
         "Delivery receipts: each badge's outcome (scope `deliver`).",
     },
     {
+        "name": "oauth-clients",
+        "description": "Applications enregistrées par l'API Open Badges 3.0 et leur lien à un "
+        "partenaire (portée `admin`) / Clients registered through the Open Badges 3.0 API "
+        "and their link to a partner (scope `admin`).",
+    },
+    {
         "name": "learners",
         "description": "Bénéficiaires : recherche, dossier, export et effacement (RGPD), "
         "portée `admin` / Learners: lookup, record, export, erasure (GDPR), scope `admin`.",
@@ -236,6 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         verify.router,
         oauth_endpoints.router,
         oauth_consent.router,
+        oauth_admin.router,
         issuer_endpoints.router,
         achievement_endpoints.router,
         credential_endpoints.router,

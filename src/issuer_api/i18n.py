@@ -152,6 +152,9 @@ MESSAGE_IDS: Final[Mapping[str, str]] = MappingProxyType(
         ),
         "partner_not_allowed": N_("This client acts for another partner than the one requested."),
         "partner_client_not_found": N_("This partner has no OAuth client."),
+        "registered_client_not_found": N_(
+            "No client registered through the Open Badges API has this id."
+        ),
         "trusted_issuer_exists": N_("This issuer is already trusted for this partner."),
         "trusted_issuer_not_found": N_("This trusted issuer does not exist for this partner."),
         "webhook_secret_limit_reached": N_(

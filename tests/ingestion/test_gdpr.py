@@ -300,6 +300,7 @@ async def test_erasure_keeps_counters_and_outcomes_and_is_audited_without_person
         "regional_credentials_revoked": 1,
         "regional_credentials_erased": 1,
         "notifications_redacted": 0,
+        "authorised_applications": 0,
     }
     assert awards == []
     assert issued is not None

@@ -79,7 +79,7 @@ class Application:
         params.update(changes)
         return "/oauth/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
 
-    async def exchange(self, code: str, **changes: str | None) -> httpx.Response:
+    async def exchange(self, code: str | None, **changes: str | None) -> httpx.Response:
         data: dict[str, str | None] = {
             "grant_type": "authorization_code",
             "code": code,

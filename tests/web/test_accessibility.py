@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import create_engine as create_sync_engine
@@ -39,9 +40,10 @@ from issuer_api.accounts import sessions as learner_sessions
 from issuer_api.accounts import signin
 from issuer_api.db import create_engine, session_factory, session_scope
 from issuer_api.learners import service as learners
-from issuer_api.models import AchievementMapping, Partner
+from issuer_api.models import AchievementMapping, ApiClient, OAuthGrant, Partner
 from issuer_api.models.ingest import Learner
 from issuer_api.models.regional import ReferentialVersion, RegionalAward
+from issuer_api.oauth import scopes as ob_scopes
 from issuer_api.settings import SQLITE_FILENAME, Settings
 from issuer_api.staff import service as staff_service
 from issuer_api.staff import sessions as staff_sessions
@@ -51,6 +53,20 @@ pytestmark = pytest.mark.e2e
 
 AUDIT_TIMEOUT_S: Final = 240
 LANGUAGES: Final = ("fr", "en")
+
+
+AUDIT_CLIENT: Final = "obc_accessibility_audit"
+AUDIT_AUTHORIZE: Final = "/oauth/authorize?" + urlencode(
+    {
+        "response_type": "code",
+        "client_id": AUDIT_CLIENT,
+        "redirect_uri": "https://app.campus-caen.example/callback",
+        "scope": " ".join(sorted(ob_scopes.ALL)),
+        "state": "audit",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,9 @@ PAGES: Final = (
     AuditedPage("my-data", "/espace/donnees", needs_learner=True),
     AuditedPage("erase", "/espace/donnees/effacer", needs_learner=True),
     AuditedPage("preferences", "/espace/preferences", needs_learner=True),
+    AuditedPage("authorised-applications", "/espace/applications", needs_learner=True),
+    # The OB 3.0 API's consent page (an application registered for the audit).
+    AuditedPage("oauth-consent", AUDIT_AUTHORIZE, needs_learner=True),
     # The Region's console.
     AuditedPage("console-sign-in", "/console/connexion"),
     AuditedPage("console", "/console", needs_staff=True),
@@ -173,6 +192,53 @@ PAGES: Final = (
         languages=("en",),
     ),
 )
+
+
+# --------------------------------------------------------------------------- an application
+
+
+@pytest.fixture(scope="session")
+def authorised_application(live_env: dict[str, str], seeded_badges: dict[str, str]) -> None:
+    """An application registered through the OB 3.0 API (:data:`AUDIT_CLIENT`), which the
+    signed-in learner already authorised once (so "Applications autorisées" lists it)."""
+    database = Path(live_env["OBHUB_DATA_DIR"]) / SQLITE_FILENAME
+    engine = create_sync_engine(f"sqlite:///{database}")
+    base = "https://app.campus-caen.example"
+    try:
+        with Session(engine) as db, db.begin():
+            learner_id = db.scalar(
+                select(RegionalAward.learner_id).where(
+                    RegionalAward.credential_id == seeded_badges["regional"]
+                )
+            )
+            assert learner_id is not None
+            db.add(
+                ApiClient(
+                    id=AUDIT_CLIENT,
+                    name="Carnet de compétences du Campus",
+                    secret_hash="0" * 64,
+                    scopes=sorted(ob_scopes.ALL),
+                    registration={
+                        "client_name": "Carnet de compétences du Campus",
+                        "client_uri": f"{base}/",
+                        "logo_uri": f"{base}/logo.png",
+                        "tos_uri": f"{base}/cgu",
+                        "policy_uri": f"{base}/confidentialite",
+                        "redirect_uris": [f"{base}/callback"],
+                        "scope": " ".join(sorted(ob_scopes.ALL)),
+                    },
+                )
+            )
+            db.flush()
+            db.add(
+                OAuthGrant(
+                    client_id=AUDIT_CLIENT,
+                    learner_id=learner_id,
+                    scopes=[ob_scopes.CREDENTIAL_READONLY, ob_scopes.CREDENTIAL_UPSERT],
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def audited(page: AuditedPage, lang: str) -> str:
@@ -316,6 +382,7 @@ def served_for_audit(
     signed_in_learner: dict[str, str],
     signed_in_staff: dict[str, str],
     full_catalogue: None,
+    authorised_application: None,
 ) -> ServedForAudit:
     return ServedForAudit(seeded_badges, signed_in_learner, signed_in_staff)
 

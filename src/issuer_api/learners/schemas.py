@@ -122,6 +122,18 @@ class ExportedAward(RegionalAwardOut):
     credential_jwt: str | None = None
 
 
+class ExportedGrant(BaseModel):
+    """An authorisation the learner gave an application (OB 3.0 API), without its tokens."""
+
+    id: str
+    client_id: str
+    client_name: str
+    client_uri: str | None = None
+    scopes: list[str]
+    authorised_at: datetime
+    revoked_at: datetime | None = None
+
+
 class LearnerExport(BaseModel):
     """Everything the service holds about one person (GDPR right of access, art. 15)."""
 
@@ -134,6 +146,11 @@ class LearnerExport(BaseModel):
     events: list[ExportedEvent]
     delivery_items: list[ExportedDeliveryItem]
     regional_awards: list[ExportedAward]
+    authorised_applications: list[ExportedGrant] = Field(
+        default_factory=list,
+        description="Applications autorisées par l'API Open Badges / applications "
+        "authorised through the Open Badges API",
+    )
 
 
 class RecheckQueued(BaseModel):

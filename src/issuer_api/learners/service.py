@@ -42,6 +42,7 @@ from issuer_api.learners.schemas import (
     ExportedBadge,
     ExportedDeliveryItem,
     ExportedEvent,
+    ExportedGrant,
     IdentifierOut,
     LearnerExport,
     LearnerRecord,
@@ -51,6 +52,7 @@ from issuer_api.learners.schemas import (
 )
 from issuer_api.models import Learner, PartnerBadge, RegionalAward
 from issuer_api.models.base import new_id
+from issuer_api.oauth import grants as oauth_grants
 from issuer_api.privacy import IdentifierKind, identifier_lookup, normalize, seal_pii, unseal_pii
 
 logger = logging.getLogger(__name__)
@@ -491,6 +493,10 @@ async def export(
         events=events,
         delivery_items=items,
         regional_awards=awards,
+        authorised_applications=[
+            ExportedGrant.model_validate(row)
+            for row in await oauth_grants.export_rows(session, learner_id)
+        ],
     )
 
 
@@ -514,6 +520,7 @@ async def erase(session: AsyncSession, learner_id: str, *, actor: str) -> dict[s
                 revoked += 1
         emptied += await credentials.erase_subject(session, issued, now)
     redacted = await repository.redact_messages(session, learner_id)
+    authorisations = await oauth_grants.erase(session, learner_id)
     wiped = await repository.wipe_items(session, learner_id, lookups)
     counts = await repository.delete_records(session, learner_id)
     counts |= {
@@ -521,6 +528,7 @@ async def erase(session: AsyncSession, learner_id: str, *, actor: str) -> dict[s
         "regional_credentials_revoked": revoked,
         "regional_credentials_erased": emptied,
         "notifications_redacted": redacted,
+        "authorised_applications": authorisations,
     }
     add_audit_event(
         session,

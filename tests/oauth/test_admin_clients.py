@@ -1,0 +1,122 @@
+"""The Region links a registered client to a partner: its tokens then carry the partner."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from accounts.helpers import Browser, csrf_token
+from issuer_api.auth.service import create_client
+from issuer_api.models import AuditEvent
+from oauth.conftest import RESOURCE
+from oauth.helpers import Application, basic, query_of
+
+pytestmark = pytest.mark.anyio
+
+
+async def bearer_of(
+    browser: Browser, sessions: async_sessionmaker[AsyncSession], *scopes: str
+) -> dict[str, str]:
+    async with sessions() as session:
+        created = await create_client(session, "Region console", scopes)
+        await session.commit()
+    response = await browser.http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(created.client_id, created.client_secret),
+    )
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def admin(browser: Browser, sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    return await bearer_of(browser, sessions, "admin")
+
+
+async def principal_of(browser: Browser, app: Application) -> dict[str, object]:
+    path = app.authorize_path()
+    page = await browser.http.get(path)
+    answer = await browser.http.post(
+        path, data={"csrf_token": csrf_token(page.text), "decision": "allow"}
+    )
+    issued = (await app.exchange(query_of(answer.headers["location"])["code"])).json()
+    who = await browser.http.get(
+        RESOURCE, headers={"Authorization": f"Bearer {issued['access_token']}"}
+    )
+    assert who.status_code == 200, who.text
+    found: dict[str, object] = who.json()
+    return found
+
+
+async def test_the_region_lists_links_and_unlinks_a_registered_client(
+    browser: Browser,
+    learner_id: str,
+    application: Application,
+    admin: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    listed = await browser.http.get("/v1/clients", headers=admin)
+    assert listed.status_code == 200
+    [record] = listed.json()
+    assert record["client_id"] == application.client_id
+    assert record["client_uri"] == "https://app.campus-caen.example/"
+    assert record["partner"] is None
+    assert "client_secret" not in record
+
+    partner = await browser.http.post(
+        "/partners",
+        json={"slug": "campus-caen", "name": "Campus des métiers de Caen"},
+        headers=admin,
+    )
+    assert partner.status_code == 201, partner.text
+    partner_id = partner.json()["id"]
+    linked = await browser.http.put(
+        f"/v1/clients/{application.client_id}/partner",
+        json={"partner": "campus-caen"},
+        headers=admin,
+    )
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["partner"] == partner_id
+    assert (await principal_of(browser, application))["partner_id"] == partner_id
+
+    unlinked = await browser.http.delete(
+        f"/v1/clients/{application.client_id}/partner", headers=admin
+    )
+    assert unlinked.status_code == 204
+    assert (await principal_of(browser, application))["partner_id"] is None
+    one = await browser.http.get(f"/v1/clients/{application.client_id}", headers=admin)
+    assert one.json()["partner"] is None
+
+    async with sessions() as session:
+        actions = (
+            await session.scalars(
+                select(AuditEvent.action).where(AuditEvent.target_id == application.client_id)
+            )
+        ).all()
+    assert sorted(actions) == ["oauth_client.link_partner", "oauth_client.unlink_partner"]
+
+
+async def test_unknown_clients_and_partners_are_404(
+    browser: Browser, application: Application, admin: dict[str, str]
+) -> None:
+    unknown = await browser.http.get("/v1/clients/obc_nobody", headers=admin)
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "registered_client_not_found"
+    no_partner = await browser.http.put(
+        f"/v1/clients/{application.client_id}/partner",
+        json={"partner": "nowhere"},
+        headers=admin,
+    )
+    assert no_partner.status_code == 404
+    assert no_partner.json()["error"]["code"] == "partner_not_found"
+
+
+async def test_only_admins_see_registered_clients(
+    browser: Browser, application: Application, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    reader = await bearer_of(browser, sessions, "read")
+    response = await browser.http.get("/v1/clients", headers=reader)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "insufficient_scope"
+    assert (await browser.http.get("/v1/clients")).status_code == 401

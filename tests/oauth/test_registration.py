@@ -1,0 +1,117 @@
+"""Dynamic client registration (RFC 7591) as the OB 3.0 API profiles it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from accounts.helpers import Browser
+from issuer_api.auth.service import hash_secret
+from issuer_api.models import ApiClient
+from issuer_api.oauth import scopes
+from oauth.helpers import REDIRECT, registration
+
+pytestmark = pytest.mark.anyio
+
+
+async def register(http: httpx.AsyncClient, body: Any) -> httpx.Response:
+    return await http.post("/oauth/register", json=body)
+
+
+async def test_a_registration_returns_credentials_once_and_stores_the_secret_hashed(
+    browser: Browser, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    response = await register(browser.http, registration())
+    assert response.status_code == 201, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["client_id"].startswith("obc_")
+    assert body["client_secret"].startswith("obs_")
+    assert isinstance(body["client_id_issued_at"], int)
+    assert body["client_secret_expires_at"] == 0
+    assert body["client_name"] == "Carnet de compétences du Campus"
+    assert body["redirect_uris"] == [REDIRECT]
+    assert body["token_endpoint_auth_method"] == "client_secret_basic"
+    assert body["grant_types"] == ["authorization_code", "refresh_token"]
+    assert body["response_types"] == ["code"]
+    assert body["software_id"] == "c7a0e1d2-campus-carnet"
+    assert body["software_version"] == "2.4.1"
+    async with sessions() as session:
+        row = await session.get(ApiClient, body["client_id"])
+    assert row is not None
+    assert row.secret_hash == hash_secret(body["client_secret"])
+    assert body["client_secret"] not in str(row.registration)
+    assert set(row.scopes) == scopes.ALL
+
+
+async def test_the_defaults_of_rfc_7591_apply_when_the_optional_fields_are_left_out(
+    browser: Browser,
+) -> None:
+    body = registration(token_endpoint_auth_method=None, grant_types=None, response_types=None)
+    response = await register(browser.http, body)
+    assert response.status_code == 201, response.text
+    assert response.json()["grant_types"] == ["authorization_code", "refresh_token"]
+
+
+async def test_http_is_accepted_on_localhost_for_development(browser: Browser) -> None:
+    base = "http://localhost:8080"
+    body = registration(
+        client_uri=f"{base}/",
+        logo_uri=f"{base}/logo.png",
+        tos_uri=f"{base}/cgu",
+        policy_uri=f"{base}/privacy",
+        redirect_uris=[f"{base}/callback"],
+    )
+    assert (await register(browser.http, body)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"client_name": None}, "invalid_client_metadata"),
+        ({"software_version": None}, "invalid_client_metadata"),
+        ({"tos_uri": None}, "invalid_client_metadata"),
+        ({"redirect_uris": None}, "invalid_client_metadata"),
+        ({"scope": "admin"}, "invalid_client_metadata"),
+        ({"scope": scopes.CREDENTIAL_READONLY + " issue"}, "invalid_client_metadata"),
+        ({"token_endpoint_auth_method": "client_secret_post"}, "invalid_client_metadata"),
+        ({"token_endpoint_auth_method": "none"}, "invalid_client_metadata"),
+        ({"grant_types": ["client_credentials"]}, "invalid_client_metadata"),
+        ({"grant_types": ["authorization_code", "implicit"]}, "invalid_client_metadata"),
+        ({"response_types": ["token"]}, "invalid_client_metadata"),
+        ({"logo_uri": "https://cdn.elsewhere.example/logo.png"}, "invalid_client_metadata"),
+        ({"client_uri": "http://app.campus-caen.example/"}, "invalid_client_metadata"),
+        ({"redirect_uris": ["http://app.campus-caen.example/callback"]}, "invalid_redirect_uri"),
+        ({"redirect_uris": ["https://evil.example/callback"]}, "invalid_redirect_uri"),
+        ({"redirect_uris": [REDIRECT + "#fragment"]}, "invalid_redirect_uri"),
+        ({"redirect_uris": "https://app.campus-caen.example/cb"}, "invalid_redirect_uri"),
+        ({"redirect_uris": ["not a uri"]}, "invalid_redirect_uri"),
+    ],
+)
+async def test_a_registration_outside_the_ob_profile_is_refused_with_its_rfc_7591_error(
+    browser: Browser, changes: dict[str, Any], error: str
+) -> None:
+    response = await register(browser.http, registration(**changes))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == error
+    assert response.json()["error_description"]
+
+
+@pytest.mark.parametrize("body", [[], "text", 3])
+async def test_a_body_that_is_not_a_json_object_is_invalid_client_metadata(
+    browser: Browser, body: Any
+) -> None:
+    response = await register(browser.http, body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+
+
+async def test_a_body_that_is_not_json_is_invalid_client_metadata(browser: Browser) -> None:
+    response = await browser.http.post(
+        "/oauth/register", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
