@@ -240,6 +240,7 @@ def document_common_errors(
     """
     for path, item in document.get("paths", {}).items():
         if any(path == p or path.startswith(p + "/") for p in skip_prefixes):
+            _drop_framework_validation_error(item)
             continue
         for method, operation in item.items():
             if method not in _HTTP_METHODS:
@@ -268,6 +269,18 @@ def document_common_errors(
         if f'"#/components/schemas/{name}"' not in rendered:
             schemas.pop(name, None)
     return document
+
+
+def _drop_framework_validation_error(item: dict[str, Any]) -> None:
+    """Remove FastAPI's own 422 from the operations of a path with its own error body."""
+    for method, operation in item.items():
+        if method not in _HTTP_METHODS:
+            continue
+        response = operation.get("responses", {}).get("422", {})
+        media = response.get("content", {}).get("application/json", {})
+        reference = media.get("schema", {}).get("$ref", "")
+        if reference.rsplit("/", 1)[-1] in _FRAMEWORK_ERROR_SCHEMAS:
+            del operation["responses"]["422"]
 
 
 def _replace_framework_error_schema(response: dict[str, Any]) -> None:

@@ -173,7 +173,11 @@ def test_every_operation_documents_the_error_body_for_the_errors_it_can_answer(
     document = app.openapi()
     assert "HTTPValidationError" not in document["components"]["schemas"]
     error = {"$ref": errors.ERROR_RESPONSE_REF}
+    own_bodies = errors.scoped_error_prefixes(app)  # the Open Badges API: Imsx_StatusInfo
+    assert own_bodies
     for path, item in document["paths"].items():
+        if path.startswith(own_bodies):
+            continue
         for method, operation in item.items():
             expected = set()
             parameters = operation.get("parameters", [])

@@ -3,6 +3,10 @@ URLs, for anyone (no token)."""
 
 from __future__ import annotations
 
+import json
+
+from fastapi import FastAPI
+
 from obapi.openapi_check import check_response, schema_errors
 from regional.helpers import RegionalHub
 
@@ -52,3 +56,30 @@ async def test_info_names_the_region_its_terms_and_privacy_policy(hub: RegionalH
     assert info["version"] == "3.0"
     assert info["termsOfService"].startswith("https://")
     assert info["x-imssf-privacyPolicyUrl"].startswith("https://")
+
+
+def test_obhubs_own_document_gives_these_routes_imsx_errors_never_its_error_body(
+    app: FastAPI,
+) -> None:
+    document = app.openapi()
+
+    operations = {
+        (path, method): operation
+        for path, item in document["paths"].items()
+        if path.startswith("/ims/ob/v3p0")
+        for method, operation in item.items()
+    }
+    assert set(operations) == {
+        ("/ims/ob/v3p0/discovery", "get"),
+        ("/ims/ob/v3p0/credentials", "get"),
+        ("/ims/ob/v3p0/credentials", "post"),
+        ("/ims/ob/v3p0/profile", "get"),
+        ("/ims/ob/v3p0/profile", "put"),
+    }
+    for (path, method), operation in operations.items():
+        rendered = json.dumps(operation["responses"])
+        assert "ErrorResponse" not in rendered, (method, path)
+        assert "HTTPValidationError" not in rendered, (method, path)
+        assert "422" not in operation["responses"], (method, path)
+        if path != "/ims/ob/v3p0/discovery":
+            assert {"400", "401", "403"} <= operation["responses"].keys(), (method, path)

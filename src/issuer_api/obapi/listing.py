@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +33,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issuer_api.oauth.principal import ObApiPrincipal
 from issuer_api.obapi import repository
 from issuer_api.obapi.imsx import ObApiError
-from issuer_api.obapi.repository import Held
 from issuer_api.privacy import unseal_pii
 
 CHANNEL: Final = "obapi"
@@ -64,26 +63,13 @@ def as_listed(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "proof": [proof]} if isinstance(proof, dict) else document
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-async def held_by(
-    session: AsyncSession, principal: ObApiPrincipal, since: datetime | None
-) -> list[Held]:
-    """Every credential the principal may read (see the module docstring), in order."""
+def _subject(principal: ObApiPrincipal) -> tuple[str | None, str | None]:
+    """``(learner_id, partner_id)`` whose credentials the principal reads (module docstring)."""
     if principal.learner_id is not None:
-        found = await repository.regional_held(session, principal.learner_id, since)
-        found += await repository.partner_held(
-            session, learner_id=principal.learner_id, partner_id=None, channel=None, since=since
-        )
-    elif principal.partner_id is not None:
-        found = await repository.partner_held(
-            session, learner_id=None, partner_id=principal.partner_id, channel=CHANNEL, since=since
-        )
-    else:
-        raise NoSubjectError()
-    return sorted(found, key=lambda held: (_aware(held.at), held.source, held.id))
+        return principal.learner_id, None
+    if principal.partner_id is not None:
+        return None, principal.partner_id
+    raise NoSubjectError()
 
 
 async def page(
@@ -95,16 +81,25 @@ async def page(
     offset: int,
     since: datetime | None,
 ) -> Page:
-    """One page of :func:`held_by`, the documents read for that page only."""
-    held = await held_by(session, principal, since)
-    window = held[offset : offset + limit]
+    """One page of what the principal may read, the documents read for that page only."""
+    learner_id, partner_id = _subject(principal)
+    held = await repository.held_page(
+        session,
+        learner_id=learner_id,
+        partner_id=partner_id,
+        channel=CHANNEL if partner_id is not None else None,
+        since=since,
+        limit=limit,
+        offset=offset,
+    )
+    window = held.items
     regional = await repository.issued_documents(
         session, [h.id for h in window if h.source == "regional"]
     )
     partner = await repository.badge_originals(
         session, [h.id for h in window if h.source == "partner"]
     )
-    result = Page(total=len(held))
+    result = Page(total=held.total)
     for item in window:
         if item.source == "regional" and item.id in regional:
             fmt, document, jwt = regional[item.id]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import (
@@ -32,42 +32,39 @@ class Held:
 
     source: Source
     id: str
-    at: datetime
 
 
-async def regional_held(
-    session: AsyncSession, learner_id: str, since: datetime | None
-) -> list[Held]:
+@dataclass(frozen=True)
+class HeldPage:
+    items: list[Held]
+    total: int
+
+
+def _regional(learner_id: str, since: datetime | None) -> Select[str, str, datetime]:
     """The learner's regional credentials (not erased), by issue date."""
     query = (
-        select(IssuedCredential.id, IssuedCredential.created_at)
+        select(
+            literal("regional").label("source"),
+            IssuedCredential.id.label("id"),
+            IssuedCredential.created_at.label("at"),
+        )
         .join(RegionalAward, RegionalAward.credential_id == IssuedCredential.id)
         .where(RegionalAward.learner_id == learner_id, IssuedCredential.erased_at.is_(None))
     )
     if since is not None:
         query = query.where(IssuedCredential.created_at > since)
-    rows = await session.execute(query)
-    return [Held("regional", row.id, row.created_at) for row in rows]
+    return query
 
 
-def _badge_at() -> Any:
-    return func.coalesce(PartnerBadge.updated_at, PartnerBadge.created_at)
-
-
-async def partner_held(
-    session: AsyncSession,
-    *,
-    learner_id: str | None,
-    partner_id: str | None,
-    channel: str | None,
-    since: datetime | None,
-) -> list[Held]:
+def _partner(
+    *, learner_id: str | None, partner_id: str | None, channel: str | None, since: datetime | None
+) -> Select[str, str, datetime]:
     """Partner badges kept for ``learner_id``, or delivered by ``partner_id`` through
     ``channel``; by the date they were kept or last replaced."""
-    at = _badge_at().label("at")
-    query = select(PartnerBadge.id, at).where(
-        PartnerBadge.format.in_(LISTED_FORMATS), PartnerBadge.original_sealed.is_not(None)
-    )
+    at = func.coalesce(PartnerBadge.updated_at, PartnerBadge.created_at)
+    query = select(
+        literal("partner").label("source"), PartnerBadge.id.label("id"), at.label("at")
+    ).where(PartnerBadge.format.in_(LISTED_FORMATS), PartnerBadge.original_sealed.is_not(None))
     if learner_id is not None:
         query = query.where(PartnerBadge.learner_id == learner_id)
     if partner_id is not None:
@@ -77,9 +74,38 @@ async def partner_held(
         if channel is not None:
             query = query.where(Delivery.channel == channel)
     if since is not None:
-        query = query.where(_badge_at() > since)
-    rows = await session.execute(query)
-    return [Held("partner", row.id, row.at) for row in rows]
+        query = query.where(at > since)
+    return query
+
+
+async def held_page(
+    session: AsyncSession,
+    *,
+    learner_id: str | None,
+    partner_id: str | None,
+    channel: str | None,
+    since: datetime | None,
+    limit: int,
+    offset: int,
+) -> HeldPage:
+    """One page of the credentials a learner holds (``learner_id``: regional credentials
+    and partner badges) or a partner upserted (``partner_id`` and ``channel``), oldest
+    first, and how many there are: counted and paged by the database."""
+    parts = [_partner(learner_id=learner_id, partner_id=partner_id, channel=channel, since=since)]
+    if learner_id is not None:
+        parts.insert(0, _regional(learner_id, since))
+    held = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    total = await session.scalar(select(func.count()).select_from(held))
+    rows = await session.execute(
+        select(held.c.source, held.c.id)
+        .order_by(held.c.at, held.c.source, held.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return HeldPage(
+        [Held("regional" if row.source == "regional" else "partner", row.id) for row in rows],
+        int(total or 0),
+    )
 
 
 async def issued_documents(
