@@ -9,8 +9,9 @@ defaults.
    update the profile → refresh (the old refresh token refused) → revoke (the access
    token refused afterwards).
 2. A partner's LMS: the Region links the registered client to the partner (admin API);
-   the client upserts the partner badges that complete « Organiser — Je pratique »,
-   upserts one again (200 or 304), and exactly one regional badge is minted.
+   the client upserts the partner badges that complete « Organiser — Je pratique » (the
+   partner reads their receipts: accepted), upserts one again (200 or 304), and exactly
+   one regional badge is minted.
 
 Each scenario writes its transcript (every request and response) beside the hub's
 working directory and prints its path.
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Final
 
+import httpx
 import pytest
 
 from acceptance.hub import HubOnDefaults, wait_for
@@ -36,6 +38,8 @@ from acceptance.ob_api_client import (
     Tokens,
     Transcript,
     code_minor,
+    links,
+    logged_client,
     status_info,
 )
 from acceptance.partner_side import first_badge_by_webhook, recognise, signed
@@ -189,6 +193,13 @@ def awards(hub: HubOnDefaults, email: str) -> dict[str, str]:
     return {award["code"]: award["state"] for award in progress.json()["awards"]}
 
 
+def receipt_outcome(answer: httpx.Response) -> str | None:
+    """The outcome of a receipt's one badge, once no longer pending."""
+    assert answer.status_code == 200, answer.text
+    (item,) = answer.json()["badges"]
+    return None if item["outcome"] == "pending" else str(item["outcome"])
+
+
 def award_emails(hub: HubOnDefaults, email: str) -> int:
     return len([m for _p, m in outbox(hub) if m["To"] == email and "/badges/" in text_of(m)])
 
@@ -210,10 +221,10 @@ def test_a_partners_lms_completes_a_regional_badge_exactly_once(
         transcript.note("the Region links the client to its partner (admin API)")
         linked = hub.http.put(
             f"/v1/clients/{registration.client_id}/partner",
-            json={"partner_id": partner_id},
+            json={"partner": partner_id},
             headers=hub.admin,
         )
-        assert linked.status_code in (200, 204), linked.text
+        assert linked.status_code == 200, linked.text
 
         request = client.authorization_request(
             redirect_uri=REDIRECT_URI, scopes=(CREDENTIAL_UPSERT,)
@@ -224,9 +235,25 @@ def test_a_partners_lms_completes_a_regional_badge_exactly_once(
 
         # Two badges in « Organiser » signed by the partner: « Je pratique » is earned.
         badges = [signed(campus, "ORG", email), signed(campus, "ORG", email)]
+        receipts = []
         for badge in badges:
             answer = client.upsert(tokens, badge)
             assert answer.status_code == 201, answer.text
+            receipts.append(links(answer.headers["link"])["receipt"])
+
+        # The partner reads the receipts with its own API client (scope deliver).
+        transcript.note("the partner's API client reads the receipts")
+        made = hub.http.post(f"/partners/{partner_id}/client", headers=hub.admin)
+        assert made.status_code == 201, made.text
+        deliver = hub.token(made.json()["client_id"], made.json()["client_secret"])
+        with logged_client(transcript, "partner") as partner:
+            for receipt in receipts:
+                outcome = wait_for(
+                    "the receipt's outcome",
+                    lambda url=receipt: receipt_outcome(partner.get(url, headers=deliver)),
+                    timeout_s=WAIT_S,
+                )
+                assert outcome == "accepted"
         wait_for("the regional badge", lambda: "ORG-I" in awards(hub, email), timeout_s=WAIT_S)
         wait_for("its award email", lambda: award_emails(hub, email) == 1, timeout_s=WAIT_S)
 
