@@ -147,6 +147,14 @@ class Transcript:
         with self.path.open("a", encoding="utf-8") as out:
             out.write(f"\n## {text}\n")
 
+    def command(self, name: str, command: str, output: str) -> None:
+        """A shell command as shown (its variables unexpanded) and its output, abbreviated
+        (a JSON answer with its secrets shortened)."""
+        shown = "\n".join(f"  $ {line}" for line in command.splitlines())
+        answer = _body_text(output.encode(), "application/json" if output[:1] == "{" else "")
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(f"\n[shell] example {name}\n{shown}\n  < {answer.strip()}\n")
+
     def exchange(self, who: str, response: httpx.Response) -> None:
         request = response.request
         lines = [f"\n[{who}] {request.method} {_redacted_url(str(request.url))}"]

@@ -42,9 +42,10 @@ class Reader:
     """The reader at a terminal: runs the page's examples in ``workdir`` with the
     variables set so far."""
 
-    def __init__(self, page: str, workdir: Path) -> None:
+    def __init__(self, page: str, workdir: Path, transcript: Transcript) -> None:
         self.examples = examples(page)
         self.workdir = workdir
+        self.transcript = transcript
         self.variables: dict[str, str] = {}
 
     def run(self, name: str, then: str = "") -> str:
@@ -61,6 +62,8 @@ class Reader:
             check=False,
         )
         assert done.returncode == 0, f"{name}: {done.stderr}"
+        shown = "(the variables it set, read by the test)" if then else done.stdout
+        self.transcript.command(name, self.examples[name], shown)
         return done.stdout
 
     def json(self, name: str) -> Any:
@@ -89,8 +92,9 @@ def test_every_curl_example_of_the_lms_page_runs_against_the_hub(
 ) -> None:
     page = hub.http.get(PAGE)
     assert page.status_code == 200, page.text
-    reader = Reader(page.text, tmp_path)
     transcript = Transcript(hub.workdir / "transcript-lms-page-examples.txt")
+    print(f"\nThe page's examples, run: {transcript.path}")
+    reader = Reader(page.text, tmp_path, transcript)
     email = f"ines.{uuid.uuid4().hex[:6]}@example.fr"
     greta = PartnerIssuer.create("Greta Rouen")
     first = first_badge_by_webhook(hub, recognise(hub, greta), greta, email)
