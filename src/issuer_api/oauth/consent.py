@@ -13,10 +13,13 @@ registered) gets an error page here, never a redirection (RFC 6749 §4.1.2.1).
 The page is shown at every authorisation, even to a learner who already authorised the
 same application: one click more, and a learner always sees who asks for what.
 
-The client's logo is shown only when its ``logo_uri`` is https (the pages' CSP allows
-https images; registration requires it on the client's own host); otherwise the host of
-``client_uri`` stands alone. The consent page's CSP also allows the form to lead to the
-client's redirect URI (``form-action``), which browsers enforce on the redirection.
+The client's logo (``logo_uri``) is not loaded: the page shows the client's name and the
+host of its ``client_uri`` instead. A remote image would tell the application (or whoever
+serves the image) that this learner is looking at the page before they decide, and it
+is the application's own content on a page that must be the hub's.
+
+The consent page's CSP also allows the form to lead to the client's redirect URI
+(``form-action``), which browsers enforce on the redirection that follows the form.
 """
 
 from __future__ import annotations
@@ -97,7 +100,6 @@ async def authorize(
         {
             "client_name": client.row.name,
             "client_host": words.host_of(registration.get("client_uri")),
-            "logo": words.https_logo(registration.get("logo_uri")),
             "scopes": words.scope_sentences(grant.request.scope.split(), language),
             "action": _this_request(request),
             "tos_uri": registration.get("tos_uri"),

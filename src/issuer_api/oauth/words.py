@@ -31,8 +31,3 @@ def host_of(uri: object) -> str:
         return urlsplit(uri).hostname or ""
     except ValueError:
         return ""
-
-
-def https_logo(uri: object) -> str | None:
-    """The logo's URI if https (shown as an image), else None (the host alone is shown)."""
-    return uri if isinstance(uri, str) and uri.startswith("https://") else None
