@@ -141,3 +141,28 @@ async def test_another_learners_credentials_are_not_listed(
     assert response.status_code == 200
     assert response.headers["x-total-count"] == "0"
     assert response.json() == {"credential": [], "compactJwsString": []}
+
+
+async def test_a_revoked_regional_credential_stays_listed_and_its_status_says_so(
+    hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
+) -> None:
+    learner = await learner_with_four_credentials(hub, campus)
+    issued = await hub.credential_of("ORG-I")
+    revoked = await hub.http.post(
+        f"/credentials/{issued.id}/revoke",
+        json={"reason": "erreur de saisie"},
+        headers=await hub.headers("admin"),
+    )
+    assert revoked.status_code == 200, revoked.text
+    authorize(learner_id=learner)
+
+    response = await hub.http.get(CREDENTIALS)
+
+    assert response.headers["x-total-count"] == "4"
+    (org_i,) = [c for c in response.json()["credential"] if c["issuer"]["id"] != campus.did]
+    assert org_i["id"] == issued.document["id"]
+    report = await hub.verify(org_i)
+    status = report.check("status")
+    assert status is not None
+    # a regional credential carries a suspension entry only: revoked, its bit is set for good
+    assert status.status == "invalid"

@@ -13,7 +13,7 @@ What the hub makes of it depends on who calls (the token's principal):
   made out to any of their emails and DIDs counts);
 * neither: 403.
 
-The answer is decided before the answer, from what the hub keeps under the credential's
+The status is decided before answering, from what the hub keeps under the credential's
 OB 3.0 equality key (``issuer.id`` + ``id``), with the comparison the ingestion applies
 (:func:`issuer_api.ingestion.acceptance.compare`): nothing kept → **201**; a newer
 ``validFrom`` than the kept one → **200** (replaced); the same or an older one → **304**
