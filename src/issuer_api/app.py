@@ -100,6 +100,7 @@ from issuer_api.web import too_large
 from issuer_api.web.apidocs import router as apidocs_router
 from issuer_api.web.catalogue import router as catalogue_router
 from issuer_api.web.credential_page import router as badge_router
+from issuer_api.web.developers import router as developers_router
 from issuer_api.web.home import router as home_router
 from issuer_api.web.preferences import router as preferences_router
 from issuer_api.web.signin import router as signin_router
@@ -258,6 +259,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         home_router,
         web_router,
         apidocs_router,
+        developers_router,
         badge_router,
         catalogue_router,
         signin_router,

@@ -94,7 +94,11 @@ async def test_the_region_lists_links_and_unlinks_a_registered_client(
                 select(AuditEvent.action).where(AuditEvent.target_id == application.client_id)
             )
         ).all()
-    assert sorted(actions) == ["oauth_client.link_partner", "oauth_client.unlink_partner"]
+    assert sorted(actions) == [
+        "oauth_client.link_partner",
+        "oauth_client.register",
+        "oauth_client.unlink_partner",
+    ]
 
 
 async def test_unknown_clients_and_partners_are_404(
@@ -120,3 +124,25 @@ async def test_only_admins_see_registered_clients(
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "insufficient_scope"
     assert (await browser.http.get("/v1/clients")).status_code == 401
+
+
+async def test_a_disabled_client_s_tokens_stop_at_once(
+    browser: Browser, learner_id: str, application: Application, admin: dict[str, str]
+) -> None:
+    path = application.authorize_path()
+    page = await browser.http.get(path)
+    answer = await browser.http.post(
+        path, data={"csrf_token": csrf_token(page.text), "decision": "allow"}
+    )
+    issued = (await application.exchange(query_of(answer.headers["location"])["code"])).json()
+    disabled = await browser.http.post(
+        f"/v1/clients/{application.client_id}/disable", headers=admin
+    )
+    assert disabled.status_code == 200
+    assert disabled.json()["disabled"] is True
+    bearer = {"Authorization": f"Bearer {issued['access_token']}"}
+    assert (await browser.http.get(RESOURCE, headers=bearer)).status_code == 401
+    refreshed = await application.refresh(issued["refresh_token"])
+    assert refreshed.status_code == 401
+    assert refreshed.json()["error"] == "invalid_client"
+    assert (await browser.http.get(application.authorize_path())).status_code == 400

@@ -6,11 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts.helpers import Browser
 from issuer_api.auth.service import hash_secret
-from issuer_api.models import ApiClient
+from issuer_api.models import ApiClient, AuditEvent
 from issuer_api.oauth import scopes
 from oauth.helpers import REDIRECT, registration
 
@@ -45,6 +46,13 @@ async def test_a_registration_returns_credentials_once_and_stores_the_secret_has
     assert row.secret_hash == hash_secret(body["client_secret"])
     assert body["client_secret"] not in str(row.registration)
     assert set(row.scopes) == scopes.ALL
+    async with sessions() as session:
+        event = await session.scalar(
+            select(AuditEvent).where(AuditEvent.target_id == body["client_id"])
+        )
+    assert event is not None
+    assert event.action == "oauth_client.register"
+    assert event.data["software_id"] == "c7a0e1d2-campus-carnet"
 
 
 async def test_the_defaults_of_rfc_7591_apply_when_the_optional_fields_are_left_out(

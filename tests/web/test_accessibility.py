@@ -90,6 +90,7 @@ class AuditedPage:
 PAGES: Final = (
     AuditedPage("home", "/"),
     AuditedPage("verifier", "/verifier"),
+    AuditedPage("lms", "/developpeurs/lms"),
     AuditedPage(
         "verifier-result-no-js",
         "/verifier",

@@ -138,6 +138,7 @@ async def test_the_home_page_is_french_by_default_and_links_where_to_go(
         "/badges-regionaux",
         "/espace",
         "/docs",
+        "/developpeurs/lms",
         "/openapi.json",
         "/healthz",
     } <= links
@@ -174,6 +175,7 @@ async def test_a_json_client_gets_an_index_of_the_same_links(
         "catalogue": "/badges-regionaux",
         "space": "/espace",
         "docs": "/docs",
+        "lms": "/developpeurs/lms",
         "openapi": "/openapi.json",
         "health": "/healthz",
         "readiness": "/readyz",

@@ -6,6 +6,8 @@
                                               ``/ims/ob/v3p0/credentials`` are then that
                                               partner's deliveries
 ``DELETE /v1/clients/{client_id}/partner``    unlink it
+``POST   /v1/clients/{client_id}/disable``    disable it: its tokens stop at once, it can
+                                              no longer obtain any
 
 Linking and unlinking are audited. The Region's own clients are not listed here (they
 are administered with the partners and the command line).
@@ -27,6 +29,7 @@ from issuer_api.auth.deps import AuthenticatedClient, RequireScopes
 from issuer_api.deps import Session
 from issuer_api.errors import NotFoundError, error_responses
 from issuer_api.models import ApiClient, OAuthClientPartner
+from issuer_api.models.base import utcnow
 from issuer_api.partners.service import get_partner
 
 router = APIRouter(tags=["oauth-clients"])
@@ -196,3 +199,33 @@ async def unlink_partner(
         await session.delete(link)
         await session.flush()
     return Response(status_code=204)
+
+
+@router.post(
+    "/v1/clients/{client_id}/disable",
+    response_model=RegisteredClient,
+    summary="Désactiver une application / Disable a registered client",
+    description=(
+        "Ses jetons cessent aussitôt d'être acceptés et elle ne peut plus en obtenir "
+        "(une application enregistrée abusivement, par exemple). Journalisé. Portée "
+        "`admin`. / Its tokens stop being accepted at once and it can obtain no more "
+        "(an abusive registration, for instance). Audited. Scope `admin`."
+    ),
+    responses=error_responses(401, 403, 404),
+)
+async def disable_client(
+    *, client_id: ClientRef, client: AdminClient, session: Session
+) -> RegisteredClient:
+    registered = await _registered(session, client_id)
+    if registered.disabled_at is None:
+        registered.disabled_at = utcnow()
+        add_audit_event(
+            session,
+            actor=client.client_id,
+            action="oauth_client.disable",
+            target_type=CLIENT_TARGET,
+            target_id=registered.id,
+        )
+        await session.flush()
+    link = await session.get(OAuthClientPartner, registered.id)
+    return _record(registered, link.partner_id if link else None)

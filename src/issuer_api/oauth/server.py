@@ -45,7 +45,13 @@ from sqlalchemy.orm import Session
 from issuer_api.accounts.tokens import token_hash
 from issuer_api.auth import tokens
 from issuer_api.auth.service import CLIENT_ID_PREFIX, SECRET_PREFIX, hash_secret
-from issuer_api.models import ApiClient, OAuthAuthorizationCode, OAuthGrant, OAuthRefreshToken
+from issuer_api.models import (
+    ApiClient,
+    AuditEvent,
+    OAuthAuthorizationCode,
+    OAuthGrant,
+    OAuthRefreshToken,
+)
 from issuer_api.oauth import clients
 from issuer_api.oauth import scopes as ob_scopes
 from issuer_api.settings import Settings
@@ -53,6 +59,7 @@ from issuer_api.settings import Settings
 CODE_LIFETIME: Final = timedelta(seconds=600)
 REFRESH_PREFIX: Final = "obr_"
 S256: Final = "S256"
+REGISTRATION_ACTOR: Final = "oauth-registration"
 
 
 def now_utc() -> datetime:
@@ -317,6 +324,21 @@ class Registration(ClientRegistrationEndpoint):  # type: ignore[misc]
             registration=dict(client_metadata),
         )
         self.server.db.add(row)
+        # The Region sees every registration in its journal (then links it to a partner).
+        self.server.db.add(
+            AuditEvent(
+                actor=REGISTRATION_ACTOR,
+                action="oauth_client.register",
+                target_type="oauth_client",
+                target_id=row.id,
+                data={
+                    "client_name": row.name,
+                    "client_uri": client_metadata.get("client_uri"),
+                    "software_id": client_metadata.get("software_id"),
+                    "software_version": client_metadata.get("software_version"),
+                },
+            )
+        )
         self.server.db.flush()
         return row
 

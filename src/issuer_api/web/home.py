@@ -52,6 +52,12 @@ LINKS: Final = (
         N_("Every endpoint, its parameters and its errors (Swagger UI)."),
     ),
     (
+        "lms",
+        "/developpeurs/lms",
+        N_("Connect your LMS"),
+        N_("For partners' developers: send badges through the Open Badges 3.0 API."),
+    ),
+    (
         "openapi",
         "/openapi.json",
         N_("OpenAPI document"),

@@ -54,6 +54,7 @@ SITE_STATIC_FILES: Final = {
     "console-referentiel.js": "text/javascript; charset=utf-8",
     "console-team.css": "text/css; charset=utf-8",
     "console-partners.css": "text/css; charset=utf-8",
+    "developers.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 REGION_CSS_MAX_AGE: Final = 30  # seconds, like the identity's cache
