@@ -87,7 +87,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_staff_session_staff_id"), ["staff_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("staff_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_session_staff_id"))

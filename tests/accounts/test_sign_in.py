@@ -1,7 +1,8 @@
 """Signing in by email link: ask at /connexion, open the link from the email, confirm
 with one button, land signed in; sign out. The answer never tells whether an address
-is known; links work once, for 15 minutes; forms carry a CSRF token; ``next`` stays on
-this site."""
+is known; an address no learner holds gets a link that opens a new space, created only
+when the link is used; links work once, for 15 minutes; forms carry a CSRF token;
+``next`` stays on this site."""
 
 from __future__ import annotations
 
@@ -15,16 +16,19 @@ from accounts.conftest import KNOWN
 from accounts.helpers import Browser, Learners, csrf_token, sign_in_path, text_part
 from issuer_api.accounts import sessions, signin
 from issuer_api.db import session_scope
+from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learner_service
 from issuer_api.mail import service as mail
 from issuer_api.mail.compose import compose
-from issuer_api.models import Job, OutgoingMail, SignInToken
+from issuer_api.models import Job, Learner, OutgoingMail, SignInToken
+from issuer_api.privacy import identifier_lookup
 from web.test_page import Page
 
 pytestmark = pytest.mark.anyio
 
-SAME_ANSWER = "Si cette adresse est connue, un lien de connexion vous a été envoyé."
+SAME_ANSWER = "Un lien de connexion a été envoyé à cette adresse."
 PREFERENCES = "/espace/preferences"
+NEWCOMER = "nadia.nouvelle@example.fr"
 
 
 # --------------------------------------------------------------------------- the form
@@ -137,16 +141,65 @@ async def _job_arguments(learners: Learners, task: str) -> list[str]:
         return [json.dumps(job.args) for job in jobs]
 
 
-async def test_an_unknown_address_gets_the_same_answer_and_nothing_is_sent(
-    browser: Browser, known_learner: str
+async def test_an_unknown_address_gets_the_same_answer_and_a_link_but_no_account_yet(
+    browser: Browser, learners: Learners, known_learner: str
 ) -> None:
     known = await browser.ask_for_link(KNOWN)
-    unknown = await browser.ask_for_link("personne@example.fr")
+    unknown = await browser.ask_for_link(NEWCOMER)
 
     assert unknown.status_code == known.status_code == 200
     assert Page(unknown.text).text == Page(known.text).text
     await browser.run_jobs()
-    assert [m["To"] for m in browser.outbox()] == [KNOWN]
+    assert sorted(m["To"] for m in browser.outbox()) == sorted([KNOWN, NEWCOMER])
+    assert await _learner_holding(learners, NEWCOMER) is None  # nothing until the link is used
+
+
+async def test_a_newcomer_s_link_opens_a_new_space_when_used_and_only_then(
+    browser: Browser, learners: Learners
+) -> None:
+    await browser.ask_for_link(NEWCOMER)
+    await browser.run_jobs()
+    (message,) = browser.outbox()
+    link = sign_in_path(message)
+
+    confirmation = await browser.http.get(link)
+    assert confirmation.status_code == 200
+    assert "n•••@example.fr" in Page(confirmation.text).text  # the account it opens, masked
+    assert await _learner_holding(learners, NEWCOMER) is None  # a mail scanner's GET is not use
+
+    signed_in = await browser.confirm(link)
+    assert signed_in.status_code == 303
+    learner_id = await _learner_holding(learners, NEWCOMER)
+    assert learner_id is not None
+    space = await browser.http.get("/espace")
+    assert space.status_code == 200
+
+    again = await browser.http.get(link)
+    assert again.status_code == 410  # used once, like any link
+
+
+async def test_a_badge_arriving_before_the_newcomer_s_link_is_used_is_in_the_space_it_opens(
+    browser: Browser, learners: Learners
+) -> None:
+    await browser.ask_for_link(NEWCOMER)
+    await browser.run_jobs()
+    link = sign_in_path(browser.outbox()[0])
+    created_by_a_badge = await learners.with_email(NEWCOMER)  # e.g. a partner delivery
+
+    signed_in = await browser.confirm(link)
+
+    assert signed_in.status_code == 303
+    assert await _learner_holding(learners, NEWCOMER) == created_by_a_badge
+    async with session_scope(learners.sessions) as session:
+        learners_count = await session.scalar(select(func.count()).select_from(Learner))
+    assert learners_count == 1
+
+
+async def _learner_holding(learners: Learners, email: str) -> str | None:
+    async with session_scope(learners.sessions) as session:
+        return await learner_repository.learner_by_lookup(
+            session, "email", identifier_lookup(learners.kek, "email", email)
+        )
 
 
 async def test_every_request_leaves_a_job_and_no_address_in_clear(
@@ -161,9 +214,13 @@ async def test_every_request_leaves_a_job_and_no_address_in_clear(
         assert "@" not in args
     await browser.run_jobs()
     async with session_scope(learners.sessions) as session:
-        (mail,) = (await session.scalars(select(OutgoingMail))).all()
-    assert mail.state == "sent"
-    assert KNOWN not in str(mail.sealed)
+        mails = (await session.scalars(select(OutgoingMail))).all()
+        tokens = (await session.scalars(select(SignInToken))).all()
+    assert [mail.state for mail in mails] == ["sent", "sent"]
+    for mail in mails:
+        assert KNOWN not in str(mail.sealed) and "personne@" not in str(mail.sealed)
+    for token in tokens:
+        assert "personne@" not in str(token.email_sealed)
 
 
 async def test_an_address_that_is_no_address_is_refused_with_the_error_linked_to_the_field(

@@ -2,8 +2,14 @@
 
 Asking (``POST /connexion``) never reveals whether an address is known: the request
 records a rate-limit entry and enqueues :data:`SEND_TASK` with the address sealed,
-whatever the address; the job looks the learner up and, only if there is one, creates
-the link and queues the email. So the answer, its status and its timing are the same.
+whatever the address; the job creates the link and queues the email. So the answer, its
+status and its timing are the same.
+
+An address no learner holds yet gets a link too (a learner may sign in before any badge
+reached the hub: to claim badges obtained elsewhere, or to let an application send them
+through the Open Badges API). That link carries the address, sealed, instead of a
+learner, and the learner is created only when it is used: proof that the address is
+theirs. Until then nothing but the expiring link exists.
 
 Limits, counted in the database (every API replica sees them) over the last hour:
 :data:`CLIENT_LIMIT` requests per client address (beyond: a 429 page) and
@@ -20,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,8 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.jobs import enqueue
 from issuer_api.learners import repository as learners
+from issuer_api.learners import service as learner_service
 from issuer_api.models import SignInRequest, SignInToken
-from issuer_api.privacy import normalize_email, seal_pii, unseal_pii
+from issuer_api.privacy import identifier_lookup, normalize_email, seal_pii, unseal_pii
 from obcore import keywrap
 
 SEND_TASK: Final = "accounts.send_sign_in_link"
@@ -120,12 +127,41 @@ async def create_token(
     db: AsyncSession, learner_id: str, next_path: str | None, *, now: datetime | None = None
 ) -> str:
     """A new single-use token for ``learner_id``; returns it (only its hash is stored)."""
+    return await _store_token(db, next_path, now, learner_id=learner_id)
+
+
+async def create_sign_up_token(
+    db: AsyncSession, kek: bytes, email: str, next_path: str | None, *, now: datetime | None = None
+) -> str:
+    """A new single-use token for an address no learner holds: the learner is created
+    when it is used (:func:`redeem`)."""
+    address = normalize_email(email)
+    return await _store_token(
+        db,
+        next_path,
+        now,
+        email_sealed=seal_pii(kek, address),
+        email_lookup=identifier_lookup(kek, "email", address),
+    )
+
+
+async def _store_token(
+    db: AsyncSession,
+    next_path: str | None,
+    now: datetime | None,
+    *,
+    learner_id: str | None = None,
+    email_sealed: dict[str, Any] | None = None,
+    email_lookup: str | None = None,
+) -> str:
     now = now or now_utc()
     token = new_token()
     db.add(
         SignInToken(
             id=token_hash(token),
             learner_id=learner_id,
+            email_sealed=email_sealed,
+            email_lookup=email_lookup,
             created_at=now,
             expires_at=now + TOKEN_LIFETIME,
             next_path=safe_next(next_path),
@@ -147,8 +183,12 @@ class TokenRefusedError(Exception):
         self.problem: TokenProblem = problem
 
 
-async def redeem(db: AsyncSession, token: str, *, now: datetime | None = None) -> Redeemed:
-    """Use ``token`` (once); :class:`TokenRefusedError` says why it cannot be."""
+async def redeem(
+    db: AsyncSession, kek: bytes, token: str, *, now: datetime | None = None
+) -> Redeemed:
+    """Use ``token`` (once); :class:`TokenRefusedError` says why it cannot be. A link
+    sent to a new address creates its learner now (or finds the one a badge created
+    for that address since the link was sent)."""
     now = now or now_utc()
     if not token or len(token) > 128:
         raise TokenRefusedError("unknown")
@@ -167,7 +207,16 @@ async def redeem(db: AsyncSession, token: str, *, now: datetime | None = None) -
         raise TokenRefusedError("unknown")
     if not getattr(result, "rowcount", 0):
         raise TokenRefusedError("used" if row.used_at is not None else "expired")
-    return Redeemed(row.learner_id, safe_next(row.next_path) or DEFAULT_NEXT)
+    learner_id = row.learner_id
+    if learner_id is None:
+        if row.email_sealed is None:  # excluded by a check constraint
+            raise TokenRefusedError("unknown")
+        learner_id = await learner_service.find_or_create(
+            db, kek, "email", unseal_pii(kek, row.email_sealed), now
+        )
+        row.learner_id = learner_id
+        await db.flush()
+    return Redeemed(learner_id, safe_next(row.next_path) or DEFAULT_NEXT)
 
 
 async def peek(db: AsyncSession, token: str, *, now: datetime | None = None) -> TokenProblem | None:
@@ -189,11 +238,17 @@ async def masked_address(db: AsyncSession, kek: bytes, token: str) -> str | None
     row = await db.get(SignInToken, token_hash(token)) if 0 < len(token) <= 128 else None
     if row is None:
         return None
+    if row.learner_id is None:
+        return _masked(unseal_pii(kek, row.email_sealed)) if row.email_sealed else None
     for identifier in await learners.identifiers_of(db, row.learner_id):
         if identifier.kind == "email":
-            local, _, domain = unseal_pii(kek, identifier.sealed).partition("@")
-            return f"{local[:1]}•••@{domain}"
+            return _masked(unseal_pii(kek, identifier.sealed))
     return None
+
+
+def _masked(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}"
 
 
 async def purge(db: AsyncSession, *, now: datetime | None = None) -> None:

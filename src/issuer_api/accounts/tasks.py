@@ -1,9 +1,9 @@
 """Jobs of the learners' access (imported by :func:`issuer_api.jobs.registry.load_tasks`).
 
-* ``accounts.send_sign_in_link`` ``{"email" (sealed), "next", "language"}`` — if a
-  learner holds the address, create a sign-in link and queue its email
-  (:mod:`issuer_api.mail`); else nothing. Enqueued by every ``POST /connexion`` within
-  the limits, known address or not (:mod:`issuer_api.accounts.signin`).
+* ``accounts.send_sign_in_link`` ``{"email" (sealed), "next", "language"}`` — create a
+  sign-in link and queue its email (:mod:`issuer_api.mail`); for an address no learner
+  holds, the link carries the address and creates the learner when used. Enqueued by
+  every ``POST /connexion`` within the limits (:mod:`issuer_api.accounts.signin`).
 * ``accounts.purge`` (hourly) — forget rate-limit entries, old tokens, ended sessions.
 """
 
@@ -36,13 +36,14 @@ async def send_sign_in_link(ctx: JobContext, /, **args: Any) -> None:
         learner_id = await learners.learner_by_lookup(
             session, "email", identifier_lookup(ctx.kek, "email", email)
         )
+        next_or_none = str(next_path) if next_path else None
         if learner_id is None:
-            logger.info("sign-in link asked for an unknown address: nothing sent")
-            return
-        learner = await session.get(Learner, learner_id)
-        token = await signin.create_token(
-            session, learner_id, str(next_path) if next_path else None
-        )
+            # A new address: the link opens the learner's space once followed.
+            learner = None
+            token = await signin.create_sign_up_token(session, ctx.kek, email, next_or_none)
+        else:
+            learner = await session.get(Learner, learner_id)
+            token = await signin.create_token(session, learner_id, next_or_none)
         link = f"{issuers.base_url(ctx.settings)}{signin.LINK_PATH}?jeton={token}"
         identity = await region_store.load(session, ctx.settings)
         message = compose.compose(

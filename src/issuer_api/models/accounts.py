@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer_api.models.base import Base, TimestampMixin
@@ -25,14 +25,25 @@ class LearnerSession(TimestampMixin, Base):
 
 
 class SignInToken(TimestampMixin, Base):
-    """A single-use sign-in link sent by email: only the SHA-256 of its token is stored."""
+    """A single-use sign-in link sent by email: only the SHA-256 of its token is stored.
+
+    A link sent to an address no learner holds carries the address (sealed, with its
+    keyed-hash lookup) instead of a learner: the learner is created when it is used."""
 
     __tablename__ = "sign_in_token"
+    __table_args__ = (
+        CheckConstraint(
+            "learner_id IS NOT NULL OR (email_sealed IS NOT NULL AND email_lookup IS NOT NULL)",
+            name="learner_or_address",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
-    learner_id: Mapped[str] = mapped_column(
-        ForeignKey("learner.id", ondelete="CASCADE"), index=True
+    learner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("learner.id", ondelete="CASCADE"), index=True, default=None
     )
+    email_sealed: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    email_lookup: Mapped[str | None] = mapped_column(String(64), default=None)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     # Where to go once signed in: a same-site path (checked before it is stored).

@@ -214,6 +214,7 @@ def token_refused(
 async def confirm(
     request: Request,
     db: Session,
+    kek: Kek,
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     language = page_language(request, lang)
@@ -221,7 +222,7 @@ async def confirm(
     if not csrf.is_valid(request, form):
         return forged(request, language)
     try:
-        redeemed = await signin.redeem(db, field(form, "jeton", 129))
+        redeemed = await signin.redeem(db, kek, field(form, "jeton", 129))
     except signin.TokenRefusedError as exc:
         return token_refused(request, language, exc.problem)
     await sessions.close_session(db, sessions.cookie_token(request))
