@@ -216,9 +216,10 @@ async def test_every_request_leaves_a_job_and_no_address_in_clear(
     async with session_scope(learners.sessions) as session:
         mails = (await session.scalars(select(OutgoingMail))).all()
         tokens = (await session.scalars(select(SignInToken))).all()
-    assert [mail.state for mail in mails] == ["sent", "sent"]
-    for mail in mails:
-        assert KNOWN not in str(mail.sealed) and "personne@" not in str(mail.sealed)
+    assert [sent.state for sent in mails] == ["sent", "sent"]
+    for sent in mails:
+        assert KNOWN not in str(sent.sealed)
+        assert "personne@" not in str(sent.sealed)
     for token in tokens:
         assert "personne@" not in str(token.email_sealed)
 
