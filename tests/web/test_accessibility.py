@@ -51,7 +51,9 @@ from web.conftest import VALID, ensure_chromium
 
 pytestmark = pytest.mark.e2e
 
-AUDIT_TIMEOUT_S: Final = 240
+AUDIT_TIMEOUT_S: Final = (
+    900  # every page, both languages, one Chromium: minutes on a loaded machine
+)
 LANGUAGES: Final = ("fr", "en")
 
 
