@@ -480,7 +480,7 @@ async def test_an_overlong_token_or_next_gets_the_page_not_a_technical_error(
     browser: Browser,
 ) -> None:
     token = await browser.http.get("/connexion/lien", params={"jeton": "x" * 1000})
-    form = await browser.http.get("/connexion", params={"next": "/" + "a" * 1000})
+    form = await browser.http.get("/connexion", params={"next": "/" + "a" * signin.MAX_NEXT_CHARS})
 
     assert token.status_code == 400
     assert token.headers["content-type"].startswith("text/html")

@@ -4,12 +4,15 @@ learner's principal → refresh with rotation and reuse detection → revocation
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 
 from accounts.helpers import Browser, csrf_token
 from issuer_api.oauth import scopes
+from oauth.conftest import RESOURCE
 from oauth.helpers import ALL_SCOPES, REDIRECT, Application, query_of, register
 
 pytestmark = pytest.mark.anyio
@@ -80,8 +83,14 @@ async def test_a_learner_authorises_an_application_which_then_reads_as_them(
     assert set(issued["scope"].split()) == scopes.ALL
     assert issued["refresh_token"].startswith("obr_")
 
+    # The token names its grant, not the learner (the same learner is not correlatable
+    # across applications by what they receive).
+    claims = json.loads(base64.urlsafe_b64decode(issued["access_token"].split(".")[1] + "=="))
+    assert learner_id not in json.dumps(claims)
+    assert claims["client_id"] == application.client_id
+
     bearer = {"Authorization": f"Bearer {issued['access_token']}"}
-    who = await browser.http.get("/_test/ob/credentials", headers=bearer)
+    who = await browser.http.get(RESOURCE, headers=bearer)
     assert who.status_code == 200, who.text
     principal = who.json()
     assert principal["client_id"] == application.client_id
@@ -104,7 +113,7 @@ async def test_a_narrower_scope_gives_a_narrower_token_and_a_403_beyond_it(
     issued = (await application.exchange(query_of(answer.headers["location"])["code"])).json()
     assert issued["scope"] == scopes.PROFILE_READONLY
     refused = await browser.http.get(
-        "/_test/ob/credentials", headers={"Authorization": f"Bearer {issued['access_token']}"}
+        RESOURCE, headers={"Authorization": f"Bearer {issued['access_token']}"}
     )
     assert refused.status_code == 403
     assert 'error="insufficient_scope"' in refused.headers["www-authenticate"]
@@ -153,7 +162,7 @@ async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_grant(
     assert rotated["refresh_token"] != first["refresh_token"]
     assert rotated["expires_in"] == 3600
     ok = await browser.http.get(
-        "/_test/ob/credentials", headers={"Authorization": f"Bearer {rotated['access_token']}"}
+        RESOURCE, headers={"Authorization": f"Bearer {rotated['access_token']}"}
     )
     assert ok.status_code == 200
 
@@ -165,9 +174,7 @@ async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_grant(
         "invalid_grant"
     )
     for token in (first["access_token"], rotated["access_token"]):
-        dead = await browser.http.get(
-            "/_test/ob/credentials", headers={"Authorization": f"Bearer {token}"}
-        )
+        dead = await browser.http.get(RESOURCE, headers={"Authorization": f"Bearer {token}"})
         assert dead.status_code == 401
         assert 'error="invalid_token"' in dead.headers["www-authenticate"]
 
@@ -180,7 +187,7 @@ async def test_revoking_a_refresh_token_kills_the_grant_and_its_access_tokens(
     assert revoked.status_code == 200
     assert (await application.refresh(issued["refresh_token"])).status_code == 400
     dead = await browser.http.get(
-        "/_test/ob/credentials", headers={"Authorization": f"Bearer {issued['access_token']}"}
+        RESOURCE, headers={"Authorization": f"Bearer {issued['access_token']}"}
     )
     assert dead.status_code == 401
 
@@ -191,7 +198,7 @@ async def test_revoking_an_access_token_revokes_its_grant_too(
     issued = await tokens_for(browser, application)
     assert (await application.revoke(issued["access_token"])).status_code == 200
     dead = await browser.http.get(
-        "/_test/ob/credentials", headers={"Authorization": f"Bearer {issued['access_token']}"}
+        RESOURCE, headers={"Authorization": f"Bearer {issued['access_token']}"}
     )
     assert dead.status_code == 401
     assert (await application.refresh(issued["refresh_token"])).json()["error"] == ("invalid_grant")

@@ -84,6 +84,7 @@ async def test_http_is_accepted_on_localhost_for_development(browser: Browser) -
         ({"tos_uri": None}, "invalid_client_metadata"),
         ({"redirect_uris": None}, "invalid_client_metadata"),
         ({"scope": "admin"}, "invalid_client_metadata"),
+        ({"scope": "   "}, "invalid_client_metadata"),
         ({"scope": scopes.CREDENTIAL_READONLY + " issue"}, "invalid_client_metadata"),
         ({"token_endpoint_auth_method": "client_secret_post"}, "invalid_client_metadata"),
         ({"token_endpoint_auth_method": "none"}, "invalid_client_metadata"),

@@ -39,9 +39,9 @@ class AccessToken:
     issuer_id: str | None
     expires_at: int
     token_id: str
-    # Tokens of the OB 3.0 API (authorization code grant): the learner who consented and
-    # their grant (revocable); None for the Region's client-credentials tokens.
-    learner_id: str | None = None
+    # Tokens of the OB 3.0 API (authorization code grant): the learner's grant (revocable;
+    # the learner is read from it, so the token names no learner); None for the Region's
+    # client-credentials tokens.
     grant_id: str | None = None
 
 
@@ -61,7 +61,6 @@ def issue(
     ttl_seconds: int,
     *,
     now: int | None = None,
-    learner_id: str | None = None,
     grant_id: str | None = None,
 ) -> tuple[str, AccessToken]:
     issued = int(time.time()) if now is None else now
@@ -71,7 +70,6 @@ def issue(
         issuer_id,
         issued + ttl_seconds,
         secrets.token_hex(12),
-        learner_id,
         grant_id,
     )
     claims = {
@@ -85,8 +83,7 @@ def issue(
     }
     if issuer_id is not None:
         claims["obhub_issuer"] = issuer_id
-    if grant_id is not None and learner_id is not None:
-        claims["obhub_learner"] = learner_id
+    if grant_id is not None:
         claims["obhub_grant"] = grant_id
     payload = multibase.b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
     signing_input = f"{_HEADER_B64}.{payload}".encode("ascii")
@@ -116,13 +113,12 @@ def verify(key: bytes, token: str, *, now: int | None = None) -> AccessToken:
     if not isinstance(client_id, str) or not isinstance(scope, str):
         raise InvalidTokenError("malformed claims")
     issuer_id = claims.get("obhub_issuer")
-    learner_id, grant_id = claims.get("obhub_learner"), claims.get("obhub_grant")
+    grant_id = claims.get("obhub_grant")
     return AccessToken(
         client_id,
         frozenset(scope.split()),
         issuer_id if isinstance(issuer_id, str) else None,
         expires,
         str(claims.get("jti", "")),
-        learner_id if isinstance(learner_id, str) else None,
         grant_id if isinstance(grant_id, str) else None,
     )

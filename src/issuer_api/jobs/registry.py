@@ -29,6 +29,7 @@ TASK_MODULES: Final = (
     "issuer_api.mail.tasks",
     "issuer_api.accounts.tasks",
     "issuer_api.staff.tasks",
+    "issuer_api.oauth.tasks",
 )
 """Modules whose import registers the service's tasks (missing ones are skipped)."""
 

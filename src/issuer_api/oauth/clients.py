@@ -144,7 +144,7 @@ def check_registration(data: Mapping[str, Any]) -> None:
     for field in ("client_name", "software_id", "software_version"):
         _text(data, field)
     scope = data["scope"]
-    if not isinstance(scope, str) or not set(scope.split()) <= ob_scopes.ALL:
+    if not isinstance(scope, str) or not scope.split() or not set(scope.split()) <= ob_scopes.ALL:
         raise InvalidClientMetadataError(
             description="scope: only the Open Badges 3.0 API scopes may be registered"
         )

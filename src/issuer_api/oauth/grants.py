@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,3 +101,28 @@ async def erase(session: AsyncSession, learner_id: str) -> int:
             .execution_options(synchronize_session=False)
         )
     return len(ids)
+
+
+CODE_KEPT: Final = timedelta(days=1)
+
+
+async def purge(session: AsyncSession, *, now: datetime | None = None) -> dict[str, int]:
+    """Delete what can no longer serve: codes a day past their expiry (kept that long so
+    a replay is still recognised) and refresh tokens expired or of a revoked grant. The
+    grants stay (the learner's export lists them, revoked or not)."""
+    now = now or datetime.now(UTC)
+    codes = await session.execute(
+        delete(OAuthAuthorizationCode)
+        .where(OAuthAuthorizationCode.expires_at <= now - CODE_KEPT)
+        .execution_options(synchronize_session=False)
+    )
+    revoked = select(OAuthGrant.id).where(OAuthGrant.revoked_at.is_not(None))
+    refresh = await session.execute(
+        delete(OAuthRefreshToken)
+        .where((OAuthRefreshToken.expires_at <= now) | OAuthRefreshToken.grant_id.in_(revoked))
+        .execution_options(synchronize_session=False)
+    )
+    return {
+        "codes": int(getattr(codes, "rowcount", 0) or 0),
+        "refresh_tokens": int(getattr(refresh, "rowcount", 0) or 0),
+    }

@@ -77,7 +77,7 @@ async def current_principal(request: Request, session: Session) -> ObApiPrincipa
         token = tokens.verify(request.app.state.token_key, value.strip())
     except tokens.InvalidTokenError:
         raise _invalid("the access token is invalid or expired") from None
-    if token.grant_id is None or token.learner_id is None:
+    if token.grant_id is None:
         raise _invalid("not an access token of the Open Badges API")
     found = (
         await session.execute(
@@ -93,7 +93,6 @@ async def current_principal(request: Request, session: Session) -> ObApiPrincipa
     if (
         grant.revoked_at is not None
         or grant.client_id != token.client_id
-        or grant.learner_id != token.learner_id
         or client.disabled_at is not None
     ):
         raise _invalid("the access token was revoked")

@@ -401,7 +401,6 @@ class ObAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                 granted,
                 None,
                 ttl,
-                learner_id=user.learner_id,
                 grant_id=user.grant_id,
             )
         else:  # the Region's client credentials: everything held unless narrowed
