@@ -32,8 +32,10 @@ audit log.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
+from collections import OrderedDict
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -414,15 +416,39 @@ async def _flush(session: AsyncSession) -> None:
         raise ConcurrentUpdateError() from exc
 
 
+_UNSEALED_MAX: Final = 64
+_unsealed: OrderedDict[tuple[str, str, str, str, bytes], KeyPair] = OrderedDict()
+"""Unsealed signing keys of this process, by key row and exact sealed envelope and KEK
+fingerprint, least recently used evicted first. Unsealing (AES-GCM, key import, public
+key comparison) ran for every credential; a key row's envelope never changes, and a
+rotation makes another key active (another row), so what is cached is always the key the
+database names. Never logged, never leaves the process."""
+
+
 def _unseal(key: SigningKey, kek: bytes) -> KeyPair:
+    envelope = key.sealed_private
+    cache_key = (
+        key.id,
+        key.key_type,
+        str(envelope.get("iv")),
+        str(envelope.get("ciphertext")),
+        hashlib.sha256(kek).digest(),
+    )
+    cached = _unsealed.get(cache_key)
+    if cached is not None:
+        _unsealed.move_to_end(cache_key)
+        return cached
     try:
-        pair = keywrap.unseal_keypair(key.sealed_private, kek)
+        pair = keywrap.unseal_keypair(envelope, kek)
     except ObcoreError as exc:
         logger.exception("cannot unseal a signing key", extra={"key": key.id, "code": exc.code})
         raise SigningKeyUnavailableError() from None
     if pair.type != key.key_type or pair.public.to_jwk() != key.public_jwk:
         logger.error("a sealed key does not match its public key", extra={"key": key.id})
         raise SigningKeyUnavailableError()
+    _unsealed[cache_key] = pair
+    while len(_unsealed) > _UNSEALED_MAX:
+        _unsealed.popitem(last=False)
     return pair
 
 
