@@ -96,7 +96,7 @@ async def write_section(session: AsyncSession) -> AsyncIterator[None]:
     On SQLite, also one such section of this process at a time: concurrent requests of
     the process queue on an asyncio lock instead of each holding a connection in
     SQLite's busy handler, sleeping and retrying, while the writer they wait for needs
-    the event loop to finish. What the session did before is committed first, so that
+    the event loop to finish. What the session wrote before is committed first, so that
     no request waits for the section while holding the write lock itself.
     """
     bind = session.get_bind()
@@ -104,7 +104,8 @@ async def write_section(session: AsyncSession) -> AsyncIterator[None]:
         yield
         await session.commit()
         return
-    await session.commit()
+    if await _sqlite_in_write_transaction(session):
+        await session.commit()
     engine = bind if isinstance(bind, Engine) else bind.engine
     lock = _sqlite_writers.setdefault(engine, asyncio.Lock())
     async with lock:
@@ -114,3 +115,12 @@ async def write_section(session: AsyncSession) -> AsyncIterator[None]:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def _sqlite_in_write_transaction(session: AsyncSession) -> bool:
+    """Whether SQLite has begun a transaction on the session's connection. The driver
+    begins one before the first write only (reads run outside), so this is: whether the
+    session has written and holds the database write lock."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return bool(getattr(raw.driver_connection, "in_transaction", True))
