@@ -32,7 +32,9 @@ audit log.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import json
 import logging
 import uuid
 from collections import OrderedDict
@@ -169,8 +171,15 @@ def issuer_did(issuer: Issuer, settings: Settings) -> str:
     """The issuer's OB 3.0 id: its did:web, or the did:key of its first key (see module doc)."""
     root = region_did(settings)
     if root is None:
-        return did.did_key_for(public_key(identity_key(issuer)))
+        return _did_key_of(json.dumps(identity_key(issuer).public_jwk, sort_keys=True))
     return root if issuer.is_region else f"{root}:issuers:{issuer.slug}"
+
+
+@functools.lru_cache(maxsize=256)
+def _did_key_of(public_jwk: str) -> str:
+    """The did:key of a public JWK (as sorted JSON): a pure function, asked several times
+    for every credential issued under did:key (key import and multibase each time)."""
+    return did.did_key_for(PublicKey.from_jwk(json.loads(public_jwk)))
 
 
 def verification_method_id(issuer: Issuer, key: SigningKey, settings: Settings) -> str | None:
