@@ -69,6 +69,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    server_cpu_ms: float | None = None  # CPU of the server (every worker) per request
+    postgres_cpu_ms: float | None = None  # CPU of the PostgreSQL server per request
 
 
 def _free_port() -> int:
@@ -182,9 +184,11 @@ async def load(
     requests: int,
     warmup: int,
     expected: int = 201,
+    meter: _CpuMeter | None = None,
 ) -> tuple[float, float, float, int]:
     """``requests`` POSTs of ``body`` to ``path``, ``CONCURRENCY`` in flight, after
-    ``warmup`` unmeasured ones; returns requests/s, p50 and p99 (ms), errors."""
+    ``warmup`` unmeasured ones; returns requests/s, p50 and p99 (ms), errors. ``meter``
+    is started once the warm-up is over (the caller stops it)."""
 
     async def one() -> tuple[float, bool]:
         started = time.perf_counter()
@@ -195,6 +199,8 @@ async def load(
         return time.perf_counter() - started, response.status_code == expected
 
     await asyncio.gather(*(one() for _ in range(warmup)))
+    if meter is not None:
+        meter.start()
     semaphore = asyncio.Semaphore(CONCURRENCY)
 
     async def bounded() -> tuple[float, bool]:
@@ -220,9 +226,16 @@ def _client(base_url: str) -> httpx.AsyncClient:
 
 
 def _result(
-    label: str, workers: int, requests: int, measured: tuple[float, float, float, int]
+    label: str,
+    workers: int,
+    requests: int,
+    measured: tuple[float, float, float, int],
+    cpu: tuple[float | None, float | None] = (None, None),
 ) -> Result:
     rate, p50, p99, errors = measured
+    server_cpu, postgres_cpu = (
+        round(1000 * seconds / requests, 2) if seconds is not None else None for seconds in cpu
+    )
     return Result(
         label=label,
         workers=workers,
@@ -232,10 +245,45 @@ def _result(
         p50_ms=round(p50, 2),
         p99_ms=round(p99, 2),
         errors=errors,
+        server_cpu_ms=server_cpu,
+        postgres_cpu_ms=postgres_cpu,
     )
 
 
-async def _drive(base_url: str, client_id: str, secret: str, workers: int, requests: int) -> Result:
+class _CpuMeter:
+    """CPU time of the server (its process tree) and of the local PostgreSQL server
+    between :meth:`start` and :meth:`stop`, read from ``/proc``: unlike requests per
+    second, CPU per request hardly depends on what else the machine runs."""
+
+    def __init__(self, server_pid: int, postgres: bool) -> None:
+        # bench.ingestion imports this module: its /proc readers are imported late.
+        from bench import ingestion  # noqa: PLC0415 - see above
+
+        self._ingestion = ingestion
+        self._pid = server_pid
+        self._postgres = postgres
+        self._server = 0.0
+        self._database: float | None = None
+
+    def start(self) -> None:
+        self._server = self._ingestion._tree_cpu_seconds(self._pid)
+        self._database = self._ingestion._postgres_cpu_seconds() if self._postgres else None
+
+    def stop(self) -> tuple[float | None, float | None]:
+        server = self._ingestion._tree_cpu_seconds(self._pid) - self._server
+        database = self._ingestion._postgres_cpu_since(self._database) if self._postgres else None
+        return server, database
+
+
+async def _drive(
+    base_url: str,
+    client_id: str,
+    secret: str,
+    workers: int,
+    requests: int,
+    *,
+    meter: _CpuMeter,
+) -> Result:
     async with _client(base_url) as client:
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
         token = await client.post(
@@ -264,8 +312,9 @@ async def _drive(base_url: str, client_id: str, secret: str, workers: int, reque
             headers,
             requests=requests,
             warmup=WARMUP_PER_WORKER * workers,
+            meter=meter,
         )
-    return _result("obhub", workers, requests, measured)
+    return _result("obhub", workers, requests, measured, meter.stop())
 
 
 def issuance_body(achievement_id: str) -> dict[str, Any]:
@@ -335,7 +384,8 @@ def run_one(workers: int, requests: int, postgres: str | None = None) -> Result:
                 base_url = f"http://127.0.0.1:{port}"
                 async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
                     await _wait_ready(probe, server)
-                return await _drive(base_url, client_id, secret, workers, requests)
+                meter = _CpuMeter(server.pid, postgres is not None)
+                return await _drive(base_url, client_id, secret, workers, requests, meter=meter)
 
             return asyncio.run(main())
         finally:
@@ -368,6 +418,10 @@ def figures(
     one = results[1]
     for workers, result in results.items():
         note = f"p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, {result.errors} errors"
+        if result.server_cpu_ms is not None:
+            note += f"; server CPU {result.server_cpu_ms} ms/request"
+        if result.postgres_cpu_ms is not None:
+            note += f", PostgreSQL CPU {result.postgres_cpu_ms} ms/request"
         out.append(
             Figure(
                 group,

@@ -25,7 +25,9 @@ def public_base_url(settings: Settings, request: Request) -> str:
     return issuers.public_base_url(settings) or str(request.base_url).rstrip("/")
 
 
-def _public_base(request: Request) -> str:
+# Declared ``async`` so that FastAPI calls it on the event loop: a plain function
+# dependency is handed to the thread pool, a thread round trip on every request.
+async def _public_base(request: Request) -> str:
     settings: Settings = request.app.state.settings
     return public_base_url(settings, request)
 

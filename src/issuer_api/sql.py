@@ -8,11 +8,14 @@ abort the whole PostgreSQL transaction; both SQLite (3.35+) and PostgreSQL suppo
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Engine, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,3 +82,45 @@ async def sqlite_write_lock(
     column = table.c[touch]
     await session.execute(update(table).where(key == row_id).values({column: column}))
     return True
+
+
+_sqlite_writers: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def write_section(session: AsyncSession) -> AsyncIterator[None]:
+    """The writes of a request as a transaction of their own, committed when the block
+    ends (rolled back if it raises): locks and, on SQLite, the database write lock are
+    held for those few statements only.
+
+    On SQLite, also one such section of this process at a time: concurrent requests of
+    the process queue on an asyncio lock instead of each holding a connection in
+    SQLite's busy handler, sleeping and retrying, while the writer they wait for needs
+    the event loop to finish. What the session wrote before is committed first, so that
+    no request waits for the section while holding the write lock itself.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        await session.commit()
+        return
+    if await _sqlite_in_write_transaction(session):
+        await session.commit()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    lock = _sqlite_writers.setdefault(engine, asyncio.Lock())
+    async with lock:
+        try:
+            yield
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+async def _sqlite_in_write_transaction(session: AsyncSession) -> bool:
+    """Whether SQLite has begun a transaction on the session's connection. The driver
+    begins one before the first write only (reads run outside), so this is: whether the
+    session has written and holds the database write lock."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return bool(getattr(raw.driver_connection, "in_transaction", True))

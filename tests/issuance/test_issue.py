@@ -403,6 +403,41 @@ async def test_concurrent_retries_store_one_credential(api: Api) -> None:
     assert [a.credential_id for a in allocations] == [stored[0].id]
 
 
+async def test_concurrent_issuances_each_claim_their_own_status_index(api: Api) -> None:
+    admin, achievement = await _setup(api)
+    body = {"achievement_id": achievement, "recipient": {"email": EMAIL}}
+    responses = await asyncio.gather(*(api.issue("region", admin, body) for _ in range(12)))
+    assert [r.status_code for r in responses] == [201] * 12, [r.text for r in responses]
+    indexes = {r.json()["credential"]["credentialStatus"]["statusListIndex"] for r in responses}
+    assert len(indexes) == 12
+    async with api.sessions() as session:
+        stored = (await session.execute(select(IssuedCredential))).scalars().all()
+        allocations = (await session.execute(select(StatusAllocation))).scalars().all()
+    assert {c.id for c in stored} == {r.json()["id"] for r in responses}
+    assert sorted(a.credential_id for a in allocations) == sorted(c.id for c in stored)
+    assert {str(a.status_index) for a in allocations} == indexes
+
+
+async def test_issuances_concurrent_with_the_creation_of_a_key_all_succeed(
+    web_api: Api,
+) -> None:
+    """The first ES256 VC-JWTs under did:web create the issuer's P-256 key (a write)
+    while Data Integrity credentials, whose key exists, are being stored: no request may
+    wait for the others' writes while it holds the database write lock itself."""
+    admin, achievement = await _setup(web_api)
+    di = {"achievement_id": achievement, "recipient": {"email": EMAIL}}
+    jwt = {**di, "format": "jwt", "alg": "ES256"}
+    assert (await web_api.issue("region", admin, di)).status_code == 201
+    responses = await asyncio.gather(
+        *(web_api.issue("region", admin, body) for _ in range(4) for body in (di, jwt))
+    )
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
+    kids = {_jwt_parts(r.json()["jwt"])[0]["kid"] for r in responses if r.json()["jwt"]}
+    assert len(kids) == 1
+    async with web_api.sessions() as session:
+        assert len((await session.execute(select(IssuedCredential))).scalars().all()) == 9
+
+
 # --------------------------------------------------------------------------- reading
 
 

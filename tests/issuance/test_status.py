@@ -242,6 +242,40 @@ async def test_a_full_list_is_closed_and_the_next_one_opened(api: Api) -> None:
     assert found == [(1, 16, True), (2, MIN_ENTRIES, False)]
 
 
+async def test_a_remembered_open_list_filled_by_other_processes_is_closed_and_left(
+    api: Api,
+) -> None:
+    """The open list is remembered per process: once others have taken its last free
+    indexes, the next credential finds it full, closes it and goes to a new list."""
+    admin, achievement = await _setup(api)
+    region = await api.region()
+    small = "00000000-0000-4000-8000-0000000000ac"
+    async with api.sessions() as session:
+        await repository.insert_list(
+            session,
+            list_id=small,
+            issuer_id=region.id,
+            purpose="revocation",
+            sequence=1,
+            url="http://localhost/status/small",
+            size=16,
+            now=service.now_utc(),
+        )
+        await session.commit()
+    first = await _issue(api, admin, achievement)
+    assert first["credential"]["credentialStatus"]["statusListCredential"].endswith("/small")
+    async with api.sessions() as session:  # as if other processes took every other index
+        for index in range(16):
+            await repository.claim(session, small, index, "x")
+        await session.commit()
+    second = await _issue(api, admin, achievement)
+    assert not second["credential"]["credentialStatus"]["statusListCredential"].endswith("/small")
+    async with api.sessions() as session:
+        lists = (await session.execute(select(StatusList).order_by(StatusList.sequence))).scalars()
+        found = [(item.sequence, item.size, item.closed_at is not None) for item in lists]
+    assert found == [(1, 16, True), (2, MIN_ENTRIES, False)]
+
+
 async def test_an_unknown_list_is_404(api: Api) -> None:
     response = await api.http.get("/status/00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,42 @@ from issuer_api.sql import sqlite_write_lock
 
 async def get(session: AsyncSession, achievement_id: str) -> Achievement | None:
     return await session.get(Achievement, achievement_id)
+
+
+@dataclass(frozen=True)
+class VersionToIssue:
+    """What issuance reads of a version: its id, its achievement's issuer, its document."""
+
+    id: str
+    issuer_id: str
+    document: dict[str, Any]
+
+
+async def version_to_issue(
+    session: AsyncSession,
+    *,
+    achievement_id: str | None,
+    issuer_id: str | None,
+    slug: str | None,
+    version: int | None,
+) -> VersionToIssue | None:
+    """One statement, no ORM object: the achievement (by id, else by the issuer's
+    ``slug``) joined with its version ``version`` (its current one when None)."""
+    wanted = Achievement.current_version if version is None else version
+    statement = select(AchievementVersion.id, Achievement.issuer_id, AchievementVersion.document)
+    statement = statement.join(
+        AchievementVersion,
+        and_(
+            AchievementVersion.achievement_id == Achievement.id,
+            AchievementVersion.version == wanted,
+        ),
+    )
+    if achievement_id is not None:
+        statement = statement.where(Achievement.id == achievement_id)
+    else:
+        statement = statement.where(Achievement.issuer_id == issuer_id, Achievement.slug == slug)
+    row = (await session.execute(statement)).first()
+    return VersionToIssue(row[0], row[1], row[2]) if row is not None else None
 
 
 async def get_by_slug(session: AsyncSession, issuer_id: str, slug: str) -> Achievement | None:

@@ -111,6 +111,39 @@ async def resolve_version(
     return found
 
 
+async def version_to_issue(
+    session: AsyncSession,
+    achievement_id: str,
+    version: int | None = None,
+    *,
+    slug_of_issuer: str,
+) -> repository.VersionToIssue:
+    """What :func:`resolve_version` finds (same references, same errors), read in one
+    statement without loading ORM objects: the issuance path runs it for every credential."""
+    key = _achievement_uuid(achievement_id)
+    found = None
+    if key is not None:
+        found = await repository.version_to_issue(
+            session, achievement_id=key, issuer_id=None, slug=None, version=version
+        )
+    if found is None and len(achievement_id) <= 100:
+        found = await repository.version_to_issue(
+            session,
+            achievement_id=None,
+            issuer_id=slug_of_issuer,
+            slug=achievement_id,
+            version=version,
+        )
+    if found is None:  # which error: resolve_version tells (and raises it)
+        resolved = await resolve_version(
+            session, achievement_id, version, slug_of_issuer=slug_of_issuer
+        )
+        return repository.VersionToIssue(
+            resolved.id, resolved.achievement.issuer_id, resolved.document
+        )
+    return found
+
+
 async def get_achievement(session: AsyncSession, issuer: Issuer, ref: str) -> Achievement:
     """The issuer's achievement named by its UUID, id URL or slug; 404 otherwise."""
     key = _achievement_uuid(ref)

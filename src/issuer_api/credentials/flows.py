@@ -35,6 +35,7 @@ from issuer_api.issuers import service as issuers
 from issuer_api.models import IssuedCredential
 from issuer_api.models.base import new_id
 from issuer_api.settings import Settings
+from issuer_api.sql import write_section
 from issuer_api.statuslists import service as statuslists
 from issuer_api.statuslists.service import Purpose, Slot, StatusListUnavailableError
 from obcore.keys import KeyPair
@@ -53,6 +54,54 @@ class Issued:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class Signing:
+    """What to sign and how: the credential (``build`` from its status slots), the
+    check to pass first (``check`` raises to refuse) and the key and format."""
+
+    issuer_id: str
+    base_url: str
+    base_is_configured: bool
+    purposes: Sequence[Purpose]
+    build: Builder
+    key: KeyPair
+    fmt: str
+    check: Checker | None
+
+
+async def choose_and_sign(
+    session: AsyncSession, signing: Signing
+) -> tuple[service.Signed, list[Slot]]:
+    """Choose a slot per purpose and sign the credential built with them (not claimed)."""
+    slots = [
+        await statuslists.choose_slot(
+            session,
+            signing.issuer_id,
+            purpose,
+            signing.base_url,
+            base_is_configured=signing.base_is_configured,
+        )
+        for purpose in signing.purposes
+    ]
+    signed = await anyio.to_thread.run_sync(
+        partial(_check_and_sign, signing.build(slots), signing.check, signing.key, signing.fmt)
+    )
+    return signed, slots
+
+
+async def claim_all(session: AsyncSession, slots: Sequence[Slot], credential_id: str) -> bool:
+    """Claim every slot for the credential, or none (false: one was claimed concurrently)."""
+    claimed: list[Slot] = []
+    for slot in slots:
+        if not await statuslists.claim(session, slot, credential_id):
+            for taken in claimed:
+                await statuslists.release(session, taken, credential_id)
+            logger.info("status index claimed concurrently; drawing another")
+            return False
+        claimed.append(slot)
+    return True
+
+
 async def sign_with_status(
     session: AsyncSession,
     *,
@@ -68,26 +117,11 @@ async def sign_with_status(
 ) -> tuple[service.Signed, list[Slot]]:
     """Build, check (``check`` raises to refuse) and sign the credential with one status
     entry per purpose; return it once every slot is claimed."""
+    signing = Signing(issuer_id, base_url, base_is_configured, purposes, build, key, fmt, check)
     for _ in range(MAX_CLAIM_ATTEMPTS):
-        slots = [
-            await statuslists.choose_slot(
-                session, issuer_id, purpose, base_url, base_is_configured=base_is_configured
-            )
-            for purpose in purposes
-        ]
-        signed = await anyio.to_thread.run_sync(
-            partial(_check_and_sign, build(slots), check, key, fmt)
-        )
-        claimed: list[Slot] = []
-        for slot in slots:
-            if not await statuslists.claim(session, slot, credential_id):
-                break
-            claimed.append(slot)
-        if len(claimed) == len(slots):
+        signed, slots = await choose_and_sign(session, signing)
+        if await claim_all(session, slots, credential_id):
             return signed, slots
-        for slot in claimed:
-            await statuslists.release(session, slot, credential_id)
-        logger.info("status index claimed concurrently; drawing another")
     raise StatusListUnavailableError()
 
 
@@ -171,10 +205,10 @@ async def issue_open_badge(
         if stored is not None:
             return Issued(service.replay(stored, digest), replayed=True)
 
-    version = await achievements.resolve_version(
+    version = await achievements.version_to_issue(
         session, request.achievement_id, request.achievement_version, slug_of_issuer=issuer.id
     )
-    if version.achievement.issuer_id != issuer.id:
+    if version.issuer_id != issuer.id:
         raise service.AchievementOfAnotherIssuerError()
     valid_from, valid_until = service.validity_window(request, statuslists.now_utc())
     recipient = service.recipient_for(request)
@@ -203,10 +237,8 @@ async def issue_open_badge(
             status_entries=[slot.entry() for slot in slots],
         )
 
-    signed, slots = await sign_with_status(
-        session,
+    signing = Signing(
         issuer_id=issuer.id,
-        credential_id=credential_id,
         base_url=base_url,
         base_is_configured=settings.public_base_url is not None,
         purposes=(request.status_purpose,),
@@ -215,31 +247,40 @@ async def issue_open_badge(
         fmt=request.format,
         check=service.ensure_schema_valid,
     )
-    row = new_row(
-        credential_id=credential_id,
-        issuer_id=issuer.id,
-        client_id=client.client_id,
-        signed=signed,
-        fmt=request.format,
-        slots=slots,
-        recipient_type=recipient.kind,
-        recipient=recipient.stored,
-        credential_uri=f"urn:uuid:{credential_id}",
-        valid_from=valid_from,
-        valid_until=valid_until,
-        achievement_version_id=version.id,
-        idempotency_key=key,
-        request_digest=digest,
-    )
-    if await repository.insert(session, row):
-        return Issued(row)
-    # A concurrent retry with the same key stored its credential first: answer with it.
-    for slot in slots:
-        await statuslists.release(session, slot, credential_id)
-    stored = await repository.by_idempotency_key(session, client.client_id, key or "")
-    if stored is None or digest is None:  # pragma: no cover - the insert conflicted on it
-        raise service.IdempotencyKeyReusedError()
-    return Issued(service.replay(stored, digest), replayed=True)
+    for _ in range(MAX_CLAIM_ATTEMPTS):
+        signed, slots = await choose_and_sign(session, signing)
+        # Claim, store, commit: the only writes of the request, in one short transaction
+        # (on SQLite, one such transaction of this process at a time: see write_section).
+        async with write_section(session):
+            if not await claim_all(session, slots, credential_id):
+                continue
+            row = new_row(
+                credential_id=credential_id,
+                issuer_id=issuer.id,
+                client_id=client.client_id,
+                signed=signed,
+                fmt=request.format,
+                slots=slots,
+                recipient_type=recipient.kind,
+                recipient=recipient.stored,
+                credential_uri=f"urn:uuid:{credential_id}",
+                valid_from=valid_from,
+                valid_until=valid_until,
+                achievement_version_id=version.id,
+                idempotency_key=key,
+                request_digest=digest,
+            )
+            if await repository.insert(session, row):
+                return Issued(row)
+            # A concurrent retry with the same key stored its credential first: answer
+            # with it.
+            for slot in slots:
+                await statuslists.release(session, slot, credential_id)
+            stored = await repository.by_idempotency_key(session, client.client_id, key or "")
+            if stored is None or digest is None:  # pragma: no cover - it conflicted on it
+                raise service.IdempotencyKeyReusedError()
+            return Issued(service.replay(stored, digest), replayed=True)
+    raise StatusListUnavailableError()
 
 
 class AmbiguousCredentialIdError(ApiError):

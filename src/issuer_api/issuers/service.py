@@ -32,8 +32,12 @@ audit log.
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
+import json
 import logging
 import uuid
+from collections import OrderedDict
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -167,8 +171,15 @@ def issuer_did(issuer: Issuer, settings: Settings) -> str:
     """The issuer's OB 3.0 id: its did:web, or the did:key of its first key (see module doc)."""
     root = region_did(settings)
     if root is None:
-        return did.did_key_for(public_key(identity_key(issuer)))
+        return _did_key_of(json.dumps(identity_key(issuer).public_jwk, sort_keys=True))
     return root if issuer.is_region else f"{root}:issuers:{issuer.slug}"
+
+
+@functools.lru_cache(maxsize=256)
+def _did_key_of(public_jwk: str) -> str:
+    """The did:key of a public JWK (as sorted JSON): a pure function, asked several times
+    for every credential issued under did:key (key import and multibase each time)."""
+    return did.did_key_for(PublicKey.from_jwk(json.loads(public_jwk)))
 
 
 def verification_method_id(issuer: Issuer, key: SigningKey, settings: Settings) -> str | None:
@@ -414,15 +425,39 @@ async def _flush(session: AsyncSession) -> None:
         raise ConcurrentUpdateError() from exc
 
 
+_UNSEALED_MAX: Final = 64
+_unsealed: OrderedDict[tuple[str, str, str, str, bytes], KeyPair] = OrderedDict()
+"""Unsealed signing keys of this process, by key row and exact sealed envelope and KEK
+fingerprint, least recently used evicted first. Unsealing (AES-GCM, key import, public
+key comparison) ran for every credential; a key row's envelope never changes, and a
+rotation makes another key active (another row), so what is cached is always the key the
+database names. Never logged, never leaves the process."""
+
+
 def _unseal(key: SigningKey, kek: bytes) -> KeyPair:
+    envelope = key.sealed_private
+    cache_key = (
+        key.id,
+        key.key_type,
+        str(envelope.get("iv")),
+        str(envelope.get("ciphertext")),
+        hashlib.sha256(kek).digest(),
+    )
+    cached = _unsealed.get(cache_key)
+    if cached is not None:
+        _unsealed.move_to_end(cache_key)
+        return cached
     try:
-        pair = keywrap.unseal_keypair(key.sealed_private, kek)
+        pair = keywrap.unseal_keypair(envelope, kek)
     except ObcoreError as exc:
         logger.exception("cannot unseal a signing key", extra={"key": key.id, "code": exc.code})
         raise SigningKeyUnavailableError() from None
     if pair.type != key.key_type or pair.public.to_jwk() != key.public_jwk:
         logger.error("a sealed key does not match its public key", extra={"key": key.id})
         raise SigningKeyUnavailableError()
+    _unsealed[cache_key] = pair
+    while len(_unsealed) > _UNSEALED_MAX:
+        _unsealed.popitem(last=False)
     return pair
 
 

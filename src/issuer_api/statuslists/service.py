@@ -9,7 +9,8 @@ W3C Bitstring Status List v1.0 (https://www.w3.org/TR/vc-bitstring-status-list/)
   only a nearly full list is read in full. An index is *claimed* by inserting its
   allocation row: the unique constraint (list, index) makes a concurrent claim of the
   same index fail, and the caller then draws another (:class:`Slot`). An index is never
-  given twice, even after the credential holding it is revoked.
+  given twice, even after the credential holding it is revoked. Which list is open is
+  remembered per process for a few seconds (:class:`OpenLists`).
 * **Lists** hold 131,072 entries (the §6.1 minimum: 16 KB) and are numbered per issuer
   and purpose; when the current one has no free index left it is closed and the next is
   opened. A list is also closed when ``OBHUB_PUBLIC_BASE_URL`` is set and the list's URL
@@ -28,6 +29,7 @@ W3C Bitstring Status List v1.0 (https://www.w3.org/TR/vc-bitstring-status-list/)
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -35,8 +37,10 @@ from datetime import UTC, datetime
 from functools import partial
 from threading import Lock
 from typing import Any, Final, Literal
+from weakref import WeakKeyDictionary
 
 import anyio.to_thread
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.errors import ApiError, NotFoundError
@@ -125,20 +129,70 @@ async def choose_slot(
 
     The index is only *chosen*: it becomes the credential's when :func:`claim` succeeds.
     """
+    open_lists = _open_lists_of(session)
     for _ in range(_OPEN_ATTEMPTS):
-        head = await repository.open_list(session, issuer_id, purpose)
+        head = await open_lists.current(session, issuer_id, purpose)
         if head is None:
             await _open_next_list(session, issuer_id, purpose, base_url)
             continue
         if base_is_configured and not head.url.startswith(f"{base_url}/status/"):
-            await repository.close(session, head.id, now_utc())
+            await _close(session, open_lists, head)
             continue
         index = await _free_index(session, head)
         if index is None:
-            await repository.close(session, head.id, now_utc())
+            await _close(session, open_lists, head)
             continue
         return Slot(head.id, head.url, purpose, index)
     raise StatusListUnavailableError()
+
+
+async def _close(session: AsyncSession, open_lists: OpenLists, head: ListHead) -> None:
+    open_lists.forget(head)
+    await repository.close(session, head.id, now_utc())
+
+
+class OpenLists:
+    """The open list of each issuer and purpose, as last read by this process, for
+    ``OPEN_LIST_TTL`` seconds: every credential reads it, and it changes only when the
+    list fills up (or the public base URL changes). A list another process closed in
+    the meantime still publishes the status of what it holds; a full one is found full
+    by :func:`_free_index`, closed here too, and forgotten."""
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[str, str], tuple[float, ListHead]] = {}
+
+    async def current(
+        self, session: AsyncSession, issuer_id: str, purpose: Purpose
+    ) -> ListHead | None:
+        known = self._heads.get((issuer_id, purpose))
+        now = time.monotonic()
+        if known is not None and now - known[0] < OPEN_LIST_TTL:
+            return known[1]
+        head = await repository.open_list(session, issuer_id, purpose)
+        if head is None:
+            self._heads.pop((issuer_id, purpose), None)
+        else:
+            self._heads[(issuer_id, purpose)] = (now, head)
+        return head
+
+    def forget(self, head: ListHead) -> None:
+        known = self._heads.get((head.issuer_id, head.purpose))
+        if known is not None and known[1].id == head.id:
+            del self._heads[(head.issuer_id, head.purpose)]
+
+
+OPEN_LIST_TTL: Final = 5.0
+_open_lists: WeakKeyDictionary[Engine, OpenLists] = WeakKeyDictionary()
+
+
+def _open_lists_of(session: AsyncSession) -> OpenLists:
+    """One :class:`OpenLists` per database engine (an application's, a job runner's)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    found = _open_lists.get(engine)
+    if found is None:
+        found = _open_lists[engine] = OpenLists()
+    return found
 
 
 async def _open_next_list(
