@@ -1,8 +1,9 @@
 """The strict JWS segment parsing of VC-JWT verification, against plain reference rules.
 
-The verifier decodes base64url without re-encoding and finds duplicate member
-names by counting (see :func:`obcore.proofs.vcjwt._json_object`); these tests
-hold both to the simple definitions they replace, on crafted and generated input.
+The verifier decodes base64url without re-encoding (checking the stray bits of
+the last character instead) and finds duplicate member names in the parse itself
+(see :func:`obcore.proofs.vcjwt._json_object`); these tests hold both to plain
+reference definitions, on crafted and generated input.
 """
 
 from __future__ import annotations
