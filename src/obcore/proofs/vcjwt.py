@@ -641,13 +641,17 @@ def _parse_date_time(value: Any) -> tuple[int, bool] | None:
     match = _DATE_TIME.fullmatch(value)
     if match is None:
         return None
-    date, hours, minutes, second, _, tz = match.groups()
+    date, hours, minutes, second, fraction, tz = match.groups()
     seconds = int(second)
     if seconds > 60:
         return None
-    offset = "+00:00" if tz is None or tz in "Zz" else tz
+    if fraction is None and seconds < 60 and tz is not None and tz != "z" and value[10] == "T":
+        text = value  # already a form fromisoformat reads, to the same instant
+    else:
+        offset = "+00:00" if tz is None or tz in "Zz" else tz
+        text = f"{date}T{hours}:{minutes}:{min(seconds, 59):02d}{offset}"
     try:
-        parsed = datetime.fromisoformat(f"{date}T{hours}:{minutes}:{min(seconds, 59):02d}{offset}")
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
     return int(parsed.timestamp()) + (seconds == 60), tz is not None
