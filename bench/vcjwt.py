@@ -1,6 +1,6 @@
 """VC-JWT throughput per algorithm: obhub's direct path against jwcrypto (and Node ``jose``).
 
-``python -m bench.vcjwt`` (pinned to one core, like :mod:`bench.core`) signs and
+``python -m bench.vcjwt`` (pinned to one core) signs and
 verifies the ~3 KB regional credential as a VC-JWT with EdDSA, ES256 and RS256:
 
 * ``obhub``: :func:`obcore.proofs.vcjwt.sign_vc_jwt` / :func:`verify_vc_jwt`,
@@ -34,7 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ from typing import Any
 from jwcrypto import jwk as jose_jwk
 from jwcrypto import jws as jose_jws
 
-from bench.core import Result, pin_to_one_core, print_results
 from bench.fixtures import regional_credential
 from obcore import did
 from obcore.keys import KeyPair, KeyType
@@ -61,8 +60,41 @@ TARGETS = {"EdDSA sign": 2.0, "EdDSA verify": 1.5}
 
 
 @dataclass
+class Result:
+    """One operation's median wall-clock time per operation, its rate and an optional floor."""
+
+    name: str
+    median_ms: float
+    ops_per_s: float
+    floor: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.floor is None or self.ops_per_s >= self.floor
+
+
+def pin_to_one_core() -> int | None:
+    """Run on the last CPU this process may use; which one (``None``: could not pin)."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[-1]})
+    except (AttributeError, OSError):
+        return None
+    return cpus[-1]
+
+
+def print_results(results: Sequence[Result]) -> None:
+    """The results as a table: median ms, ops/s and the floor, marked when missed."""
+    print(f"{'operation':44s} {'median ms':>10s} {'ops/s':>10s} {'floor':>8s}")
+    for r in results:
+        floor = f"{r.floor:.0f}" if r.floor else "-"
+        mark = "" if r.floor is None else ("  ok" if r.ok else "  BELOW FLOOR")
+        print(f"{r.name:44s} {r.median_ms:10.3f} {r.ops_per_s:10.0f} {floor:>8s}{mark}")
+
+
+@dataclass
 class Timing(Result):
-    """A :class:`bench.core.Result` that also keeps the median CPU time per operation.
+    """A :class:`Result` that also keeps the median CPU time per operation.
 
     The machine running the benchmark may be shared: wall-clock time then
     includes waiting for the core, while the process's CPU time (``cpu_ms``,
@@ -74,7 +106,7 @@ class Timing(Result):
 
 
 def measure(name: str, fn: Callable[[], object], *, batch: int, batches: int = 30) -> Timing:
-    """Like :func:`bench.core.measure` (median of ``batches`` batches), with CPU time too."""
+    """The median over ``batches`` batches of wall-clock and CPU time per operation."""
     for _ in range(max(5, batch)):
         fn()
     samples, cpu_samples = [], []

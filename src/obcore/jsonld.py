@@ -300,16 +300,18 @@ def check_bounds(document: Any) -> None:
             raise LimitExceededError(
                 f"document is nested deeper than {MAX_DEPTH} levels", code="document_too_deep"
             )
-        if isinstance(value, Mapping):
+        # Strings first, lists before the Mapping ABC: most values are strings, and
+        # isinstance(x, Mapping) of a non-dict goes through the slow ABC check.
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS:
+                raise LimitExceededError("a string value is too large", code="document_too_large")
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, in_context) for v in value)
+        elif isinstance(value, dict | Mapping):
             for k, v in value.items():
                 if not isinstance(k, str):
                     raise MalformedInputError("object keys must be strings", code="malformed_json")
                 stack.append((v, depth + 1, in_context or k == "@context"))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1, in_context) for v in value)
-        elif isinstance(value, str):
-            if len(value) > MAX_STRING_CHARS:
-                raise LimitExceededError("a string value is too large", code="document_too_large")
         elif value is not None and not isinstance(value, (bool, int, float)):
             raise MalformedInputError("document is not JSON data", code="malformed_json")
 

@@ -134,6 +134,7 @@ class PublicKey:
     type: KeyType
     key: _PublicKeyObj
     _jwk: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _raw: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     # ---- constructors -------------------------------------------------
     @classmethod
@@ -201,9 +202,14 @@ class PublicKey:
 
     # ---- representations ----------------------------------------------
     def raw_ed25519(self) -> bytes:
-        if not isinstance(self.key, ed25519.Ed25519PublicKey):
-            raise InvalidKeyError("not an Ed25519 key", code="wrong_key_type")
-        return self.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        """The 32 bytes of an Ed25519 key (kept: every EdDSA verification asks for them)."""
+        if self._raw is None:
+            if not isinstance(self.key, ed25519.Ed25519PublicKey):
+                raise InvalidKeyError("not an Ed25519 key", code="wrong_key_type")
+            raw = self.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            object.__setattr__(self, "_raw", raw)
+            return raw
+        return self._raw
 
     def to_multibase(self) -> str:
         if isinstance(self.key, ed25519.Ed25519PublicKey):

@@ -216,10 +216,13 @@ def _deeper_than(doc: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(doc, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, Mapping):
-            children: Iterable[Any] = node.values()
-        elif isinstance(node, list):
-            children = node
+        # Strings (most nodes) and lists before the Mapping ABC, whose check is slow.
+        if isinstance(node, str):
+            continue
+        if isinstance(node, list):
+            children: Iterable[Any] = node
+        elif isinstance(node, dict | Mapping):
+            children = node.values()
         else:
             continue
         if depth > limit:

@@ -1,8 +1,9 @@
 """The strict JWS segment parsing of VC-JWT verification, against plain reference rules.
 
-The verifier decodes base64url without re-encoding and finds duplicate member
-names by counting (see :func:`obcore.proofs.vcjwt._json_object`); these tests
-hold both to the simple definitions they replace, on crafted and generated input.
+The verifier decodes base64url without re-encoding (checking the stray bits of
+the last character instead) and finds duplicate member names in the parse itself
+(see :func:`obcore.proofs.vcjwt._json_object`); these tests hold both to plain
+reference definitions, on crafted and generated input.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obcore.errors import MalformedInputError
-from obcore.proofs.vcjwt import _b64url_decode, _json_object
+from obcore.proofs.vcjwt import _b64url_decode, _json_object, _parse_date_time
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -130,3 +132,47 @@ def has_duplicates(text: str) -> bool:
 @given(json_object_texts())
 def test_an_object_is_refused_exactly_when_a_member_name_repeats(text: str) -> None:
     assert (parsed(text) is None) == has_duplicates(text)
+
+
+def reference_date_time(value: str) -> tuple[int, bool] | None:
+    """Seconds since the epoch (fraction cut, leap second → next second, no zone → UTC)."""
+    match = re.fullmatch(
+        r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?", value
+    )
+    if match is None:
+        return None
+    year, month, day, hours, minutes, seconds = (int(part) for part in match.groups()[:6])
+    zone = match[8]
+    sign = -1 if zone and zone[0] == "-" else 1
+    offset = 0 if zone is None or zone in "Zz" else sign * (int(zone[1:3]) * 60 + int(zone[4:]))
+    if seconds > 60 or abs(offset) >= 24 * 60:
+        return None
+    try:
+        start = datetime(year, month, day, hours, minutes, min(seconds, 59), tzinfo=UTC)
+    except ValueError:
+        return None
+    epoch = int(start.timestamp()) - offset * 60 + (seconds == 60)
+    return epoch, zone is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-15T09:30:00Z",
+        "2026-01-15t09:30:00z",
+        "2026-01-15T09:30:00z",
+        "2026-01-15T09:30:00+02:00",
+        "2026-01-15T09:30:00-05:30",
+        "2026-01-15T09:30:00.999Z",
+        "2026-01-15T09:30:00.1234567+01:00",
+        "2026-01-15T09:30:00",
+        "2016-12-31T23:59:60Z",
+        "2026-01-15T09:30:61Z",
+        "2026-01-15T24:00:00Z",
+        "2026-02-30T09:30:00Z",
+        "2026-01-15T09:30:00+24:00",
+        "2026-01-15 09:30:00Z",
+    ],
+)
+def test_credential_dates_read_as_the_reference_reads_them(value: str) -> None:
+    assert _parse_date_time(value) == reference_date_time(value)
