@@ -554,9 +554,10 @@ async def _conclude(
         )
         return
     assert run is not None  # noqa: S101 - implied by ``last``, for the type checker
-    run.completed = True
+    # ``run.completed``: the completion was tried with the outcome; when the item was
+    # no longer pending (a concurrent run finished it), the run tries at its end.
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
+        result = await session.execute(
             _FINISH_AND_COMPLETE,
             {
                 "p_item": item.id,
@@ -569,11 +570,13 @@ async def _conclude(
                 "completed_at": now,
             },
         )
+        run.completed = bool(result.one().finished)
         return
     if await _finish(
         session, item.id, outcome, reasons, now, learner_id=learner_id, badge_id=badge_id
     ):
         await _complete(session, item.delivery_id, now)
+        run.completed = True
 
 
 def _item_of(ctx: JobContext, row: _Sealed) -> _Item:
