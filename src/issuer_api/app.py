@@ -21,17 +21,14 @@ Middleware, outermost first::
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final, TextIO
+from typing import Any, Final
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -71,6 +68,7 @@ from issuer_api.issuers import endpoints as issuer_endpoints
 from issuer_api.jobs.runtime import JobRuntime
 from issuer_api.json_bodies import refuse_unpaired_surrogates
 from issuer_api.learners import endpoints as learner_endpoints
+from issuer_api.logs import configure_logging
 from issuer_api.metrics import Metrics, MetricsMiddleware
 from issuer_api.metrics import router as metrics_router
 from issuer_api.migrate import is_migrated
@@ -408,68 +406,6 @@ class RequestContextMiddleware:
                     "request_id": request_id,
                 },
             )
-
-
-# --------------------------------------------------------------------------- logging
-
-_RECORD_ATTRIBUTES: Final = frozenset(
-    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))
-) | {"message", "asctime", "taskName", "color_message"}
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ``ts``, ``level``, ``logger``, ``message``, then any
-    ``extra=`` fields, then ``exc_info`` (the formatted traceback) if there is one."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        payload: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
-                payload[key] = value
-        if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            payload["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(payload, ensure_ascii=False, default=str)
-
-
-class _JsonStderrHandler(logging.StreamHandler[TextIO]):
-    """Writes to the current ``sys.stderr`` (which test runners swap) in JSON."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-        self.setFormatter(JsonFormatter())
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
-
-
-def configure_logging(level: str) -> None:
-    """Send every log record, uvicorn's included, to stderr as JSON lines at ``level``.
-
-    Idempotent. uvicorn's own access log is silenced (:class:`RequestContextMiddleware`
-    writes the request line, with the request id), and so are httpx's INFO lines, which
-    carry full outbound URLs.
-    """
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, _JsonStderrHandler)]:
-        root.removeHandler(handler)
-    root.addHandler(_JsonStderrHandler())
-    root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        server_logger = logging.getLogger(name)
-        server_logger.handlers.clear()
-        server_logger.propagate = True
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    # httpx logs every outbound URL, query string included, at INFO.
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:

@@ -762,9 +762,9 @@ def cmd_referential_check(args: argparse.Namespace) -> int:
 
 
 async def _run_worker(concurrency: int | None) -> None:
-    from issuer_api.app import configure_logging  # noqa: PLC0415 - worker only
     from issuer_api.db import create_engine, session_factory  # noqa: PLC0415
     from issuer_api.jobs.runtime import JobRuntime  # noqa: PLC0415
+    from issuer_api.logs import configure_logging  # noqa: PLC0415 - worker only
 
     settings = _service_settings()
     _require_migrated(settings)

@@ -11,12 +11,14 @@ the block succeeds and rolls back otherwise; services only ``flush()``.
 
 from __future__ import annotations
 
+import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,7 +65,34 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(target, echo=echo, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(target, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_async_engine(
+        target, echo=echo, pool_size=10, max_overflow=20, pool_recycle=POOL_RECYCLE_SECONDS
+    )
+    event.listen(engine.sync_engine, "checkout", _replace_dead_connection)
+    return engine
+
+
+POOL_RECYCLE_SECONDS: Final = 1800
+"""A pooled PostgreSQL connection is replaced after this long (idle-timeout middleboxes)."""
+
+
+def _replace_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pool checkout on PostgreSQL: a connection the server has closed is replaced.
+
+    Instead of SQLAlchemy's ``pool_pre_ping`` — a ``SELECT 1`` round trip and two
+    autocommit switches at every checkout, about an eighth of the CPU of acknowledging
+    a partner delivery — the check reads the socket without waiting: an idle
+    connection has nothing to read unless the server closed it (a restart, a
+    terminated backend, an idle timeout: PostgreSQL sends an error and closes).
+    """
+    connection = dbapi_connection.driver_connection
+    if connection.closed or connection.broken or _readable(connection.pgconn.socket):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def _readable(fd: int) -> bool:
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

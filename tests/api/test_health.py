@@ -12,7 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from issuer_api.app import JsonFormatter, create_app
+from issuer_api.app import create_app
+from issuer_api.logs import JsonFormatter
 from issuer_api.routers.health import add_readiness_check
 from issuer_api.settings import KEK_BYTES, Settings, decode_kek
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,7 +28,7 @@ from ingestion.factory import (
 from ingestion.helpers import EMAIL, LEARNER_DID, OTHER_EMAIL, Hub, codes
 from issuer_api.ingestion import processing
 from issuer_api.ingestion.acceptance import equality_key
-from issuer_api.jobs import RetryLater
+from issuer_api.jobs import JobContext, RetryLater
 from issuer_api.models import DeliveryItem
 from issuer_api.privacy import unseal_pii
 
@@ -495,6 +496,36 @@ async def test_an_item_finished_by_a_concurrent_run_is_not_processed_twice(
 
     assert (await hub.item(delivery_id)).reasons == [{"code": "issuer_not_trusted"}]
     assert await hub.badges() == []
+
+
+async def test_a_delivery_whose_last_item_a_concurrent_run_finished_meanwhile_is_done(
+    hub: Hub, campus: PartnerIssuer, greta: PartnerIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partner = await hub.add_partner(trusts=[campus.did])
+    # A badge this run rejects (an issuer the sender is not trusted for) …
+    payload = greta.signed_json(greta.credential(email=EMAIL))
+    delivery_id = await hub.deliver(partner, json_item(payload, email=EMAIL))
+    item = await hub.item(delivery_id)
+    verify = processing.run_verifier
+
+    async def a_concurrent_run_finishes_the_item_first(
+        ctx: JobContext, data: bytes | str, recipient: str | None, aliases: Sequence[str] = ()
+    ) -> processing.Verified:
+        # … while another run of the same job, which read it too, finishes it first.
+        async with hub.sessions() as session:
+            await session.execute(
+                DeliveryItem.__table__.update()  # type: ignore[attr-defined]
+                .where(DeliveryItem.id == item.id)
+                .values(outcome="failed", reasons=[{"code": "processing_failed"}])
+            )
+            await session.commit()
+        return await verify(ctx, data, recipient, aliases)
+
+    monkeypatch.setattr(processing, "run_verifier", a_concurrent_run_finishes_the_item_first)
+    await processing.process_delivery(hub.context(), delivery_id)
+
+    assert (await hub.item(delivery_id)).reasons == [{"code": "processing_failed"}]
+    assert (await hub.delivery(delivery_id)).status == "done"
 
 
 async def test_a_dead_delivery_fails_its_pending_items_without_personal_data(

@@ -44,7 +44,8 @@ from functools import partial
 from typing import Any, Final, Literal, cast
 
 import anyio.to_thread
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from issuer_api.db import session_scope
@@ -252,6 +253,81 @@ _CLAIM: Final = (
     .where(_ITEM.c.id == bindparam("p_item"), _ITEM.c.outcome == "pending")
     .returning(_ITEM.c.id, learner_repository.LEARNER_BY_LOOKUP.label("learner_id"))
 )
+# On PostgreSQL, a run starts with one statement: the attempt recorded (a data-modifying
+# CTE), the delivery's pending items and its partner's state and trusted issuers — one
+# row per pending item, or a single row with no item when none is pending.
+_STARTED: Final = (
+    _DELIVERY.update()
+    .where(_DELIVERY.c.id == bindparam("p_delivery"), _DELIVERY.c.status == "queued")
+    .values(attempts=bindparam("attempts"))
+    .returning(_DELIVERY.c.partner_id, _DELIVERY.c.channel, _DELIVERY.c.client_id)
+    .cte("started")
+)
+_START_AND_READ: Final = (
+    select(
+        _STARTED.c.partner_id.label("sender_id"),
+        _STARTED.c.channel,
+        _STARTED.c.client_id,
+        select(_PARTNER.c.state)
+        .where(_PARTNER.c.id == _STARTED.c.partner_id)
+        .scalar_subquery()
+        .label("sender_state"),
+        select(func.array_agg(aggregate_order_by(_TRUSTED.c.identifier, _TRUSTED.c.id)))
+        .where(_TRUSTED.c.partner_id == _STARTED.c.partner_id)
+        .scalar_subquery()
+        .label("sender_trusted"),
+        *_ITEM_COLUMNS,
+    )
+    .select_from(
+        _STARTED.outerjoin(
+            _ITEM,
+            and_(_ITEM.c.delivery_id == bindparam("p_delivery"), _ITEM.c.outcome == "pending"),
+        )
+    )
+    .order_by(_ITEM.c.position)
+)
+# On PostgreSQL, the outcome of the run's last item and the completion of its delivery
+# are one statement too (``finished``: the item was pending; ``completed``: the delivery
+# is done — no other item of it is pending).
+_FINISHED: Final = (
+    _ITEM.update()
+    .where(_ITEM.c.id == bindparam("p_item"), _ITEM.c.outcome == "pending")
+    .values(
+        outcome=bindparam("outcome"),
+        reasons=bindparam("reasons", type_=_ITEM.c.reasons.type),
+        learner_id=bindparam("learner_id"),
+        partner_badge_id=bindparam("partner_badge_id"),
+        processed_at=bindparam("processed_at", type_=_ITEM.c.processed_at.type),
+    )
+    .returning(_ITEM.c.id)
+    .cte("finished")
+)
+_COMPLETED: Final = (
+    _DELIVERY.update()
+    .where(
+        _DELIVERY.c.id == bindparam("p_delivery"),
+        _DELIVERY.c.status == "queued",
+        select(_FINISHED.c.id).exists(),
+        ~select(_ITEM.c.id)
+        .where(
+            _ITEM.c.delivery_id == bindparam("p_delivery"),
+            _ITEM.c.outcome == "pending",
+            _ITEM.c.id != bindparam("p_item"),
+        )
+        .exists(),
+    )
+    .values(
+        status="done",
+        completed_at=bindparam("completed_at", type_=_DELIVERY.c.completed_at.type),
+        last_error=None,
+    )
+    .returning(_DELIVERY.c.id)
+    .cte("completed")
+)
+_FINISH_AND_COMPLETE: Final = select(
+    select(_FINISHED.c.id).exists().label("finished"),
+    select(_COMPLETED.c.id).exists().label("completed"),
+)
 _SENDER: Final = (
     select(_PARTNER.c.state, _TRUSTED.c.partner_id, _TRUSTED.c.identifier)
     .select_from(_PARTNER.outerjoin(_TRUSTED, _TRUSTED.c.partner_id == _PARTNER.c.id))
@@ -371,10 +447,8 @@ async def _finish(
 async def _finish_alone(
     ctx: JobContext, item: _Item, outcome: str, reasons: Sequence[Reason]
 ) -> None:
-    now = now_utc()
     async with _unit(ctx) as session:
-        if await _finish(session, item.id, outcome, reasons, now):
-            await _complete_with(session, item, now)
+        await _conclude(session, item, outcome, reasons, now_utc())
 
 
 async def _sender(
@@ -459,14 +533,50 @@ async def _unit(ctx: JobContext) -> AsyncIterator[AsyncSession]:
             raise
 
 
-async def _complete_with(session: AsyncSession, item: _Item, now: datetime) -> None:
-    """In the transaction finishing the run's last item: complete the delivery too,
-    unless an earlier item waits for a retry."""
+async def _conclude(
+    session: AsyncSession,
+    item: _Item,
+    outcome: str,
+    reasons: Sequence[Reason],
+    now: datetime,
+    *,
+    learner_id: str | None = None,
+    badge_id: str | None = None,
+) -> None:
+    """Record the item's outcome (if it is still pending) and, in the transaction
+    finishing the run's last item, complete the delivery too — unless an earlier item
+    waits for a retry. On PostgreSQL both are one statement."""
     run = _RUN.get()
-    if run is None or run.last_item_id != item.id or run.waiting:
+    last = run is not None and run.last_item_id == item.id and not run.waiting
+    if not last:
+        await _finish(
+            session, item.id, outcome, reasons, now, learner_id=learner_id, badge_id=badge_id
+        )
         return
-    await _complete(session, item.delivery_id, now)
-    run.completed = True
+    assert run is not None  # noqa: S101 - implied by ``last``, for the type checker
+    # ``run.completed``: the completion was tried with the outcome; when the item was
+    # no longer pending (a concurrent run finished it), the run tries at its end.
+    if session.get_bind().dialect.name == "postgresql":
+        result = await session.execute(
+            _FINISH_AND_COMPLETE,
+            {
+                "p_item": item.id,
+                "p_delivery": item.delivery_id,
+                "outcome": outcome,
+                "reasons": [dict(r) for r in reasons],
+                "learner_id": learner_id,
+                "partner_badge_id": badge_id,
+                "processed_at": now,
+                "completed_at": now,
+            },
+        )
+        run.completed = bool(result.one().finished)
+        return
+    if await _finish(
+        session, item.id, outcome, reasons, now, learner_id=learner_id, badge_id=badge_id
+    ):
+        await _complete(session, item.delivery_id, now)
+        run.completed = True
 
 
 def _item_of(ctx: JobContext, row: _Sealed) -> _Item:
@@ -587,16 +697,15 @@ async def _keep(
             report=acceptance.stored_report(report, REPORT_LANGUAGE),
             now=now,
         )
-        await _finish(
+        await _conclude(
             session,
-            item.id,
+            item,
             kept.outcome,
             kept.reasons,
             now,
             learner_id=learner_id,
             badge_id=kept.badge_id,
         )
-        await _complete_with(session, item, now)
 
 
 # --------------------------------------------------------------------------- the delivery
@@ -640,6 +749,36 @@ async def _read_delivery(
     return rows
 
 
+async def _start_and_read(
+    connection: AsyncConnection, run: _Run, delivery_id: str, attempt: int
+) -> list[_Sealed] | None:
+    """:func:`_read_delivery` in one statement (PostgreSQL), but for a claim (no partner:
+    its sender is read apart)."""
+    result = await connection.execute(
+        _START_AND_READ, {"p_delivery": delivery_id, "attempts": attempt}
+    )
+    found = result.all()
+    if not found:  # done, dead, or gone
+        return None
+    first = found[0]
+    rows = [_sealed(row) for row in found if row.id is not None]
+    if not rows:
+        return rows
+    if first.sender_id is None:
+        claimant = claiming_learner(first.channel, first.client_id)
+        run.sender = await _sender(connection, None, claimant)
+    else:
+        run.sender = _Sender(
+            first.sender_id,
+            suspended=first.sender_state not in {None, "active"},
+            trusted=[
+                TrustedIssuer(first.sender_id, identifier)
+                for identifier in first.sender_trusted or ()
+            ],
+        )
+    return rows
+
+
 async def _begin(ctx: JobContext, run: _Run, delivery_id: str) -> list[_Sealed] | None:
     connection = run.connection
     if connection is None or connection.dialect.name != "postgresql":
@@ -649,7 +788,7 @@ async def _begin(ctx: JobContext, run: _Run, delivery_id: str) -> list[_Sealed] 
     # anything is verified, as in one transaction (whose reads, in READ COMMITTED, see
     # no more consistent a state), without its BEGIN and COMMIT round trips.
     await connection.execution_options(isolation_level="AUTOCOMMIT")
-    rows = await _read_delivery(connection, run, delivery_id, ctx.attempt)
+    rows = await _start_and_read(connection, run, delivery_id, ctx.attempt)
     await connection.commit()  # ends the connection-level transaction (no round trip)
     await connection.execution_options(isolation_level=connection.default_isolation_level)
     return rows

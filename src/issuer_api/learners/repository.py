@@ -3,12 +3,14 @@ the delivery items and regional awards that concern a learner. No rules here: se
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from issuer_api.models import (
@@ -137,6 +139,67 @@ async def sealed_identifiers(
 async def insert_badge(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Keep a new badge unless one with its equality key is kept already."""
     return await insert_or_ignore(session, _BADGE, values, ("equality_key",))
+
+
+@functools.cache
+def _store_badge_statement(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: :func:`store_badge` as one statement — the badge inserted unless its
+    equality key is kept already, and, only if it was, its ``stored`` event and the
+    learner's ``updated_at`` (data-modifying CTEs on the inserted row). Its parameters
+    are named ``b_…`` and ``e_…``: SQLAlchemy would take a parameter named after a column
+    of ``learner`` for a value to set in the CTE updating it."""
+    kept = (
+        postgresql.insert(_BADGE)
+        .values({name: bindparam(f"b_{name}", type_=_BADGE.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=["equality_key"])
+        .returning(_BADGE.c.id, _BADGE.c.learner_id)
+        .cte("kept")
+    )
+    event = _EVENT.insert().from_select(
+        ["partner_badge_id", "learner_id", "kind", "new_status", "at", "detail"],
+        select(
+            kept.c.id,
+            kept.c.learner_id,
+            literal("stored"),
+            literal("active"),
+            bindparam("e_at", type_=_EVENT.c.at.type),
+            bindparam("e_detail", type_=_EVENT.c.detail.type),
+        ),
+    )
+    touched = (
+        _LEARNER.update()
+        .where(_LEARNER.c.id == kept.c.learner_id)
+        .values(updated_at=bindparam("e_at", type_=_LEARNER.c.updated_at.type))
+    )
+    return select(kept.c.id).add_cte(event.cte("stored_event"), touched.cte("touched"))
+
+
+async def store_badge(
+    session: AsyncSession, values: dict[str, Any], *, at: datetime, detail: dict[str, Any]
+) -> bool:
+    """Keep a new badge unless one with its equality key is kept already (False); when
+    kept, its ``stored`` event is added and its learner's ``updated_at`` set to ``at``.
+
+    One statement on PostgreSQL; three on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _store_badge_statement(tuple(values))
+        parameters = {f"b_{name}": value for name, value in values.items()}
+        result = await session.execute(statement, {**parameters, "e_at": at, "e_detail": detail})
+        return result.first() is not None
+    if not await insert_badge(session, values):
+        return False
+    await add_event(
+        session,
+        learner_id=values["learner_id"],
+        badge_id=values["id"],
+        kind="stored",
+        at=at,
+        new_status="active",
+        detail=detail,
+    )
+    await touch(session, values["learner_id"], at)
+    return True
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,7 @@ async def keep_partner_badge(
         facts, provenance, original_sealed=seal_pii(kek, original), report=report, now=now
     )
     badge_id = new_id()
-    inserted = await repository.insert_badge(
+    stored_now = await repository.store_badge(  # with its event; the learner touched
         session,
         {
             **values,
@@ -239,18 +239,11 @@ async def keep_partner_badge(
             "status_changed_at": None,
             "created_at": now,
         },
+        at=now,
+        detail={"delivery_item_id": provenance.delivery_item_id},
     )
-    if inserted:
-        await repository.add_event(
-            session,
-            learner_id=learner_id,
-            badge_id=badge_id,
-            kind="stored",
-            at=now,
-            new_status="active",
-            detail={"delivery_item_id": provenance.delivery_item_id},
-        )
-        await _learner_changed(session, learner_id, now)
+    if stored_now:
+        await request_evaluation(session, learner_id)
         return Kept("accepted", [], badge_id)
     stored = await repository.badge_by_key(session, facts.equality_key)
     if stored is None:  # erased in between: the job retries
