@@ -101,6 +101,26 @@ async def test_a_learner_authorises_an_application_which_then_reads_as_them(
     assert set(principal["scopes"]) == scopes.ALL
 
 
+async def test_the_consent_csp_allows_the_redirect_origin_rebuilt_from_its_parts(
+    browser: Browser, learner_id: str
+) -> None:
+    base = "https://Café.example:8443"
+    callback = f"{base}/retour?x=1"
+    application = await register(
+        browser.http,
+        client_uri=f"{base}/",
+        logo_uri=f"{base}/logo.png",
+        tos_uri=f"{base}/cgu",
+        policy_uri=f"{base}/privacy",
+        redirect_uris=[callback],
+    )
+    page = await browser.http.get(application.authorize_path(redirect_uri=callback))
+    assert page.status_code == 200, page.text
+    policy = page.headers["content-security-policy"]
+    directive = next(d.strip() for d in policy.split(";") if "form-action" in d)
+    assert directive == "form-action 'self' https://xn--caf-dma.example:8443"
+
+
 async def test_a_narrower_scope_gives_a_narrower_token_and_a_403_beyond_it(
     browser: Browser, learner_id: str, application: Application
 ) -> None:

@@ -109,6 +109,67 @@ async def test_a_registration_outside_the_ob_profile_is_refused_with_its_rfc_759
     assert response.json()["error_description"]
 
 
+HOSTILE_HOSTS = [
+    "app.campus-caen.example *",
+    "app.campus-caen.example; sandbox",
+    "app.campus-caen.example,evil.example",
+    "app.campus-caen.example'",
+    'app.campus-caen.example"',
+    "app.campus-caen.example<script>",
+    "app.campus-caen.example\\evil.example",
+    "app.campus-caen.example`",
+    "app.campus-caen.example\tevil.example",
+    "*.campus-caen.example",
+    "app_campus.example",
+    "-app.campus-caen.example",
+    "app..campus-caen.example",
+    "1.2.3",
+]
+
+
+def on_host(host: str) -> dict[str, Any]:
+    """A registration whose every URI is on ``host`` (so only the host can be refused)."""
+    base = f"https://{host}"
+    return registration(
+        client_uri=f"{base}/",
+        logo_uri=f"{base}/logo.png",
+        tos_uri=f"{base}/cgu",
+        policy_uri=f"{base}/privacy",
+        redirect_uris=[f"{base}/callback"],
+    )
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+async def test_a_host_that_is_neither_a_dns_name_nor_an_ip_address_is_refused(
+    browser: Browser, host: str
+) -> None:
+    response = await register(browser.http, on_host(host))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_client_metadata"
+
+
+@pytest.mark.parametrize("uri", [REDIRECT + "?a=1 b", REDIRECT + ";x", REDIRECT + "/<x>"])
+async def test_a_redirect_uri_with_a_forbidden_character_is_invalid_redirect_uri(
+    browser: Browser, uri: str
+) -> None:
+    response = await register(browser.http, registration(redirect_uris=[uri]))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_redirect_uri"
+
+
+@pytest.mark.parametrize("host", ["café.example", "xn--caf-dma.example", "[2001:db8::1]"])
+async def test_an_international_name_or_an_ip_literal_is_a_valid_host(
+    browser: Browser, host: str
+) -> None:
+    response = await register(browser.http, on_host(host))
+    assert response.status_code == 201, response.text
+
+
+async def test_hosts_are_compared_in_punycode(browser: Browser) -> None:
+    body = on_host("café.example") | {"logo_uri": "https://xn--caf-dma.example/logo.png"}
+    assert (await register(browser.http, body)).status_code == 201
+
+
 @pytest.mark.parametrize("body", [[], "text", 3])
 async def test_a_body_that_is_not_a_json_object_is_invalid_client_metadata(
     browser: Browser, body: Any
