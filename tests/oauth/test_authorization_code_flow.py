@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -119,6 +120,24 @@ async def test_the_consent_csp_allows_the_redirect_origin_rebuilt_from_its_parts
     policy = page.headers["content-security-policy"]
     directive = next(d.strip() for d in policy.split(";") if "form-action" in d)
     assert directive == "form-action 'self' https://xn--caf-dma.example:8443"
+
+
+async def test_no_token_reaches_the_logs_even_at_debug_level(
+    browser: Browser, learner_id: str, application: Application, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # the root logger at DEBUG, as an operator may set it
+    issued = await tokens_for(browser, application)
+    refreshed = await application.refresh(issued["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    logged = caplog.text
+    assert caplog.records  # the capture works: the service did log at DEBUG
+    for token in (
+        issued["access_token"],
+        issued["refresh_token"],
+        refreshed.json()["access_token"],
+        refreshed.json()["refresh_token"],
+    ):
+        assert token not in logged
 
 
 async def test_a_narrower_scope_gives_a_narrower_token_and_a_403_beyond_it(
