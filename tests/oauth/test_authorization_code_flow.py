@@ -140,6 +140,18 @@ async def test_no_token_reaches_the_logs_even_at_debug_level(
         assert token not in logged
 
 
+async def test_a_client_registered_without_refresh_token_gets_no_refresh_token(
+    browser: Browser, learner_id: str
+) -> None:
+    application = await register(browser.http, grant_types=["authorization_code"])
+    issued = await tokens_for(browser, application)
+    assert issued["access_token"]
+    assert "refresh_token" not in issued
+    refused = await application.refresh("obr_" + "x" * 40)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "unauthorized_client"
+
+
 async def test_a_narrower_scope_gives_a_narrower_token_and_a_403_beyond_it(
     browser: Browser, learner_id: str, application: Application
 ) -> None:

@@ -103,9 +103,17 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
     def check_response_type(self, response_type: str) -> bool:
         return self.registered and response_type == "code"
 
+    @property
+    def grant_types(self) -> list[str]:
+        """The grant types the client registered (RFC 7591's default when it named none)."""
+        grants = (self.row.registration or {}).get("grant_types", [AUTHORIZATION_CODE])
+        return [g for g in grants if isinstance(g, str)] if isinstance(grants, list) else []
+
     def check_grant_type(self, grant_type: str) -> bool:
+        """Whether the client may use ``grant_type``; Authlib also asks it whether to issue
+        a refresh token, so a client registered without ``refresh_token`` gets none."""
         if self.registered:
-            return grant_type in REGISTERED_GRANT_TYPES
+            return grant_type in REGISTERED_GRANT_TYPES and grant_type in self.grant_types
         return bool(grant_type == CLIENT_CREDENTIALS)
 
 
