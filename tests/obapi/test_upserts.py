@@ -124,6 +124,27 @@ async def test_created_then_replaced_by_a_newer_version_then_unchanged(
     assert len(await deliveries(hub)) == 2
 
 
+async def test_another_partner_cannot_learn_what_the_hub_keeps_from_its_answer(
+    hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
+) -> None:
+    owner = await hub.add_partner("campus-caen", trusts=[campus.did])
+    other = await hub.add_partner("greta-ouest")
+    credential = for_did(
+        campus, "ORG", credential_id="urn:uuid:6d1c2f0e-2b8a-4e47-9d3e-1a2b3c4d5e6f"
+    )
+    authorize(partner_id=owner)
+    assert (await upsert(hub, signed(campus, credential))).status_code == 201
+    await hub.run_jobs()
+    assert (await upsert(hub, signed(campus, credential))).status_code == 304
+
+    authorize(partner_id=other)
+    probe = await upsert(hub, signed(campus, credential))
+
+    # The kept badge is the first partner's: to another partner the answer is the one it
+    # would get for a credential the hub does not know.
+    assert probe.status_code == 201
+
+
 async def test_a_vc_jwt_is_upserted_as_text_and_echoed(
     hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
 ) -> None:

@@ -254,7 +254,10 @@ async def _deliver(
     if partner is None:
         raise NoSubjectError()
     partners.ensure_active(partner)
-    status = answer_for(await repository.kept_version(session, submitted.equality_key), submitted)
+    # 200/304 only for what this partner delivered: otherwise the answer would tell it
+    # whether the hub keeps a credential received from another partner (201 instead).
+    kept = await repository.kept_version(session, submitted.equality_key, partner_id=partner.id)
+    status = answer_for(kept, submitted)
     if status == 304:
         return Upserted(304, None)
     recipient = submitted.recipient
