@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ingestion.factory import PartnerIssuer
 from ingestion.helpers import EMAIL, LEARNER_DID
-from issuer_api.models import Delivery
+from issuer_api.models import Delivery, Learner
 from obapi.conftest import Authorize
 from obapi.openapi_check import check_request, check_response, schema_errors
 from regional.helpers import RegionalHub, aligned, aligned_credential
@@ -211,6 +211,29 @@ async def test_a_hashed_recipient_needs_a_learner_behind_the_token(
     assert response.status_code == 400
     field = response.json()["imsx_codeMinor"]["imsx_codeMinorField"][0]
     assert field["imsx_codeMinorFieldName"] == "obhub:obapi_recipient_unreadable"
+    assert await deliveries(hub) == []
+
+
+async def test_a_learner_without_email_or_did_is_400_invalid_data_as_the_spec_lists(
+    hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
+) -> None:
+    partner = await hub.add_partner("campus-caen", trusts=[campus.did])
+    async with hub.sessions() as session:
+        bare = Learner()
+        session.add(bare)
+        await session.commit()
+        learner = bare.id
+    authorize(partner_id=partner, learner_id=learner)
+
+    response = await upsert(hub, signed(campus, aligned_credential(campus, "ORG")))
+
+    assert response.status_code == 400
+    assert schema_errors("Imsx_StatusInfo", response.json()) == []
+    (field,) = response.json()["imsx_codeMinor"]["imsx_codeMinorField"]
+    assert field == {
+        "imsx_codeMinorFieldName": "obhub:obapi_learner_unidentified",
+        "imsx_codeMinorFieldValue": "invalid_data",
+    }
     assert await deliveries(hub) == []
 
 

@@ -87,9 +87,10 @@ class RecipientUnreadableError(ObApiError):
 
 
 class LearnerUnidentifiedError(ObApiError):
-    """The learner holds no email nor DID: no badge can be matched to them."""
+    """The learner holds no email nor DID: no badge can be matched to them. 400 (codeMinor
+    ``invalid_data``): the OB 3.0 API lists no 409 for the upsert."""
 
-    status_code = 409
+    status_code = 400
     code = "obapi_learner_unidentified"
 
 
