@@ -163,6 +163,10 @@ class Settings(BaseSettings):
     hub (beyond: nothing is sent, a warning is logged): asking for a link cannot be turned
     into a way to send mail to any address in bulk."""
 
+    oauth_registrations_per_hour: PositiveInt = 10
+    """Client registrations (``POST /oauth/register``, open as the OB 3.0 API requires)
+    one client address may ask for per hour (an IPv6 address counts with its /64)."""
+
     run_jobs_in_process: bool | None = None
     """Run background jobs (verifying deliveries, minting, notifications) inside the API
     process. ``None``: yes on SQLite (the embedded default), no on PostgreSQL, where
