@@ -129,6 +129,7 @@ HOSTILE_HOSTS = [
     "-app.campus-caen.example",
     "app..campus-caen.example",
     "1.2.3",
+    "[fe80::1%25eth0]",
 ]
 
 

@@ -147,7 +147,10 @@ def canonical_host(host: str) -> str | None:
         address = ipaddress.ip_address(host)
     except ValueError:
         return _dns_name(host)
-    return f"[{address.compressed}]" if address.version == 6 else address.compressed
+    if isinstance(address, ipaddress.IPv6Address):
+        # A zone (fe80::1%eth0) names an interface of the machine, not a host.
+        return None if address.scope_id else f"[{address.compressed}]"
+    return address.compressed
 
 
 def _split(value: str) -> tuple[SplitResult, str] | None:
