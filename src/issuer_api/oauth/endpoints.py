@@ -170,9 +170,13 @@ async def token(request: Request, session: Session) -> Response:
     description=(
         "`token` (et `token_type_hint`), authentification HTTP Basic. Un jeton de "
         "rafraîchissement ou un jeton d'accès de l'API Open Badges révoque toute "
-        "l'autorisation dont il vient. 200 aussi pour un jeton inconnu. / `token` (and "
-        "`token_type_hint`), HTTP Basic. A refresh token or an Open Badges API access "
-        "token revokes the whole authorisation it comes from. 200 for an unknown token too."
+        "l'autorisation dont il vient. 200 aussi pour un jeton inconnu. Un jeton "
+        "`client_credentials` ne se révoque pas (il expire vite ; désactiver le client "
+        "l'arrête) : 400 `unsupported_token_type`. / `token` (and `token_type_hint`), HTTP "
+        "Basic. A refresh token or an Open Badges API access token revokes the whole "
+        "authorisation it comes from. 200 for an unknown token too. A client credentials "
+        "token cannot be revoked (it expires soon; disabling the client stops it): 400 "
+        "`unsupported_token_type`."
     ),
     responses={
         200: {"content": {"application/json": {}}},
