@@ -56,7 +56,7 @@ def configure_logging(level: str) -> None:
 
     Idempotent. uvicorn's own access log is silenced (:class:`RequestContextMiddleware`
     writes the request line, with the request id), and so are httpx's INFO lines, which
-    carry full outbound URLs.
+    carry full outbound URLs, and Authlib's DEBUG lines, which carry issued tokens.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _JsonStderrHandler)]:
@@ -71,3 +71,5 @@ def configure_logging(level: str) -> None:
     # httpx logs every outbound URL, query string included, at INFO.
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Authlib logs every token it issues, in full, at DEBUG ("Issue token %r to %r").
+    logging.getLogger("authlib").setLevel(logging.WARNING)

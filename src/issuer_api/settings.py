@@ -158,6 +158,15 @@ class Settings(BaseSettings):
     ob_refresh_token_ttl_seconds: PositiveInt = 30 * 24 * 3600
     """Lifetime of a refresh token of the OB 3.0 API (each use replaces it: rotation)."""
 
+    sign_up_links_per_hour: PositiveInt = 200
+    """Sign-in links sent to addresses no learner holds, at most, per hour for the whole
+    hub (beyond: nothing is sent, a warning is logged): asking for a link cannot be turned
+    into a way to send mail to any address in bulk."""
+
+    oauth_registrations_per_hour: PositiveInt = 10
+    """Client registrations (``POST /oauth/register``, open as the OB 3.0 API requires)
+    one client address may ask for per hour (an IPv6 address counts with its /64)."""
+
     run_jobs_in_process: bool | None = None
     """Run background jobs (verifying deliveries, minting, notifications) inside the API
     process. ``None``: yes on SQLite (the embedded default), no on PostgreSQL, where

@@ -7,14 +7,24 @@ when the link is used; links work once, for 15 minutes; forms carry a CSRF token
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
 
 from accounts.conftest import KNOWN
-from accounts.helpers import Browser, Learners, csrf_token, sign_in_path, text_part
+from accounts.helpers import (
+    Browser,
+    Learners,
+    browser_for,
+    csrf_token,
+    sign_in_path,
+    text_part,
+)
+from ingestion.helpers import hub_settings
 from issuer_api.accounts import sessions, signin
+from issuer_api.client_address import rate_bucket
 from issuer_api.db import session_scope
 from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learner_service
@@ -22,6 +32,7 @@ from issuer_api.mail import service as mail
 from issuer_api.mail.compose import compose
 from issuer_api.models import Job, Learner, OutgoingMail, SignInToken
 from issuer_api.privacy import identifier_lookup
+from issuer_api.settings import Settings
 from web.test_page import Page
 
 pytestmark = pytest.mark.anyio
@@ -262,6 +273,56 @@ async def test_past_twenty_requests_an_hour_a_client_is_told_to_wait(browser: Br
     assert refused.headers["retry-after"] == "3600"
     assert refused.headers["x-error-code"] == "too_many_requests"
     assert "Trop de demandes" in Page(refused.text).text
+
+
+async def test_past_the_hourly_cap_sign_up_links_are_not_sent_and_the_answer_is_the_same(
+    db_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    newcomers = [f"nouveau{number}@example.fr" for number in range(3)]
+    async with browser_for(hub_settings(db_settings, sign_up_links_per_hour=2)) as browser:
+        await Learners(browser.app, browser.app.state.sessions).with_email(KNOWN)
+        answers = [await browser.ask_for_link(email) for email in [*newcomers, KNOWN]]
+        with caplog.at_level(logging.INFO):
+            await browser.run_jobs()
+
+        assert {a.status_code for a in answers} == {200}
+        assert len({Page(a.text).text for a in answers}) == 1
+        # Two sign-up links (the cap), and the known learner's link all the same.
+        assert sorted(m["To"] for m in browser.outbox()) == sorted([*newcomers[:2], KNOWN])
+    warnings = [
+        r
+        for r in caplog.records
+        if r.name == "issuer_api.accounts.tasks" and r.levelno == logging.WARNING
+    ]
+    assert [r.getMessage() for r in warnings] == ["sign-up link not sent: hourly cap reached"]
+    assert newcomers[2] not in caplog.text
+
+
+async def test_the_client_limit_counts_an_ipv6_address_with_its_slash_64(
+    browser: Browser, learners: Learners
+) -> None:
+    async with session_scope(learners.sessions) as session:
+        for number in range(signin.CLIENT_LIMIT):
+            allowance = await signin.count_request(
+                session, learners.kek, email=KNOWN, client=f"2001:db8:1:2::{number + 1:x}"
+            )
+            assert not allowance.client_exceeded
+        same_64 = await signin.count_request(
+            session, learners.kek, email=KNOWN, client="2001:db8:1:2:ffff:ffff:ffff:ffff"
+        )
+        next_64 = await signin.count_request(
+            session, learners.kek, email=KNOWN, client="2001:db8:1:3::1"
+        )
+
+    assert same_64.client_exceeded
+    assert not next_64.client_exceeded
+
+
+def test_rate_buckets_are_one_ipv4_address_or_one_ipv6_slash_64() -> None:
+    assert rate_bucket("192.0.2.7") == "192.0.2.7"
+    assert rate_bucket("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert rate_bucket("::ffff:192.0.2.7") == "192.0.2.7"
+    assert rate_bucket("unknown") == "unknown"
 
 
 async def test_requests_older_than_an_hour_no_longer_count(

@@ -146,3 +146,31 @@ async def test_a_disabled_client_s_tokens_stop_at_once(
     assert refreshed.status_code == 401
     assert refreshed.json()["error"] == "invalid_client"
     assert (await browser.http.get(application.authorize_path())).status_code == 400
+
+
+async def test_revoking_a_region_token_says_it_is_unsupported_and_the_token_stays_valid(
+    browser: Browser, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session:
+        region = await create_client(session, "Region console", ["admin"])
+        other = await create_client(session, "Region script", ["admin"])
+        await session.commit()
+    auth = basic(region.client_id, region.client_secret)
+    issued = await browser.http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=auth
+    )
+    token = issued.json()["access_token"]
+
+    answer = await browser.http.post("/oauth/revoke", data={"token": token}, headers=auth)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "unsupported_token_type"
+    assert answer.json()["error_description"]
+    # Nothing was revoked (a 200 would have said otherwise): the token still works.
+    listed = await browser.http.get("/v1/clients", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200
+
+    # Another client's token and garbage are answered as unknown tokens (RFC 7009 §2.2).
+    other_auth = basic(other.client_id, other.client_secret)
+    for presented, by in ((token, other_auth), ("garbage", auth), ("a.b.c", auth)):
+        unknown = await browser.http.post("/oauth/revoke", data={"token": presented}, headers=by)
+        assert unknown.status_code == 200, unknown.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -99,6 +100,56 @@ async def test_a_learner_authorises_an_application_which_then_reads_as_them(
     assert principal["partner_id"] is None
     assert principal["grant_id"]
     assert set(principal["scopes"]) == scopes.ALL
+
+
+async def test_the_consent_csp_allows_the_redirect_origin_rebuilt_from_its_parts(
+    browser: Browser, learner_id: str
+) -> None:
+    base = "https://Café.example:8443"
+    callback = f"{base}/retour?x=1"
+    application = await register(
+        browser.http,
+        client_uri=f"{base}/",
+        logo_uri=f"{base}/logo.png",
+        tos_uri=f"{base}/cgu",
+        policy_uri=f"{base}/privacy",
+        redirect_uris=[callback],
+    )
+    page = await browser.http.get(application.authorize_path(redirect_uri=callback))
+    assert page.status_code == 200, page.text
+    policy = page.headers["content-security-policy"]
+    directive = next(d.strip() for d in policy.split(";") if "form-action" in d)
+    assert directive == "form-action 'self' https://xn--caf-dma.example:8443"
+
+
+async def test_no_token_reaches_the_logs_even_at_debug_level(
+    browser: Browser, learner_id: str, application: Application, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # the root logger at DEBUG, as an operator may set it
+    issued = await tokens_for(browser, application)
+    refreshed = await application.refresh(issued["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    logged = caplog.text
+    assert caplog.records  # the capture works: the service did log at DEBUG
+    for token in (
+        issued["access_token"],
+        issued["refresh_token"],
+        refreshed.json()["access_token"],
+        refreshed.json()["refresh_token"],
+    ):
+        assert token not in logged
+
+
+async def test_a_client_registered_without_refresh_token_gets_no_refresh_token(
+    browser: Browser, learner_id: str
+) -> None:
+    application = await register(browser.http, grant_types=["authorization_code"])
+    issued = await tokens_for(browser, application)
+    assert issued["access_token"]
+    assert "refresh_token" not in issued
+    refused = await application.refresh("obr_" + "x" * 40)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "unauthorized_client"
 
 
 async def test_a_narrower_scope_gives_a_narrower_token_and_a_403_beyond_it(

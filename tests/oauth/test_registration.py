@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts.helpers import Browser
+from ingestion.helpers import hub_settings
+from issuer_api.app import create_app
 from issuer_api.auth.service import hash_secret
 from issuer_api.models import ApiClient, AuditEvent
 from issuer_api.oauth import scopes
+from issuer_api.settings import Settings
 from oauth.helpers import REDIRECT, registration
 
 pytestmark = pytest.mark.anyio
@@ -109,6 +114,68 @@ async def test_a_registration_outside_the_ob_profile_is_refused_with_its_rfc_759
     assert response.json()["error_description"]
 
 
+HOSTILE_HOSTS = [
+    "app.campus-caen.example *",
+    "app.campus-caen.example; sandbox",
+    "app.campus-caen.example,evil.example",
+    "app.campus-caen.example'",
+    'app.campus-caen.example"',
+    "app.campus-caen.example<script>",
+    "app.campus-caen.example\\evil.example",
+    "app.campus-caen.example`",
+    "app.campus-caen.example\tevil.example",
+    "*.campus-caen.example",
+    "app_campus.example",
+    "-app.campus-caen.example",
+    "app..campus-caen.example",
+    "1.2.3",
+    "[fe80::1%25eth0]",
+]
+
+
+def on_host(host: str) -> dict[str, Any]:
+    """A registration whose every URI is on ``host`` (so only the host can be refused)."""
+    base = f"https://{host}"
+    return registration(
+        client_uri=f"{base}/",
+        logo_uri=f"{base}/logo.png",
+        tos_uri=f"{base}/cgu",
+        policy_uri=f"{base}/privacy",
+        redirect_uris=[f"{base}/callback"],
+    )
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+async def test_a_host_that_is_neither_a_dns_name_nor_an_ip_address_is_refused(
+    browser: Browser, host: str
+) -> None:
+    response = await register(browser.http, on_host(host))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_client_metadata"
+
+
+@pytest.mark.parametrize("uri", [REDIRECT + "?a=1 b", REDIRECT + ";x", REDIRECT + "/<x>"])
+async def test_a_redirect_uri_with_a_forbidden_character_is_invalid_redirect_uri(
+    browser: Browser, uri: str
+) -> None:
+    response = await register(browser.http, registration(redirect_uris=[uri]))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_redirect_uri"
+
+
+@pytest.mark.parametrize("host", ["café.example", "xn--caf-dma.example", "[2001:db8::1]"])
+async def test_an_international_name_or_an_ip_literal_is_a_valid_host(
+    browser: Browser, host: str
+) -> None:
+    response = await register(browser.http, on_host(host))
+    assert response.status_code == 201, response.text
+
+
+async def test_hosts_are_compared_in_punycode(browser: Browser) -> None:
+    body = on_host("café.example") | {"logo_uri": "https://xn--caf-dma.example/logo.png"}
+    assert (await register(browser.http, body)).status_code == 201
+
+
 @pytest.mark.parametrize("body", [[], "text", 3])
 async def test_a_body_that_is_not_a_json_object_is_invalid_client_metadata(
     browser: Browser, body: Any
@@ -124,3 +191,59 @@ async def test_a_body_that_is_not_json_is_invalid_client_metadata(browser: Brows
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client_metadata"
+
+
+@asynccontextmanager
+async def hub_with_registration_limit(
+    db_settings: Settings, limit: int
+) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """The service with ``limit`` registrations an hour per client address, and a way
+    to call it from a given client IP address."""
+    app = create_app(hub_settings(db_settings, oauth_registrations_per_hour=limit))
+
+    def from_address(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 50000))
+        return httpx.AsyncClient(transport=transport, base_url="http://localhost")
+
+    async with app.router.lifespan_context(app):
+        yield from_address
+
+
+async def test_past_the_hourly_limit_an_address_is_told_to_come_back_later(
+    db_settings: Settings, anyio_backend: str
+) -> None:
+    async with hub_with_registration_limit(db_settings, 2) as from_address:
+        async with from_address("192.0.2.10") as http:
+            assert (await register(http, registration())).status_code == 201
+            refused = await register(http, registration(scope="admin"))  # counts too
+            assert refused.status_code == 400
+            limited = await register(http, registration())
+        async with from_address("192.0.2.11") as elsewhere:
+            other_address = await register(elsewhere, registration())
+
+    assert limited.status_code == 429
+    assert limited.json() == {
+        "error": "temporarily_unavailable",
+        "error_description": limited.json()["error_description"],
+    }
+    assert limited.json()["error_description"]
+    assert limited.headers["retry-after"] == "3600"
+    assert limited.headers["cache-control"] == "no-store"
+    assert other_address.status_code == 201
+
+
+async def test_the_registration_limit_counts_an_ipv6_address_with_its_slash_64(
+    db_settings: Settings, sessions: async_sessionmaker[AsyncSession], anyio_backend: str
+) -> None:
+    async with hub_with_registration_limit(db_settings, 1) as from_address:
+        async with from_address("2001:db8:5:6::1") as first:
+            assert (await register(first, registration())).status_code == 201
+        async with from_address("2001:db8:5:6:ffff::2") as same_64:
+            assert (await register(same_64, registration())).status_code == 429
+        async with from_address("2001:db8:5:7::1") as next_64:
+            assert (await register(next_64, registration())).status_code == 201
+    async with sessions() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(ApiClient).where(ApiClient.registration.is_not(None))
+        )
+    assert stored == 2

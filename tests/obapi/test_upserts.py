@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ingestion.factory import PartnerIssuer
 from ingestion.helpers import EMAIL, LEARNER_DID
-from issuer_api.models import Delivery
+from issuer_api.models import Delivery, Learner
 from obapi.conftest import Authorize
 from obapi.openapi_check import check_request, check_response, schema_errors
 from regional.helpers import RegionalHub, aligned, aligned_credential
@@ -124,6 +124,27 @@ async def test_created_then_replaced_by_a_newer_version_then_unchanged(
     assert len(await deliveries(hub)) == 2
 
 
+async def test_another_partner_cannot_learn_what_the_hub_keeps_from_its_answer(
+    hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
+) -> None:
+    owner = await hub.add_partner("campus-caen", trusts=[campus.did])
+    other = await hub.add_partner("greta-ouest")
+    credential = for_did(
+        campus, "ORG", credential_id="urn:uuid:6d1c2f0e-2b8a-4e47-9d3e-1a2b3c4d5e6f"
+    )
+    authorize(partner_id=owner)
+    assert (await upsert(hub, signed(campus, credential))).status_code == 201
+    await hub.run_jobs()
+    assert (await upsert(hub, signed(campus, credential))).status_code == 304
+
+    authorize(partner_id=other)
+    probe = await upsert(hub, signed(campus, credential))
+
+    # The kept badge is the first partner's: to another partner the answer is the one it
+    # would get for a credential the hub does not know.
+    assert probe.status_code == 201
+
+
 async def test_a_vc_jwt_is_upserted_as_text_and_echoed(
     hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
 ) -> None:
@@ -190,6 +211,29 @@ async def test_a_hashed_recipient_needs_a_learner_behind_the_token(
     assert response.status_code == 400
     field = response.json()["imsx_codeMinor"]["imsx_codeMinorField"][0]
     assert field["imsx_codeMinorFieldName"] == "obhub:obapi_recipient_unreadable"
+    assert await deliveries(hub) == []
+
+
+async def test_a_learner_without_email_or_did_is_400_invalid_data_as_the_spec_lists(
+    hub: RegionalHub, campus: PartnerIssuer, authorize: Authorize
+) -> None:
+    partner = await hub.add_partner("campus-caen", trusts=[campus.did])
+    async with hub.sessions() as session:
+        bare = Learner()
+        session.add(bare)
+        await session.commit()
+        learner = bare.id
+    authorize(partner_id=partner, learner_id=learner)
+
+    response = await upsert(hub, signed(campus, aligned_credential(campus, "ORG")))
+
+    assert response.status_code == 400
+    assert schema_errors("Imsx_StatusInfo", response.json()) == []
+    (field,) = response.json()["imsx_codeMinor"]["imsx_codeMinorField"]
+    assert field == {
+        "imsx_codeMinorFieldName": "obhub:obapi_learner_unidentified",
+        "imsx_codeMinorFieldValue": "invalid_data",
+    }
     assert await deliveries(hub) == []
 
 

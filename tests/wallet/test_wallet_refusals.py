@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 from jwcrypto import jwk
 from sqlalchemy import func, select, update
@@ -273,6 +275,48 @@ async def test_the_access_token_gives_one_credential(space: Space, holder: Holde
     used = await refused_credential(wallet, done, wallet.proof(audience=ISSUER, nonce=nonce))
 
     assert (used.status_code, used.error) == (401, "invalid_token")
+    assert await deliveries(space) == 1
+
+
+async def test_two_concurrent_requests_with_one_token_get_one_credential(
+    space: Space, holder: Holder
+) -> None:
+    wallet, done = await prepared(space, holder)
+    nonces = [done.nonce, await wallet.fetch_nonce("http://localhost/oid4vci/nonce")]
+    answers: list[httpx.Response] = []
+
+    async def ask(nonce: str) -> None:
+        body = wallet.request_body(done, wallet.proof(audience=ISSUER, nonce=nonce))
+        answers.append(
+            await space.http.post(
+                CREDENTIAL_URL,
+                json=body,
+                headers={"Authorization": f"Bearer {done.token['access_token']}"},
+            )
+        )
+
+    async with anyio.create_task_group() as group:
+        for nonce in nonces:
+            group.start_soon(ask, nonce)
+
+    assert sorted(answer.status_code for answer in answers) == [200, 401]
+    assert await deliveries(space) == 1
+
+
+async def test_a_refused_credential_request_does_not_use_up_the_token(
+    space: Space, holder: Holder
+) -> None:
+    wallet, done = await prepared(space, holder)
+    invented = await refused_credential(wallet, done, wallet.proof(audience=ISSUER, nonce="x" * 43))
+    assert invented.error == "invalid_nonce"
+
+    received = await wallet.request_credential(
+        CREDENTIAL_URL,
+        done.token["access_token"],
+        wallet.request_body(done, wallet.proof(audience=ISSUER, nonce=done.nonce)),
+    )
+
+    assert received["credentials"][0]["credential"]["credentialSubject"]["id"] == wallet.did
     assert await deliveries(space) == 1
 
 

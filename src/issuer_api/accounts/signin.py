@@ -12,9 +12,12 @@ learner, and the learner is created only when it is used: proof that the address
 theirs. Until then nothing but the expiring link exists.
 
 Limits, counted in the database (every API replica sees them) over the last hour:
-:data:`CLIENT_LIMIT` requests per client address (beyond: a 429 page) and
-:data:`ADDRESS_LIMIT` per email address (beyond: silently, nothing is sent). Both are
-keyed hashes: neither the address nor the client's IP address is stored.
+:data:`CLIENT_LIMIT` requests per client address (an IPv6 address counts with its /64;
+beyond: a 429 page) and :data:`ADDRESS_LIMIT` per email address (beyond: silently,
+nothing is sent). Both are keyed hashes: neither the address nor the client's IP address
+is stored. Links to addresses no learner holds are also capped for the whole hub
+(``OBHUB_SIGN_UP_LINKS_PER_HOUR``, :func:`sign_up_links_last_hour`): beyond, the job
+sends nothing, so asking for links cannot mail arbitrary addresses in bulk.
 
 A link carries 32 random bytes; the database keeps their SHA-256, the learner, where
 to go next, the expiry (:data:`TOKEN_LIFETIME`) and when it was used. Redeeming is one
@@ -32,6 +35,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.accounts.tokens import new_token, token_hash
+from issuer_api.client_address import rate_bucket
 from issuer_api.jobs import enqueue
 from issuer_api.learners import repository as learners
 from issuer_api.learners import service as learner_service
@@ -90,7 +94,7 @@ async def count_request(
     now = now or now_utc()
     since = now - RATE_WINDOW
     address_key = _rate_key(kek, "email", normalize_email(email))
-    client_key = _rate_key(kek, "client", client)
+    client_key = _rate_key(kek, "client", rate_bucket(client))
     client_count = await db.scalar(
         select(func.count())
         .select_from(SignInRequest)
@@ -143,6 +147,18 @@ async def create_sign_up_token(
         email_sealed=seal_pii(kek, address),
         email_lookup=identifier_lookup(kek, "email", address),
     )
+
+
+async def sign_up_links_last_hour(db: AsyncSession, *, now: datetime | None = None) -> int:
+    """Sign-up links (to an address no learner held) created over the last hour; those
+    used since (their learner now set) count too."""
+    now = now or now_utc()
+    found = await db.scalar(
+        select(func.count())
+        .select_from(SignInToken)
+        .where(SignInToken.email_lookup.is_not(None), SignInToken.created_at > now - RATE_WINDOW)
+    )
+    return int(found or 0)
 
 
 async def _store_token(

@@ -2,7 +2,9 @@
 
 * ``accounts.send_sign_in_link`` ``{"email" (sealed), "next", "language"}`` — create a
   sign-in link and queue its email (:mod:`issuer_api.mail`); for an address no learner
-  holds, the link carries the address and creates the learner when used. Enqueued by
+  holds, the link carries the address and creates the learner when used (at most
+  ``OBHUB_SIGN_UP_LINKS_PER_HOUR`` such links for the whole hub: beyond, nothing is
+  sent and a warning without the address is logged). Enqueued by
   every ``POST /connexion`` within the limits (:mod:`issuer_api.accounts.signin`).
 * ``accounts.purge`` (hourly) — forget rate-limit entries, old tokens, ended sessions.
 """
@@ -38,6 +40,13 @@ async def send_sign_in_link(ctx: JobContext, /, **args: Any) -> None:
         )
         next_or_none = str(next_path) if next_path else None
         if learner_id is None:
+            if await signin.sign_up_links_last_hour(session) >= ctx.settings.sign_up_links_per_hour:
+                # Not the address: the log must not become a list of who was targeted.
+                logger.warning(
+                    "sign-up link not sent: hourly cap reached",
+                    extra={"cap": ctx.settings.sign_up_links_per_hour},
+                )
+                return
             # A new address: the link opens the learner's space once followed.
             learner = None
             token = await signin.create_sign_up_token(session, ctx.kek, email, next_or_none)

@@ -18,9 +18,11 @@ and every URI on the host of ``client_uri`` over https (http is accepted for
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin, list_to_scope, scope_to_list
 from authlib.oauth2.rfc7591.errors import InvalidClientMetadataError, InvalidRedirectURIError
@@ -51,6 +53,11 @@ DEVELOPMENT_HOSTS: Final = frozenset({"localhost", "127.0.0.1"})
 MAX_REDIRECT_URIS: Final = 10
 MAX_URI_CHARS: Final = 2000
 MAX_TEXT_CHARS: Final = 200
+# Characters no registered URI may hold: they have no business in a URI and some would
+# split a Content-Security-Policy source list or an HTML attribute.
+FORBIDDEN_URI_CHARACTERS: Final = frozenset("*;,'\"<>\\`")
+DNS_LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+MAX_HOST_CHARS: Final = 253
 
 
 class OAuthClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
@@ -96,9 +103,17 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
     def check_response_type(self, response_type: str) -> bool:
         return self.registered and response_type == "code"
 
+    @property
+    def grant_types(self) -> list[str]:
+        """The grant types the client registered (RFC 7591's default when it named none)."""
+        grants = (self.row.registration or {}).get("grant_types", [AUTHORIZATION_CODE])
+        return [g for g in grants if isinstance(g, str)] if isinstance(grants, list) else []
+
     def check_grant_type(self, grant_type: str) -> bool:
+        """Whether the client may use ``grant_type``; Authlib also asks it whether to issue
+        a refresh token, so a client registered without ``refresh_token`` gets none."""
         if self.registered:
-            return grant_type in REGISTERED_GRANT_TYPES
+            return grant_type in REGISTERED_GRANT_TYPES and grant_type in self.grant_types
         return bool(grant_type == CLIENT_CREDENTIALS)
 
 
@@ -111,21 +126,72 @@ def _uri_error(field: str, message: str) -> Exception:
     return error
 
 
-def _host_of(field: str, value: object) -> str:
-    """The host of an absolute https URI (http for the development hosts), lower case."""
-    if not isinstance(value, str) or not value or len(value) > MAX_URI_CHARS:
-        raise _uri_error(field, "an absolute URI is required")
+def _dns_name(host: str) -> str | None:
+    """The ASCII (punycode) form of a DNS host name made of LDH labels, or None."""
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except (UnicodeError, ValueError):
+        return None
+    labels = ascii_host.split(".")
+    if len(ascii_host) > MAX_HOST_CHARS or not all(DNS_LABEL.fullmatch(x) for x in labels):
+        return None
+    if labels[-1].isdigit():  # 1.2.3 or 999.1.1.1: not a name, not a valid address
+        return None
+    return ascii_host
+
+
+def canonical_host(host: str) -> str | None:
+    """A URI host as obhub keeps and compares it: an IP literal in its compressed form
+    (IPv6 in brackets), a DNS name in punycode, lower case; None for anything else."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return _dns_name(host)
+    if isinstance(address, ipaddress.IPv6Address):
+        # A zone (fe80::1%eth0) names an interface of the machine, not a host.
+        return None if address.scope_id else f"[{address.compressed}]"
+    return address.compressed
+
+
+def _split(value: str) -> tuple[SplitResult, str] | None:
+    """The parts and canonical host of a URI free of forbidden characters, or None."""
+    if any(c.isspace() or c in FORBIDDEN_URI_CHARACTERS for c in value):
+        return None
     try:
         parts = urlsplit(value)
-        host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        raise _uri_error(field, "not a valid URI") from None
-    if not host or parts.username is not None or parts.password is not None:
+        return None
+    host = canonical_host(parts.hostname or "")
+    return (parts, host) if host else None
+
+
+def _host_of(field: str, value: object) -> str:
+    """The canonical host of an absolute https URI (http for the development hosts)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URI_CHARS:
+        raise _uri_error(field, "an absolute URI is required")
+    split = _split(value)
+    if split is None:
+        raise _uri_error(field, "not a valid URI with a DNS name or IP address as its host")
+    parts, host = split
+    if parts.username is not None or parts.password is not None:
         raise _uri_error(field, "an absolute URI with a host and no credentials is required")
     if parts.scheme == "https" or (parts.scheme == "http" and host in DEVELOPMENT_HOSTS):
         return host
     raise _uri_error(field, "must use https (http only for localhost and 127.0.0.1)")
+
+
+def csp_source(uri: str) -> str | None:
+    """The Content-Security-Policy source of a registered URI's origin, rebuilt from its
+    validated scheme, host and port (never copied from the URI), or None."""
+    split = _split(uri)
+    if split is None:
+        return None
+    parts, host = split
+    if parts.scheme not in ("https", "http"):
+        return None
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _text(data: Mapping[str, Any], field: str) -> None:

@@ -25,7 +25,6 @@ The consent page's CSP also allows the form to lead to the client's redirect URI
 from __future__ import annotations
 
 from typing import Annotated, Any, Final
-from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from fastapi import APIRouter, Query, Request
@@ -36,6 +35,7 @@ from issuer_api.accounts.sessions import OptionalLearner, SignInRequiredError
 from issuer_api.deps import Session
 from issuer_api.i18n import Language
 from issuer_api.oauth import adapter, words
+from issuer_api.oauth.clients import csp_source
 from issuer_api.oauth.endpoints import AUTHORIZE_PATH
 from issuer_api.oauth.server import ObAuthorizationServer
 from issuer_api.web.templating import CONTENT_SECURITY_POLICY, page_language, render_page
@@ -107,10 +107,11 @@ async def authorize(
         },
         no_store=True,
     )
-    target = urlsplit(grant.redirect_uri)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {target.scheme}://{target.netloc}"
-    )
+    target = csp_source(grant.redirect_uri)
+    if target is not None:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {target}"
+        )
     return response
 
 

@@ -23,9 +23,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from issuer_api.deps import AppSettings, Session
+from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.links import public_base_url
-from issuer_api.oauth import adapter, clients
+from issuer_api.oauth import adapter, clients, registration_limit
 from issuer_api.oauth import scopes as ob_scopes
 
 router = APIRouter(tags=["authentication"])
@@ -53,8 +53,12 @@ class OAuthError(BaseModel):
     error_description: str
 
 
-def oauth_error(status: int, error: str, description: str) -> JSONResponse:
+def oauth_error(
+    status: int, error: str, description: str, *, retry_after: int | None = None
+) -> JSONResponse:
     headers = dict(adapter.NO_STORE)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="obhub"'
     return JSONResponse(
@@ -166,9 +170,13 @@ async def token(request: Request, session: Session) -> Response:
     description=(
         "`token` (et `token_type_hint`), authentification HTTP Basic. Un jeton de "
         "rafraîchissement ou un jeton d'accès de l'API Open Badges révoque toute "
-        "l'autorisation dont il vient. 200 aussi pour un jeton inconnu. / `token` (and "
-        "`token_type_hint`), HTTP Basic. A refresh token or an Open Badges API access "
-        "token revokes the whole authorisation it comes from. 200 for an unknown token too."
+        "l'autorisation dont il vient. 200 aussi pour un jeton inconnu. Un jeton "
+        "`client_credentials` ne se révoque pas (il expire vite ; désactiver le client "
+        "l'arrête) : 400 `unsupported_token_type`. / `token` (and `token_type_hint`), HTTP "
+        "Basic. A refresh token or an Open Badges API access token revokes the whole "
+        "authorisation it comes from. 200 for an unknown token too. A client credentials "
+        "token cannot be revoked (it expires soon; disabling the client stops it): 400 "
+        "`unsupported_token_type`."
     ),
     responses={
         200: {"content": {"application/json": {}}},
@@ -216,11 +224,19 @@ async def revoke(request: Request, session: Session) -> Response:
         "`client_name`, `client_uri`, `logo_uri`, `tos_uri`, `policy_uri`, `software_id`, "
         "`software_version`, `redirect_uris`, `scope` requis ; https sur l'hôte de "
         "`client_uri` (http accepté pour localhost et 127.0.0.1 seulement). Le secret "
-        "n'est affiché qu'ici. / Open dynamic registration as the Open Badges 3.0 API "
-        "requires it; https on the host of `client_uri` (http accepted for localhost and "
-        "127.0.0.1 only, for development). The secret is shown here only."
+        "n'est affiché qu'ici. Au plus `OBHUB_OAUTH_REGISTRATIONS_PER_HOUR` demandes par "
+        "heure et par adresse cliente (IPv6 : par /64) ; au-delà, 429 "
+        "`temporarily_unavailable` avec `Retry-After`. / Open dynamic registration as the "
+        "Open Badges 3.0 API requires it; https on the host of `client_uri` (http accepted "
+        "for localhost and 127.0.0.1 only, for development). The secret is shown here only. "
+        "At most `OBHUB_OAUTH_REGISTRATIONS_PER_HOUR` requests an hour per client address "
+        "(IPv6: per /64); beyond, 429 `temporarily_unavailable` with `Retry-After`."
     ),
-    responses={201: {"content": {"application/json": {}}}, 400: {"model": OAuthError}},
+    responses={
+        201: {"content": {"application/json": {}}},
+        400: {"model": OAuthError},
+        429: {"model": OAuthError},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -228,7 +244,7 @@ async def revoke(request: Request, session: Session) -> Response:
         }
     },
 )
-async def register(request: Request, session: Session) -> Response:
+async def register(request: Request, session: Session, kek: Kek, settings: AppSettings) -> Response:
     if not request.headers.get("content-type", "").startswith("application/json"):
         return oauth_error(400, "invalid_client_metadata", "send application/json")
     raw = await request.body()
@@ -240,6 +256,16 @@ async def register(request: Request, session: Session) -> Response:
         return oauth_error(400, "invalid_client_metadata", "the body is not JSON")
     if not isinstance(data, dict):
         return oauth_error(400, "invalid_client_metadata", "the body must be a JSON object")
+    client = request.client.host if request.client else "unknown"
+    if not await registration_limit.allow(
+        session, kek, client=client, limit=settings.oauth_registrations_per_hour
+    ):
+        return oauth_error(
+            429,
+            "temporarily_unavailable",
+            "too many registrations from this address: try again in an hour",
+            retry_after=int(registration_limit.WINDOW.total_seconds()),
+        )
     json_request = adapter.json_request(request, data)
     result = await adapter.run(
         session,

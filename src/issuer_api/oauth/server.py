@@ -28,6 +28,7 @@ from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
+    OAuth2Error,
     OAuth2Request,
     scope_to_list,
 )
@@ -256,13 +257,42 @@ class RegionClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
             raise InvalidScopeError("a requested scope is unknown or not held")
 
 
+class UnsupportedTokenTypeRevocationError(OAuth2Error):  # type: ignore[misc]  # Authlib is untyped
+    """RFC 7009 §2.2.1 (Authlib's own class answers 401 and takes no description)."""
+
+    error = "unsupported_token_type"
+    status_code = 400
+
+
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
     """RFC 7009. A refresh token or an OB access token revokes its whole grant (the
     learner's authorisation of this client, with every token issued from it); the
     Region's client-credentials tokens are not revocable one by one (they expire in
-    minutes; disabling the client stops them at once) and are answered as unknown."""
+    minutes; disabling the client stops them at once): presented by the client they were
+    issued to, they are answered ``unsupported_token_type`` (§2.2.1) rather than a 200
+    that would claim a revocation that did not happen. Unknown tokens are 200 (§2.2)."""
 
     server: ObAuthorizationServer
+
+    def authenticate_token(
+        self, request: OAuth2Request, client: clients.OAuthClient
+    ) -> RefreshView | None:
+        token: RefreshView | None = super().authenticate_token(request, client)
+        if token is None and self._is_own_region_token(request.form["token"], client):
+            raise UnsupportedTokenTypeRevocationError(
+                description="client credentials access tokens cannot be revoked; "
+                "they expire on their own, and disabling the client stops them at once"
+            )
+        return token
+
+    def _is_own_region_token(self, token_string: str, client: clients.OAuthClient) -> bool:
+        if len(token_string) > tokens.MAX_TOKEN_CHARS or token_string.startswith(REFRESH_PREFIX):
+            return False
+        try:
+            access = tokens.verify(self.server.token_key, token_string)
+        except tokens.InvalidTokenError:
+            return False
+        return access.grant_id is None and access.client_id == client.get_client_id()
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> RefreshView | None:
         db = self.server.db

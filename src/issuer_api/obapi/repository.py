@@ -150,14 +150,17 @@ class KeptVersion:
     valid_from: datetime | None
 
 
-async def kept_version(session: AsyncSession, equality_key: str) -> KeptVersion | None:
-    row = (
-        await session.execute(
-            select(PartnerBadge.learner_id, PartnerBadge.valid_from).where(
-                PartnerBadge.equality_key == equality_key
-            )
-        )
-    ).first()
+async def kept_version(
+    session: AsyncSession, equality_key: str, *, partner_id: str | None = None
+) -> KeptVersion | None:
+    """The badge kept under ``equality_key``; with ``partner_id``, only if that partner
+    delivered it (a partner must not learn what the hub keeps from other partners)."""
+    query = select(PartnerBadge.learner_id, PartnerBadge.valid_from).where(
+        PartnerBadge.equality_key == equality_key
+    )
+    if partner_id is not None:
+        query = query.where(PartnerBadge.partner_id == partner_id)
+    row = (await session.execute(query)).first()
     return None if row is None else KeptVersion(row.learner_id, row.valid_from)
 
 

@@ -87,9 +87,10 @@ class RecipientUnreadableError(ObApiError):
 
 
 class LearnerUnidentifiedError(ObApiError):
-    """The learner holds no email nor DID: no badge can be matched to them."""
+    """The learner holds no email nor DID: no badge can be matched to them. 400 (codeMinor
+    ``invalid_data``): the OB 3.0 API lists no 409 for the upsert."""
 
-    status_code = 409
+    status_code = 400
     code = "obapi_learner_unidentified"
 
 
@@ -254,7 +255,10 @@ async def _deliver(
     if partner is None:
         raise NoSubjectError()
     partners.ensure_active(partner)
-    status = answer_for(await repository.kept_version(session, submitted.equality_key), submitted)
+    # 200/304 only for what this partner delivered: otherwise the answer would tell it
+    # whether the hub keeps a credential received from another partner (201 instead).
+    kept = await repository.kept_version(session, submitted.equality_key, partner_id=partner.id)
+    status = answer_for(kept, submitted)
     if status == 304:
         return Upserted(304, None)
     recipient = submitted.recipient

@@ -119,13 +119,15 @@ async def credential(
         return _unauthorized(None, "a bearer access token is required")
     access_token = authorization[len(BEARER) :].strip()
     now = now_utc()
-    offer = await grant.offer_of_token(session, access_token, now=now)
+    offer = await grant.claim_token(session, access_token, now=now)
     if offer is None:
         return _unauthorized("invalid_token", "the access token is unknown, used or expired")
     try:
         body = _request_json(await request.body())
         answer = await issuance.issue(session, settings, kek, offer, body, issuer=base, now=now)
     except issuance.CredentialError as exc:
+        # Nothing was issued: the token is given back (the wallet may retry, e.g. with a
+        # fresh nonce after invalid_nonce), and nothing else of the request is kept.
+        await session.rollback()
         return _json(exc.body(), exc.status_code)
-    await grant.retire_token(session, access_token, now=now)
     return _json(answer)

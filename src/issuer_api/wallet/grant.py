@@ -116,20 +116,32 @@ async def pre_authorized_code_grant(
     }
 
 
-async def offer_of_token(session: AsyncSession, token: str, *, now: datetime) -> WalletOffer | None:
-    """The offer a live (unexpired, unrevoked) access token was issued for."""
+async def claim_token(session: AsyncSession, token: str, *, now: datetime) -> WalletOffer | None:
+    """Use up a live (unexpired, unused) access token and return the offer it was issued
+    for; None if the token is unknown, used or expired.
+
+    One credential per token: the conditional update is the single-use guard, so of two
+    concurrent requests with the same token only one gets the offer. It is the unit of
+    work's first statement (a writer from the start: on SQLite it waits for the other
+    writer instead of failing to upgrade a read). If the issuance then fails, the caller
+    rolls back and the token works again.
+    """
     if not token or len(token) > MAX_FIELD_CHARS:
         return None
-    row = await session.get(WalletAccessToken, codes.digest(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    return await session.get(WalletOffer, row.offer_id)
-
-
-async def retire_token(session: AsyncSession, token: str, *, now: datetime) -> None:
-    """One credential per token: the token stops working once the badge is delivered."""
-    await session.execute(
+    digest = codes.digest(token)
+    claimed = await session.execute(
         update(WalletAccessToken)
-        .where(WalletAccessToken.token_hash == codes.digest(token))
+        .where(
+            WalletAccessToken.token_hash == digest,
+            WalletAccessToken.revoked_at.is_(None),
+            WalletAccessToken.expires_at > now,
+        )
         .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
     )
+    if getattr(claimed, "rowcount", 0) != 1:
+        return None
+    offer_id = await session.scalar(
+        select(WalletAccessToken.offer_id).where(WalletAccessToken.token_hash == digest)
+    )
+    return await session.get(WalletOffer, offer_id) if offer_id is not None else None
