@@ -3,11 +3,9 @@ a learner holding a regional badge, signed in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from espace.fixtures import space_fixture  # noqa: F401 - fixture used in this folder
 from espace.helpers import Space
 from ingestion.factory import PartnerIssuer
 from ingestion.fixtures import (  # noqa: F401 - fixtures used in this folder
@@ -16,24 +14,8 @@ from ingestion.fixtures import (  # noqa: F401 - fixtures used in this folder
     stranger_fixture,
     web_fixture,
 )
-from ingestion.helpers import hub_settings, serving
-from issuer_api.app import create_app
-from issuer_api.settings import Settings
 from regional.helpers import aligned
-from verification.localhttp import LocalServer
 from wallet.helpers import Holder
-
-
-@pytest.fixture
-async def space(
-    db_settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    web: LocalServer,
-    anyio_backend: str,
-) -> AsyncIterator[Space]:
-    app = create_app(hub_settings(db_settings))
-    async with serving(app) as http:
-        yield Space(app, http, sessions, web)
 
 
 @pytest.fixture

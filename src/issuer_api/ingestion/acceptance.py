@@ -364,9 +364,17 @@ def subject_identifiers(report: Report) -> list[tuple[Literal["email", "did"], s
         ):
             found.append(("email", normalize_email(recipient["identity"])))
         return found
+    return found + ob3_subject_identifiers(credential)
+
+
+def ob3_subject_identifiers(
+    credential: Mapping[str, Any],
+) -> list[tuple[Literal["email", "did"], str]]:
+    """The OB 3.0 subject's DID (first), then its email identifiers given unhashed."""
     subject = _first_subject(credential)
     if not subject:
-        return found
+        return []
+    found: list[tuple[Literal["email", "did"], str]] = []
     subject_id = subject.get("id")
     if isinstance(subject_id, str) and is_did(subject_id):
         found.append(("did", normalize_did(subject_id)))

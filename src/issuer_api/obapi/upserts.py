@@ -52,7 +52,7 @@ from issuer_api.obapi import repository
 from issuer_api.obapi.imsx import ObApiError
 from issuer_api.obapi.listing import CHANNEL, NoSubjectError
 from issuer_api.partners import service as partners
-from issuer_api.privacy import normalize_did, normalize_email
+from issuer_api.privacy import normalize_did
 from issuer_api.regional import claims
 from obcore.did import is_did
 from obcore.model import node_id, parse_datetime
@@ -134,34 +134,18 @@ def _date(value: Any) -> datetime | None:
         return None
 
 
-def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
-    subject = credential.get("credentialSubject")
-    if isinstance(subject, list):
-        subject = subject[0] if subject else None
-    return subject if isinstance(subject, Mapping) else {}
-
-
 def readable_recipient(
     credential: Mapping[str, Any], jwt_subject: Any = None
 ) -> tuple[Literal["email", "did"], str] | None:
-    """The recipient a credential names in the clear: its subject's DID, else an email
-    identifier given unhashed; None when it names them by a hash only."""
-    subject = _subject(credential)
-    for candidate in (subject.get("id"), jwt_subject):
-        if isinstance(candidate, str) and is_did(candidate):
-            return ("did", normalize_did(candidate))
-    identifiers = subject.get("identifier") or []
-    if isinstance(identifiers, Mapping):
-        identifiers = [identifiers]
-    for entry in identifiers if isinstance(identifiers, list) else []:
-        if (
-            isinstance(entry, Mapping)
-            and entry.get("identityType") in ("emailAddress", "email")
-            and entry.get("hashed") is False
-            and isinstance(entry.get("identityHash"), str)
-        ):
-            return ("email", normalize_email(entry["identityHash"]))
-    return None
+    """The recipient a credential names in the clear: its subject's DID (or the VC-JWT's
+    ``sub``), else an email identifier given unhashed; None when it names them by a hash
+    only."""
+    readable = acceptance.ob3_subject_identifiers(credential)
+    if readable and readable[0][0] == "did":
+        return readable[0]
+    if isinstance(jwt_subject, str) and is_did(jwt_subject):
+        return ("did", normalize_did(jwt_subject))
+    return readable[0] if readable else None
 
 
 def read(body: bytes, media: MediaKind) -> Submitted:
