@@ -11,6 +11,7 @@ from issuer_api.auth.service import create_client
 from issuer_api.models import AuditEvent
 from oauth.conftest import RESOURCE
 from oauth.helpers import Application, basic, query_of
+from web.test_page import Page
 
 pytestmark = pytest.mark.anyio
 
@@ -174,3 +175,24 @@ async def test_revoking_a_region_token_says_it_is_unsupported_and_the_token_stay
     for presented, by in ((token, other_auth), ("garbage", auth), ("a.b.c", auth)):
         unknown = await browser.http.post("/oauth/revoke", data={"token": presented}, headers=by)
         assert unknown.status_code == 200, unknown.text
+
+
+async def test_the_consent_page_says_which_partner_the_region_linked_the_application_to(
+    browser: Browser, learner_id: str, application: Application, admin: dict[str, str]
+) -> None:
+    unlinked = Page((await browser.http.get(application.authorize_path())).text).text
+    assert "La Région n'a rattaché cette application à aucun de ses partenaires" in unlinked
+
+    await browser.http.post(
+        "/partners", json={"slug": "greta-rouen", "name": "Greta de Rouen"}, headers=admin
+    )
+    linked = await browser.http.put(
+        f"/v1/clients/{application.client_id}/partner",
+        json={"partner": "greta-rouen"},
+        headers=admin,
+    )
+    assert linked.status_code == 200, linked.text
+
+    page = Page((await browser.http.get(application.authorize_path())).text).text
+    assert "La Région a rattaché cette application à son partenaire Greta de Rouen" in page
+    assert "aucun de ses partenaires" not in page

@@ -247,3 +247,12 @@ async def test_the_registration_limit_counts_an_ipv6_address_with_its_slash_64(
             select(func.count()).select_from(ApiClient).where(ApiClient.registration.is_not(None))
         )
     assert stored == 2
+
+
+@pytest.mark.parametrize("name", ["Campus\u202egnirut", "Campus\u0000", "Région\u200bNormandie"])
+async def test_a_client_name_with_control_or_formatting_characters_is_refused(
+    browser: Browser, name: str
+) -> None:
+    response = await register(browser.http, registration(client_name=name))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_client_metadata"

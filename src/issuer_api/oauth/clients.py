@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import SplitResult, urlsplit
@@ -199,6 +200,12 @@ def _text(data: Mapping[str, Any], field: str) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT_CHARS:
         raise InvalidClientMetadataError(
             description=f"{field} must be a non-empty string of at most {MAX_TEXT_CHARS} characters"
+        )
+    # Control and format characters (bidirectional overrides among them) would let a name
+    # read differently on the consent page from what it is.
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise InvalidClientMetadataError(
+            description=f"{field} must not contain control or formatting characters"
         )
 
 

@@ -10,6 +10,9 @@
 A request that cannot be trusted to redirect (unknown client, redirect URI not
 registered) gets an error page here, never a redirection (RFC 6749 §4.1.2.1).
 
+The page says whether the Region linked the application to one of its partners (and
+which): an application's name is whatever it registered, the link is the Region's word.
+
 The page is shown at every authorisation, even to a learner who already authorised the
 same application: one click more, and a learner always sees who asks for what.
 
@@ -29,11 +32,14 @@ from typing import Annotated, Any, Final
 from authlib.oauth2.rfc6749 import OAuth2Error
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.accounts import csrf
 from issuer_api.accounts.sessions import OptionalLearner, SignInRequiredError
 from issuer_api.deps import Session
 from issuer_api.i18n import Language
+from issuer_api.models import OAuthClientPartner, Partner
 from issuer_api.oauth import adapter, words
 from issuer_api.oauth.clients import csp_source
 from issuer_api.oauth.endpoints import AUTHORIZE_PATH
@@ -77,6 +83,17 @@ def _validate(server: ObAuthorizationServer, request: Any, learner_id: str | Non
     return server.get_consent_grant(request, end_user=learner_id)
 
 
+async def _linked_partner(session: AsyncSession, client_id: str) -> str | None:
+    """The name of the partner the Region linked this application to, if any: the page
+    says who vouches for the application (or that no one does), whatever it calls itself."""
+    name: str | None = await session.scalar(
+        select(Partner.name)
+        .join(OAuthClientPartner, OAuthClientPartner.partner_id == Partner.id)
+        .where(OAuthClientPartner.client_id == client_id)
+    )
+    return name
+
+
 @router.get(AUTHORIZE_PATH, response_class=HTMLResponse)
 async def authorize(
     request: Request, learner_id: OptionalLearner, session: Session, lang: Lang = None
@@ -93,6 +110,7 @@ async def authorize(
         return RedirectResponse(SignInRequiredError(_this_request(request)).location, 303)
     client = grant.client
     registration = client.row.registration or {}
+    partner = await _linked_partner(session, client.row.id)
     response = render_page(
         request,
         "oauth_consent.html",
@@ -100,6 +118,7 @@ async def authorize(
         {
             "client_name": client.row.name,
             "client_host": words.host_of(registration.get("client_uri")),
+            "partner_name": partner,
             "scopes": words.scope_sentences(grant.request.scope.split(), language),
             "action": _this_request(request),
             "tos_uri": registration.get("tos_uri"),
