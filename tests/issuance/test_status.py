@@ -6,10 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from issuance.helpers import EMAIL, Api, error_code
-from issuer_api.models import AuditEvent, StatusAllocation, StatusList
+from issuer_api.models import AuditEvent, IssuedCredential, StatusAllocation, StatusList
 from issuer_api.statuslists import repository, service
 from obcore.proofs import dataintegrity
 from obcore.statuslist import MIN_ENTRIES, decode
@@ -274,6 +274,27 @@ async def test_a_remembered_open_list_filled_by_other_processes_is_closed_and_le
         lists = (await session.execute(select(StatusList).order_by(StatusList.sequence))).scalars()
         found = [(item.sequence, item.size, item.closed_at is not None) for item in lists]
     assert found == [(1, 16, True), (2, MIN_ENTRIES, False)]
+
+
+async def test_a_remembered_open_list_no_longer_in_the_database_is_forgotten_not_used(
+    api: Api,
+) -> None:
+    """A list this process remembers but the database no longer holds (its rows deleted
+    under it) is never allocated from: the next credential reads the lists again."""
+    admin, achievement = await _setup(api)
+    first = await _issue(api, admin, achievement)
+    gone = first["credential"]["credentialStatus"]["statusListCredential"]
+    async with api.sessions() as session:  # the database emptied under the process
+        for table in (StatusAllocation, IssuedCredential, StatusList):
+            await session.execute(delete(table))
+        await session.commit()
+
+    second = await _issue(api, admin, achievement)
+
+    assert second["credential"]["credentialStatus"]["statusListCredential"] != gone
+    async with api.sessions() as session:
+        lists = (await session.execute(select(StatusList))).scalars().all()
+    assert [item.closed_at for item in lists] == [None]
 
 
 async def test_an_unknown_list_is_404(api: Api) -> None:

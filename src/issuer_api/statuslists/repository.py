@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import StatusAllocation, StatusList
@@ -134,14 +134,28 @@ async def close(session: AsyncSession, list_id: str, now: datetime) -> None:
     )
 
 
-async def taken_among(session: AsyncSession, list_id: str, indexes: Collection[int]) -> set[int]:
-    rows = await session.scalars(
-        select(StatusAllocation.status_index).where(
-            StatusAllocation.status_list_id == list_id,
-            StatusAllocation.status_index.in_(list(indexes)),
+async def taken_among(
+    session: AsyncSession, list_id: str, indexes: Collection[int]
+) -> set[int] | None:
+    """Which of ``indexes`` are allocated in the list; None when there is no such list (a
+    list a process remembered that is gone — one statement, the list's row by its key)."""
+    rows = (
+        await session.execute(
+            select(StatusList.id, StatusAllocation.status_index)
+            .select_from(StatusList)
+            .outerjoin(
+                StatusAllocation,
+                and_(
+                    StatusAllocation.status_list_id == StatusList.id,
+                    StatusAllocation.status_index.in_(list(indexes)),
+                ),
+            )
+            .where(StatusList.id == list_id)
         )
-    )
-    return set(rows)
+    ).all()
+    if not rows:
+        return None
+    return {index for _, index in rows if index is not None}
 
 
 async def all_taken(session: AsyncSession, list_id: str) -> set[int]:

@@ -138,7 +138,11 @@ async def choose_slot(
         if base_is_configured and not head.url.startswith(f"{base_url}/status/"):
             await _close(session, open_lists, head)
             continue
-        index = await _free_index(session, head)
+        try:
+            index = await _free_index(session, head)
+        except _ListGoneError:
+            open_lists.forget(head)  # remembered by this process, no longer in the database
+            continue
         if index is None:
             await _close(session, open_lists, head)
             continue
@@ -213,8 +217,13 @@ async def _open_next_list(
     )
 
 
+class _ListGoneError(Exception):
+    """The list a process remembered is not in the database any more."""
+
+
 async def _free_index(session: AsyncSession, head: ListHead) -> int | None:
-    """A uniformly random free index, or None when the list is full."""
+    """A uniformly random free index, or None when the list is full
+    (:class:`_ListGoneError` when the list does not exist)."""
     known_taken: set[int] = set()
     for _ in range(_PROBES):
         drawn: list[int] = []
@@ -226,6 +235,8 @@ async def _free_index(session: AsyncSession, head: ListHead) -> int | None:
         if not drawn:
             break
         taken = await repository.taken_among(session, head.id, drawn)
+        if taken is None:
+            raise _ListGoneError(head.id)
         free = [index for index in drawn if index not in taken]
         if free:
             return free[0]
