@@ -42,7 +42,7 @@ from issuer_api.i18n import Language
 from issuer_api.models import OAuthClientPartner, Partner
 from issuer_api.oauth import adapter, words
 from issuer_api.oauth.clients import csp_source
-from issuer_api.oauth.endpoints import AUTHORIZE_PATH
+from issuer_api.oauth.paths import AUTHORIZE_PATH
 from issuer_api.oauth.server import ObAuthorizationServer
 from issuer_api.web.templating import CONTENT_SECURITY_POLICY, page_language, render_page
 

@@ -27,14 +27,16 @@ from issuer_api.deps import AppSettings, Kek, Session
 from issuer_api.links import public_base_url
 from issuer_api.oauth import adapter, clients, registration_limit
 from issuer_api.oauth import scopes as ob_scopes
+from issuer_api.oauth.paths import (
+    AUTHORIZE_PATH,
+    METADATA_PATH,
+    REGISTER_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+)
 
 router = APIRouter(tags=["authentication"])
 
-TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a path
-REVOKE_PATH: Final = "/oauth/revoke"
-REGISTER_PATH: Final = "/oauth/register"
-AUTHORIZE_PATH: Final = "/oauth/authorize"
-METADATA_PATH: Final = "/.well-known/oauth-authorization-server"
 MAX_REGISTRATION_BYTES: Final = 16_384
 FORM: Final = "application/x-www-form-urlencoded"
 BAD_CLIENT: Final = "unknown client or wrong secret"

@@ -16,14 +16,12 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Final
 
+from issuer_api.oauth.paths import AUTHORIZE_PATH, REGISTER_PATH, TOKEN_PATH
 from issuer_api.region.identity import RegionIdentity
 from issuer_api.settings import Settings
 
 SPEC_FILE: Final = "ob_v3p0_openapi.json"
 API_PATH: Final = "/ims/ob/v3p0"
-REGISTER_PATH: Final = "/oauth/register"
-AUTHORIZE_PATH: Final = "/oauth/authorize"
-TOKEN_PATH: Final = "/oauth/token"  # noqa: S105 - a URL path, not a secret
 
 
 @cache
