@@ -1,12 +1,12 @@
 """The secrets of a wallet offer, and what the database keeps of them.
 
-The offer's URL holds a random *reference* (32 bytes). The pre-authorised code is
-derived from it (HMAC under a key derived from the key-encryption key), so the offer
-can be served by reference while the database keeps neither: only SHA-256 hashes of
-the reference and the code. The PIN (``tx_code``) is kept as an HMAC under the same
-key and the offer id: six digits hashed without a secret would fall to a million
-guesses against a stolen database. A ``c_nonce`` carries its own MAC and time, so
-handing one out stores nothing.
+The offer's URL holds a random *reference* (:func:`issuer_api.accounts.tokens.new_token`,
+32 bytes). The pre-authorised code is derived from it (HMAC under a key derived from the
+key-encryption key), so the offer can be served by reference while the database keeps
+neither: only their :func:`~issuer_api.accounts.tokens.token_hash`. The PIN
+(``tx_code``) is kept as an HMAC under the same key and the offer id: six digits hashed
+without a secret would fall to a million guesses against a stolen database. A
+``c_nonce`` carries its own MAC and time, so handing one out stores nothing.
 """
 
 from __future__ import annotations
@@ -30,21 +30,8 @@ def _mac(kek: bytes, message: str) -> str:
     return hmac.new(_key(kek), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def new_reference() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def new_pin() -> str:
     return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def digest(value: str) -> str:
-    """What the database keeps of a high-entropy secret: its SHA-256, hexadecimal."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def code_for(kek: bytes, reference: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any, Final
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.models import WalletAccessToken, WalletOffer
 from issuer_api.wallet import codes
 from issuer_api.wallet.offers import MAX_PIN_ATTEMPTS, PRE_AUTHORIZED_GRANT
@@ -62,7 +63,7 @@ async def pre_authorized_code_grant(
         raise OAuthError("invalid_request", "pre-authorized_code is required")
     pin = _field(form, "tx_code")
     offer = await session.scalar(
-        select(WalletOffer).where(WalletOffer.code_hash == codes.digest(code))
+        select(WalletOffer).where(WalletOffer.code_hash == token_hash(code))
     )
     if offer is None:
         raise OAuthError("invalid_grant", "the pre-authorized code is unknown")
@@ -99,10 +100,10 @@ async def pre_authorized_code_grant(
     )
     if getattr(claimed, "rowcount", 0) != 1:
         raise OAuthError("invalid_grant", "the pre-authorized code was already used")
-    token = codes.new_token()
+    token = new_token()
     session.add(
         WalletAccessToken(
-            token_hash=codes.digest(token),
+            token_hash=token_hash(token),
             offer_id=offer.id,
             expires_at=now + TOKEN_LIFETIME,
             created_at=now,
@@ -128,7 +129,7 @@ async def claim_token(session: AsyncSession, token: str, *, now: datetime) -> Wa
     """
     if not token or len(token) > MAX_FIELD_CHARS:
         return None
-    digest = codes.digest(token)
+    digest = token_hash(token)
     claimed = await session.execute(
         update(WalletAccessToken)
         .where(

@@ -28,6 +28,7 @@ import anyio
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.tokens import token_hash
 from issuer_api.audit import add_audit_event
 from issuer_api.credentials import repository as credential_repository
 from issuer_api.credentials import service as credentials
@@ -72,7 +73,7 @@ async def consume_nonce(session: AsyncSession, kek: bytes, nonce: str, *, now: d
         session,
         cast(Table, WalletNonce.__table__),
         {
-            "nonce_hash": codes.digest(nonce),
+            "nonce_hash": token_hash(nonce),
             "expires_at": now + timedelta(seconds=NONCE_LIFETIME_S),
             "created_at": now,
         },

@@ -27,6 +27,7 @@ import segno
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.models import IssuedCredential, RegionalAward, WalletOffer
 from issuer_api.models.base import new_id
 from issuer_api.wallet import codes
@@ -65,15 +66,15 @@ async def create_offer(
     can no longer be delivered)."""
     if not await offerable(session, learner_id, credential_id):
         return None
-    reference = codes.new_reference()
+    reference = new_token()
     pin = codes.new_pin()
     offer_id = new_id()
     offer = WalletOffer(
         id=offer_id,
         learner_id=learner_id,
         credential_id=credential_id,
-        reference_hash=codes.digest(reference),
-        code_hash=codes.digest(codes.code_for(kek, reference)),
+        reference_hash=token_hash(reference),
+        code_hash=token_hash(codes.code_for(kek, reference)),
         tx_code_hash=codes.pin_hash(kek, offer_id, pin),
         expires_at=now + OFFER_LIFETIME,
         failed_attempts=0,
@@ -99,7 +100,7 @@ async def offer_document(
     if not reference or len(reference) > 100:
         return None
     offer = await session.scalar(
-        select(WalletOffer).where(WalletOffer.reference_hash == codes.digest(reference))
+        select(WalletOffer).where(WalletOffer.reference_hash == token_hash(reference))
     )
     if offer is None or not usable(offer, now):
         return None
