@@ -33,6 +33,7 @@ from typing import Any, Final, Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from issuer_api.accounts.tokens import new_token, token_hash
 from issuer_api.client_address import rate_bucket
@@ -95,21 +96,23 @@ async def count_request(
     since = now - RATE_WINDOW
     address_key = _rate_key(kek, "email", normalize_email(email))
     client_key = _rate_key(kek, "client", rate_bucket(client))
-    client_count = await db.scalar(
-        select(func.count())
-        .select_from(SignInRequest)
-        .where(SignInRequest.client_key == client_key, SignInRequest.created_at > since)
-    )
-    if (client_count or 0) >= CLIENT_LIMIT:
+    if await recent_requests(db, SignInRequest.client_key == client_key, since) >= CLIENT_LIMIT:
         return Allowance(client_exceeded=True, address_exceeded=False)
-    address_count = await db.scalar(
-        select(func.count())
-        .select_from(SignInRequest)
-        .where(SignInRequest.address_key == address_key, SignInRequest.created_at > since)
-    )
+    address_count = await recent_requests(db, SignInRequest.address_key == address_key, since)
     db.add(SignInRequest(address_key=address_key, client_key=client_key, created_at=now))
     await db.flush()
-    return Allowance(client_exceeded=False, address_exceeded=(address_count or 0) >= ADDRESS_LIMIT)
+    return Allowance(client_exceeded=False, address_exceeded=address_count >= ADDRESS_LIMIT)
+
+
+async def recent_requests(db: AsyncSession, condition: ColumnElement[bool], since: datetime) -> int:
+    """How many rate-limit entries (``sign_in_request``) matching ``condition`` were
+    recorded after ``since``."""
+    count = await db.scalar(
+        select(func.count())
+        .select_from(SignInRequest)
+        .where(condition, SignInRequest.created_at > since)
+    )
+    return count or 0
 
 
 async def request_link(

@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api.accounts.signin import recent_requests
 from issuer_api.client_address import rate_bucket
 from issuer_api.models import SignInRequest
 from obcore import keywrap
@@ -37,12 +37,7 @@ async def allow(
     the last hour; whether it may go on."""
     now = now or datetime.now(UTC)
     client_key = _key(kek, f"client:{rate_bucket(client)}")
-    count = await db.scalar(
-        select(func.count())
-        .select_from(SignInRequest)
-        .where(SignInRequest.client_key == client_key, SignInRequest.created_at > now - WINDOW)
-    )
-    if (count or 0) >= limit:
+    if await recent_requests(db, SignInRequest.client_key == client_key, now - WINDOW) >= limit:
         return False
     db.add(
         SignInRequest(address_key=_key(kek, "registration"), client_key=client_key, created_at=now)
