@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         report.add(figures)
     if "rules" in only:
         report.add(aggregation.run(quick=quick))
-    requests = 150 if quick else 600
+    requests = 300 if quick else 3000
     if "issuance" in only:
         report.add(
             issuance.run_all(requests=requests, core_sign=rates.di_sign, postgres=postgres)[0]

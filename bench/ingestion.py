@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -53,6 +51,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from bench import loadgen
 from bench.issuance import _free_port, _obhub, _stop, _unpin, _wait_ready, start_server
 from bench.report import Figure, Target
 from issuer_api.regional.service import EVALUATE_TASK
@@ -260,54 +259,6 @@ def _request_bytes(delivery: Delivery, host: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + delivery.body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    await reader.readexactly(length)
-    return status
-
-
-async def _send_all(base_url: str, deliveries: list[Delivery]) -> tuple[list[float], int, int]:
-    """Send every delivery over ``CONCURRENCY`` keep-alive connections; the requests are
-    built and signed before the clock starts, and the client is a bare asyncio stream
-    (an HTTP library would take a large share of the 2 CPUs the server also needs)."""
-    host, _, port = base_url.removeprefix("http://").partition(":")
-    requests = [_request_bytes(delivery, f"{host}:{port}") for delivery in deliveries]
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for request in requests:
-        queue.put_nowait(request)
-    latencies: list[float] = []
-    errors = 0
-    acknowledged = 0
-
-    async def worker() -> None:
-        nonlocal errors, acknowledged
-        reader, writer = await asyncio.open_connection(host, int(port))
-        try:
-            while not queue.empty():
-                request = queue.get_nowait()
-                started = time.perf_counter()
-                writer.write(request)
-                status = await _read_response(reader)
-                latencies.append(time.perf_counter() - started)
-                if status == 202:
-                    acknowledged += 1
-                else:
-                    errors += 1
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return latencies, acknowledged, errors
-
-
 def _counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         rows = connection.execute(
@@ -395,7 +346,8 @@ def _evaluations_waiting(engine: Engine) -> int:
 
 @dataclass(frozen=True)
 class _Acknowledged:
-    latencies: list[float]
+    p50_ms: float
+    p99_ms: float
     acknowledged: int
     errors: int
     seconds: float
@@ -425,25 +377,33 @@ def _acknowledge(env: dict[str, str], data_dir: Path, deliveries: list[Delivery]
     port = _free_port()
     api = start_server(env, port, 2, data_dir / "api.log")
 
-    async def send() -> _Acknowledged:
-        base_url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
+    async def ready() -> None:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as probe:
             await _wait_ready(probe, api)
+
+    try:
+        asyncio.run(ready())
+        # built and signed before the clock starts (timestamps stay valid 5 minutes)
+        requests = [_request_bytes(delivery, f"127.0.0.1:{port}") for delivery in deliveries]
         postgres_before = _postgres_cpu_seconds()
         api_before = _tree_cpu_seconds(api.pid)
-        started = time.perf_counter()
-        latencies, acknowledged, errors = await _send_all(base_url, deliveries)
+        outcome = loadgen.run(
+            "127.0.0.1",
+            port,
+            requests,
+            total=len(requests),
+            concurrency=CONCURRENCY,
+            expected=(202,),
+        )
         return _Acknowledged(
-            latencies,
-            acknowledged,
-            errors,
-            seconds=time.perf_counter() - started,
+            outcome.p50_ms,
+            outcome.p99_ms,
+            outcome.statuses.get("202", 0),
+            outcome.errors,
+            seconds=outcome.seconds,
             api_cpu=_tree_cpu_seconds(api.pid) - api_before,
             postgres_cpu=_postgres_cpu_since(postgres_before),
         )
-
-    try:
-        return asyncio.run(send())
     finally:
         _stop(api)
 
@@ -498,8 +458,6 @@ def run(*, workers: int = WORKERS, badges: int = BADGES) -> Result:
             counts.get(k, 0) for k in ("accepted", "duplicate", "rejected", "failed", "pending")
         )
         unique_ids = len({d.webhook_id for d in deliveries})
-        latencies = ack.latencies
-        cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
         return Result(
             workers=workers,
             partners=PARTNERS,
@@ -508,8 +466,8 @@ def run(*, workers: int = WORKERS, badges: int = BADGES) -> Result:
             deliveries_acknowledged=ack.acknowledged,
             ack_seconds=round(ack.seconds, 2),
             ack_per_s=round(ack.acknowledged / ack.seconds, 1),
-            ack_p50_ms=round(cuts[49] * 1000, 2),
-            ack_p99_ms=round(cuts[98] * 1000, 2),
+            ack_p50_ms=ack.p50_ms,
+            ack_p99_ms=ack.p99_ms,
             ack_errors=ack.errors,
             api_cpu_ms_per_delivery=_per(ack.api_cpu, ack.acknowledged) or 0.0,
             ack_postgres_cpu_ms_per_delivery=_per(ack.postgres_cpu, ack.acknowledged),

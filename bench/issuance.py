@@ -9,7 +9,7 @@ worker count (1, then 2) the benchmark:
    free port, and waits for ``/readyz``;
 3. gets a token, creates an achievement, warms every worker up, then sends a fixed
    number of issuance requests (eddsa-rdfc-2022, email recipient) with bounded
-   concurrency from one asyncio client, and stops the server.
+   concurrency from the load generator's own process (:mod:`bench.loadgen`), and stops the server.
 
 The reference, measured in the same run with the same load generator and uvicorn
 settings: a trivial FastAPI endpoint receiving the same body
@@ -17,7 +17,7 @@ settings: a trivial FastAPI endpoint receiving the same body
 credentials per second as the core signs on one core (:mod:`bench.core`, same run);
 two workers at least 1.7 times one. The load generator shares the machine's CPUs
 with the server. ``OBHUB_BENCH_REQUESTS`` and ``OBHUB_BENCH_CONCURRENCY`` override the
-defaults (600 requests, 16 in flight).
+defaults (3,000 requests, 16 in flight).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,10 +44,11 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import loadgen
 from bench.report import Figure, Target
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUESTS = int(os.environ.get("OBHUB_BENCH_REQUESTS", "600"))
+REQUESTS = int(os.environ.get("OBHUB_BENCH_REQUESTS", "3000"))
 CONCURRENCY = int(os.environ.get("OBHUB_BENCH_CONCURRENCY", "16"))
 WORKER_COUNTS = (1, 2)
 # targets: one worker's issuance rate / the core signing rate; 2 workers / 1 worker
@@ -175,8 +175,8 @@ async def _wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]
     raise SystemExit("the server did not become ready in time")
 
 
-async def load(
-    client: httpx.AsyncClient,
+def load(
+    base_url: str,
     path: str,
     body: dict[str, Any],
     headers: dict[str, str],
@@ -186,38 +186,26 @@ async def load(
     expected: int = 201,
     meter: _CpuMeter | None = None,
 ) -> tuple[float, float, float, int]:
-    """``requests`` POSTs of ``body`` to ``path``, ``CONCURRENCY`` in flight, after
-    ``warmup`` unmeasured ones; returns requests/s, p50 and p99 (ms), errors. ``meter``
-    is started once the warm-up is over (the caller stops it)."""
-
-    async def one() -> tuple[float, bool]:
-        started = time.perf_counter()
-        try:
-            response = await client.post(path, json=body, headers=headers)
-        except httpx.TransportError:  # a connection lost counts as an error, not a crash
-            return time.perf_counter() - started, False
-        return time.perf_counter() - started, response.status_code == expected
-
-    await asyncio.gather(*(one() for _ in range(warmup)))
+    """``requests`` POSTs of ``body`` to ``path``, ``CONCURRENCY`` in flight, from the
+    load generator's own process (:mod:`bench.loadgen`), after ``warmup`` unmeasured
+    ones; returns requests/s, p50 and p99 (ms), errors. ``meter`` is started once the
+    warm-up is over (the caller stops it)."""
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    request = loadgen.request_bytes(
+        "POST",
+        path,
+        f"{host}:{port}",
+        json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        {"content-type": "application/json", **headers},
+    )
+    if warmup:
+        loadgen.run(host, int(port), [request], total=warmup, concurrency=CONCURRENCY)
     if meter is not None:
         meter.start()
-    semaphore = asyncio.Semaphore(CONCURRENCY)
-
-    async def bounded() -> tuple[float, bool]:
-        async with semaphore:
-            return await one()
-
-    started = time.perf_counter()
-    outcomes = await asyncio.gather(*(bounded() for _ in range(requests)))
-    elapsed = time.perf_counter() - started
-    latencies = sorted(seconds for seconds, _ in outcomes)
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return (
-        requests / elapsed,
-        statistics.median(latencies) * 1000,
-        cuts[98] * 1000,
-        sum(1 for _, ok in outcomes if not ok),
+    outcome = loadgen.run(
+        host, int(port), [request], total=requests, concurrency=CONCURRENCY, expected=(expected,)
     )
+    return outcome.requests_per_s, outcome.p50_ms, outcome.p99_ms, outcome.errors
 
 
 def _client(base_url: str) -> httpx.AsyncClient:
@@ -305,8 +293,8 @@ async def _drive(
         )
         achievement.raise_for_status()
         body = issuance_body(achievement.json()["id"])
-        measured = await load(
-            client,
+        measured = load(
+            base_url,
             "/issuers/region/credentials",
             body,
             headers,
@@ -339,11 +327,10 @@ def reference(workers: int, requests: int, data_dir: Path) -> Result:
             base_url = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=base_url, timeout=5) as probe:
                 await _wait_ready(probe, server)
-            async with _client(base_url) as client:
-                body = issuance_body(str(uuid.uuid4()))
-                measured = await load(
-                    client, "/echo", body, {}, requests=requests, warmup=WARMUP_PER_WORKER * workers
-                )
+            body = issuance_body(str(uuid.uuid4()))
+            measured = load(
+                base_url, "/echo", body, {}, requests=requests, warmup=WARMUP_PER_WORKER * workers
+            )
             return _result("reference", workers, requests, measured)
 
         return asyncio.run(main())

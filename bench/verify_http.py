@@ -8,15 +8,16 @@ For each worker count (1, then 2) the benchmark:
 3. for each input — (a) an OB 3.0 credential (~3 KB) with an eddsa-rdfc-2022 proof,
    (b) the same credential as a VC-JWT (EdDSA), both signed by a did:key so they
    resolve offline — checks that the first answer says ``verdict: valid``, warms
-   every worker up, then sends a fixed number of
-   requests from one asyncio client and stops by itself.
+   every worker up, then sends a fixed number of requests from the load generator's
+   own process (:mod:`bench.loadgen`), and stops the server.
 
 It reports requests per second (completed requests / wall time) and the p50/p99
-latency seen by the client. An error is any answer other than 200 ``valid``. The
+latency seen by the client. An error is any answer other than 200 (the first answer
+of each input is checked ``valid``; the load generator reads status codes only). The
 reference is the verification pipeline's rate on one core (the full report, measured
 by :mod:`bench.core` in the same run): one worker must answer at least 70 % of it.
 The load generator shares the machine's CPUs with the server. ``OBHUB_BENCH_REQUESTS``
-overrides the request count (600).
+overrides the request count (3,000).
 """
 
 from __future__ import annotations
@@ -25,16 +26,14 @@ import asyncio
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import tempfile
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from bench import loadgen
 from bench.fixtures import regional_credential
 from bench.issuance import (
     _environment,
@@ -50,7 +49,7 @@ from obcore import did
 from obcore.keys import KeyPair
 from obcore.proofs import dataintegrity, vcjwt
 
-REQUESTS = int(os.environ.get("OBHUB_BENCH_REQUESTS", "600"))
+REQUESTS = int(os.environ.get("OBHUB_BENCH_REQUESTS", "3000"))
 CONCURRENCIES = (16,)
 # target: one worker's /verify rate / the verification pipeline's rate on one core
 PER_WORKER_OF_PIPELINE = 0.7
@@ -111,19 +110,6 @@ def _migrate(data_dir: Path) -> None:
     )
 
 
-async def _one(client: httpx.AsyncClient, item: Input) -> tuple[float, bool]:
-    started = time.perf_counter()
-    try:
-        response = await client.post(
-            "/verify", content=item.body, headers={"content-type": item.content_type}
-        )
-    except httpx.TransportError:  # a connection lost counts as an error, not a crash
-        return time.perf_counter() - started, False
-    elapsed = time.perf_counter() - started
-    ok = response.status_code == 200 and response.json().get("verdict") == "valid"
-    return elapsed, ok
-
-
 async def _check_first(client: httpx.AsyncClient, item: Input) -> None:
     response = await client.post(
         "/verify", content=item.body, headers={"content-type": item.content_type}
@@ -143,39 +129,37 @@ async def _check_first(client: httpx.AsyncClient, item: Input) -> None:
 
 
 async def _drive(base_url: str, workers: int, requests: int) -> list[Result]:
-    limit = max(CONCURRENCIES)
-    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+    host, _, port = base_url.removeprefix("http://").partition(":")
     results: list[Result] = []
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=REQUEST_TIMEOUT_S, limits=limits
-    ) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
         for item in inputs():
             await _check_first(client, item)
-            # Warm up every worker (contexts, schemas, connection pools).
-            await asyncio.gather(*(_one(client, item) for _ in range(WARMUP_PER_WORKER * workers)))
+            request = loadgen.request_bytes(
+                "POST", "/verify", f"{host}:{port}", item.body, {"content-type": item.content_type}
+            )
             for concurrency in CONCURRENCIES:
-                semaphore = asyncio.Semaphore(concurrency)
-
-                async def bounded(item: Input = item, sem: asyncio.Semaphore = semaphore) -> Any:
-                    async with sem:
-                        return await _one(client, item)
-
-                started = time.perf_counter()
-                outcomes = await asyncio.gather(*(bounded() for _ in range(requests)))
-                elapsed = time.perf_counter() - started
-                latencies = sorted(seconds for seconds, _ in outcomes)
-                cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+                # the warm-up reaches every worker (contexts, schemas, connection pools)
+                outcome = await asyncio.to_thread(
+                    loadgen.run,
+                    host,
+                    int(port),
+                    [request],
+                    total=requests,
+                    warmup=WARMUP_PER_WORKER * workers,
+                    concurrency=concurrency,
+                    expected=(200,),
+                )
                 results.append(
                     Result(
                         workers=workers,
                         input=item.name,
                         concurrency=concurrency,
-                        requests=requests,
-                        seconds=round(elapsed, 3),
-                        requests_per_s=round(requests / elapsed, 1),
-                        p50_ms=round(statistics.median(latencies) * 1000, 2),
-                        p99_ms=round(cuts[98] * 1000, 2),
-                        errors=sum(1 for _, ok in outcomes if not ok),
+                        requests=outcome.requests,
+                        seconds=outcome.seconds,
+                        requests_per_s=outcome.requests_per_s,
+                        p50_ms=outcome.p50_ms,
+                        p99_ms=outcome.p99_ms,
+                        errors=outcome.errors,
                     )
                 )
     return results
