@@ -1,8 +1,9 @@
 """Database engine and sessions: created in the app lifespan, never at import time.
 
-* Embedded default: SQLite file in ``OBHUB_DATA_DIR`` through aiosqlite, WAL
-  journal, foreign keys on, a busy timeout so concurrent writers wait instead
-  of failing.
+* Embedded default: SQLite file in ``OBHUB_DATA_DIR`` through the driver of
+  :mod:`issuer_api.sqlite_driver` (statements in the event loop's thread; a
+  statement finding the write lock taken by another process waits for it in a
+  worker thread, up to 10 s), WAL journal, foreign keys on.
 * Scale: PostgreSQL through psycopg 3 (async), ``OBHUB_DATABASE_URL``.
 
 Only the request (or job) boundary commits: :func:`session_scope` commits when
@@ -26,13 +27,19 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from issuer_api import sqlite_driver
+
+sqlite_driver.register()
+
 
 def async_url(url: str) -> str:
-    """Map a configured URL to its async driver (sqlite → aiosqlite, postgresql → psycopg)."""
+    """Map a configured URL to its async driver (sqlite → :mod:`issuer_api.sqlite_driver`,
+    postgresql → psycopg)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+        drivername = f"sqlite+{sqlite_driver.DRIVER}"
+        return parsed.set(drivername=drivername).render_as_string(hide_password=False)
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     raise ValueError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
@@ -53,7 +60,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -62,7 +68,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """The async engine for ``url`` (plain or async driver names are both accepted)."""
     target = async_url(url)
     if target.startswith("sqlite"):
-        engine = create_async_engine(target, echo=echo, connect_args={"timeout": 10})
+        # A pooled SQLite connection costs a file handle and a little memory: enough of
+        # them that a busy process never opens and closes one per request.
+        engine = create_async_engine(
+            target,
+            echo=echo,
+            connect_args={"timeout": sqlite_driver.DEFAULT_TIMEOUT_S},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_OVERFLOW,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_async_engine(
@@ -72,6 +86,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
+SQLITE_POOL_SIZE: Final = 32
+SQLITE_POOL_OVERFLOW: Final = 32
 POOL_RECYCLE_SECONDS: Final = 1800
 """A pooled PostgreSQL connection is replaced after this long (idle-timeout middleboxes)."""
 

@@ -273,7 +273,7 @@ class Signed:
 
 
 def sign(document: Mapping[str, Any], key: KeyPair, fmt: str) -> Signed:
-    """Sign as eddsa-rdfc-2022 (``di``) or VC-JWT (``jwt``). CPU-bound: run in a thread."""
+    """Sign as eddsa-rdfc-2022 (``di``) or VC-JWT (``jwt``)."""
     if fmt == "jwt":
         return Signed(dict(document), vcjwt.sign_vc_jwt(document, key))
     return Signed(dataintegrity.add_proof(document, key), None)

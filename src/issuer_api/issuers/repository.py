@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Final
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from issuer_api.models import Issuer, SigningKey
 from issuer_api.sql import lock_row
@@ -13,9 +16,16 @@ async def get_by_id(session: AsyncSession, issuer_id: str) -> Issuer | None:
     return await session.get(Issuer, issuer_id)
 
 
+# The keys in the same statement (every issuance reads them): one round trip, not the
+# relationship's default second SELECT. Built once (see issuer_api.auth.deps).
+_BY_SLUG: Final = (
+    select(Issuer).where(Issuer.slug == bindparam("slug")).options(joinedload(Issuer.keys))
+)
+
+
 async def get_by_slug(session: AsyncSession, slug: str) -> Issuer | None:
-    result = await session.execute(select(Issuer).where(Issuer.slug == slug))
-    return result.scalar_one_or_none()
+    result = await session.execute(_BY_SLUG, {"slug": slug})
+    return result.unique().scalar_one_or_none()
 
 
 async def get_region(session: AsyncSession) -> Issuer | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import StatusAllocation, StatusList
@@ -134,24 +135,28 @@ async def close(session: AsyncSession, list_id: str, now: datetime) -> None:
     )
 
 
+# Built once (every issuance runs it): see issuer_api.auth.deps.
+_TAKEN_AMONG: Final = (
+    select(StatusList.id, StatusAllocation.status_index)
+    .select_from(StatusList)
+    .outerjoin(
+        StatusAllocation,
+        and_(
+            StatusAllocation.status_list_id == StatusList.id,
+            StatusAllocation.status_index.in_(bindparam("indexes", expanding=True)),
+        ),
+    )
+    .where(StatusList.id == bindparam("list_id"))
+)
+
+
 async def taken_among(
     session: AsyncSession, list_id: str, indexes: Collection[int]
 ) -> set[int] | None:
     """Which of ``indexes`` are allocated in the list; None when there is no such list (a
     list a process remembered that is gone — one statement, the list's row by its key)."""
     rows = (
-        await session.execute(
-            select(StatusList.id, StatusAllocation.status_index)
-            .select_from(StatusList)
-            .outerjoin(
-                StatusAllocation,
-                and_(
-                    StatusAllocation.status_list_id == StatusList.id,
-                    StatusAllocation.status_index.in_(list(indexes)),
-                ),
-            )
-            .where(StatusList.id == list_id)
-        )
+        await session.execute(_TAKEN_AMONG, {"list_id": list_id, "indexes": list(indexes)})
     ).all()
     if not rows:
         return None
