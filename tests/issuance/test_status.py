@@ -65,6 +65,69 @@ async def test_the_credential_points_to_a_random_index_of_the_issuers_list(api: 
     assert sorted(a.status_index for a in allocations) == sorted(indexes)
 
 
+async def test_one_check_of_the_allocations_serves_many_credentials(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The free indexes one check finds are handed out by the process for a few seconds:
+    most issuances read no allocation at all, and every index is still claimed once."""
+    admin, achievement = await _setup(api)
+    checks = 0
+    taken_among = repository.taken_among
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checks
+        checks += 1
+        return await taken_among(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "taken_among", counting)
+    records = [await _issue(api, admin, achievement) for _ in range(10)]
+    indexes = [int(r["credential"]["credentialStatus"]["statusListIndex"]) for r in records]
+    assert checks == 1
+    assert len(set(indexes)) == 10
+    assert indexes != sorted(indexes)
+
+
+async def test_a_remembered_free_index_claimed_by_another_process_is_never_given_twice(
+    api: Api,
+) -> None:
+    admin, achievement = await _setup(api)
+    region = await api.region()
+    small = "00000000-0000-4000-8000-0000000000ad"
+    async with api.sessions() as session:  # a (test-only) list of 64 entries
+        await repository.insert_list(
+            session,
+            list_id=small,
+            issuer_id=region.id,
+            purpose="revocation",
+            sequence=1,
+            url="http://localhost/status/small",
+            size=64,
+            now=service.now_utc(),
+        )
+        await session.commit()
+    first = await _issue(api, admin, achievement)  # this process remembers free indexes
+    mine = int(first["credential"]["credentialStatus"]["statusListIndex"])
+    left = sorted(set(range(64)) - {mine})[:3]
+    async with api.sessions() as session:  # another process takes every index but three
+        for index in set(range(64)) - {mine, *left}:
+            await repository.claim(session, small, index, "ailleurs")
+        await session.commit()
+    records = [await _issue(api, admin, achievement) for _ in range(4)]
+    entries = [r["credential"]["credentialStatus"] for r in records]
+    assert {int(e["statusListIndex"]) for e in entries[:3]} == set(left)
+    assert all(e["statusListCredential"].endswith("/small") for e in entries[:3])
+    assert not entries[3]["statusListCredential"].endswith("/small")  # full: the next list
+
+
+async def test_a_claim_in_a_list_that_is_gone_inserts_nothing(api: Api) -> None:
+    async with api.sessions() as session:
+        claimed = await repository.claim(session, "00000000-0000-4000-8000-0000000000ff", 7, "x")
+        await session.commit()
+        rows = (await session.execute(select(StatusAllocation))).scalars().all()
+    assert claimed is False
+    assert rows == []
+
+
 async def test_the_status_list_is_a_signed_bitstring_status_list_credential(api: Api) -> None:
     admin, achievement = await _setup(api)
     record = await _issue(api, admin, achievement)

@@ -6,12 +6,14 @@ bitstring itself only under a row lock when it is about to change.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import Integer, String, and_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.models import StatusAllocation, StatusList
@@ -171,14 +173,32 @@ async def all_taken(session: AsyncSession, list_id: str) -> set[int]:
     return set(rows)
 
 
-async def claim(session: AsyncSession, list_id: str, index: int, credential_id: str) -> bool:
-    """Record ``index`` as given to ``credential_id``; false when someone else has it."""
-    return await insert_or_ignore(
-        session,
-        StatusAllocation.__table__,  # type: ignore[arg-type]
-        {"status_list_id": list_id, "status_index": index, "credential_id": credential_id},
-        ("status_list_id", "status_index"),
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """``INSERT … SELECT`` from the list's row: nothing is inserted (no foreign-key error)
+    when the list is gone, and nothing when the index is taken (``ON CONFLICT DO
+    NOTHING``); ``RETURNING`` says whether a row went in."""
+    source = select(
+        StatusList.id,
+        bindparam("status_index", type_=Integer),
+        bindparam("credential_id", type_=String),
+    ).where(StatusList.id == bindparam("list_id"))
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table: Any = StatusAllocation.__table__  # Core, not the ORM's bulk insert
+    return (
+        module.insert(table)
+        .from_select(["status_list_id", "status_index", "credential_id"], source)
+        .on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
+        .returning(table.c.id)
     )
+
+
+async def claim(session: AsyncSession, list_id: str, index: int, credential_id: str) -> bool:
+    """Record ``index`` as given to ``credential_id``; false when someone else has it, or
+    when there is no such list (one a process remembered, deleted since)."""
+    statement = _claim_statement(session.get_bind().dialect.name)
+    values = {"list_id": list_id, "status_index": index, "credential_id": credential_id}
+    return (await session.execute(statement, values)).first() is not None
 
 
 async def release(session: AsyncSession, list_id: str, index: int, credential_id: str) -> None:

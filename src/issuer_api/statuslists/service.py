@@ -5,8 +5,10 @@ W3C Bitstring Status List v1.0 (https://www.w3.org/TR/vc-bitstring-status-list/)
 * **Allocation** (§6.5 Decoy Values): each credential gets an index drawn uniformly at
   random among the free indexes of the issuer's current list for that purpose
   (:func:`obcore.statuslist.random_free_index`), so position leaks nothing about issuance
-  order. A few random candidates are checked against the allocations already recorded;
-  only a nearly full list is read in full. An index is *claimed* by inserting its
+  order. Random candidates are checked against the allocations already recorded, in one
+  statement; the free ones are handed out by this process for a few seconds before the
+  next check (so most issuances read nothing), and only a nearly full list is read in
+  full. An index is *claimed* by inserting its
   allocation row: the unique constraint (list, index) makes a concurrent claim of the
   same index fail, and the caller then draws another (:class:`Slot`). An index is never
   given twice, even after the credential holding it is revoked. Which list is open is
@@ -69,7 +71,7 @@ LIST_SIZE: Final = MIN_ENTRIES
 MEDIA_TYPE: Final = "application/vc+ld+json"
 CACHE_CONTROL: Final = "public, max-age=60"
 
-_CANDIDATES_PER_PROBE: Final = 8
+_CANDIDATES_PER_PROBE: Final = 32
 _PROBES: Final = 4
 _OPEN_ATTEMPTS: Final = 8
 
@@ -138,8 +140,11 @@ async def choose_slot(
         if base_is_configured and not head.url.startswith(f"{base_url}/status/"):
             await _close(session, open_lists, head)
             continue
+        index = open_lists.take_free(head)
+        if index is not None:
+            return Slot(head.id, head.url, purpose, index)
         try:
-            index = await _free_index(session, head)
+            index = await _free_index(session, head, open_lists)
         except _ListGoneError:
             open_lists.forget(head)  # remembered by this process, no longer in the database
             continue
@@ -164,6 +169,28 @@ class OpenLists:
 
     def __init__(self) -> None:
         self._heads: dict[tuple[str, str], tuple[float, ListHead]] = {}
+        self._free: dict[str, tuple[float, list[int]]] = {}
+
+    def take_free(self, head: ListHead) -> int | None:
+        """An index of ``head`` a recent check of this process found free and that it has
+        not handed out since (None: none left, or the check is older than
+        ``OPEN_LIST_TTL``). Another process may have claimed it meanwhile: the claim
+        says so, and :meth:`drop_free` makes the next choice check again."""
+        known = self._free.get(head.id)
+        if known is None:
+            return None
+        checked_at, indexes = known
+        if not indexes or time.monotonic() - checked_at >= OPEN_LIST_TTL:
+            del self._free[head.id]
+            return None
+        return indexes.pop()
+
+    def remember_free(self, head: ListHead, indexes: list[int]) -> None:
+        """Free indexes of ``head`` just checked (drawn at random: handed out in any order)."""
+        self._free[head.id] = (time.monotonic(), indexes)
+
+    def drop_free(self, list_id: str) -> None:
+        self._free.pop(list_id, None)
 
     async def current(
         self, session: AsyncSession, issuer_id: str, purpose: Purpose
@@ -180,6 +207,7 @@ class OpenLists:
         return head
 
     def forget(self, head: ListHead) -> None:
+        self.drop_free(head.id)
         known = self._heads.get((head.issuer_id, head.purpose))
         if known is not None and known[1].id == head.id:
             del self._heads[(head.issuer_id, head.purpose)]
@@ -221,9 +249,10 @@ class _ListGoneError(Exception):
     """The list a process remembered is not in the database any more."""
 
 
-async def _free_index(session: AsyncSession, head: ListHead) -> int | None:
+async def _free_index(session: AsyncSession, head: ListHead, open_lists: OpenLists) -> int | None:
     """A uniformly random free index, or None when the list is full
-    (:class:`_ListGoneError` when the list does not exist)."""
+    (:class:`_ListGoneError` when the list does not exist). The other free candidates of
+    the check are remembered for the next choices (:meth:`OpenLists.take_free`)."""
     known_taken: set[int] = set()
     for _ in range(_PROBES):
         drawn: list[int] = []
@@ -239,6 +268,7 @@ async def _free_index(session: AsyncSession, head: ListHead) -> int | None:
             raise _ListGoneError(head.id)
         free = [index for index in drawn if index not in taken]
         if free:
+            open_lists.remember_free(head, free[1:])
             return free[0]
         known_taken.update(taken)
     # Dozens of candidates in a row were taken: the list is nearly full. Read it whole.
@@ -249,8 +279,12 @@ async def _free_index(session: AsyncSession, head: ListHead) -> int | None:
 
 
 async def claim(session: AsyncSession, slot: Slot, credential_id: str) -> bool:
-    """Make ``slot`` the credential's; false if a concurrent request claimed it first."""
-    return await repository.claim(session, slot.list_id, slot.index, credential_id)
+    """Make ``slot`` the credential's; false if a concurrent request claimed it first
+    (then the free indexes this process remembers for that list are checked again)."""
+    if await repository.claim(session, slot.list_id, slot.index, credential_id):
+        return True
+    _open_lists_of(session).drop_free(slot.list_id)
+    return False
 
 
 async def release(session: AsyncSession, slot: Slot, credential_id: str) -> None:
