@@ -735,6 +735,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl_certfile=tls[0] if tls is not None else None,
         ssl_keyfile=tls[1] if tls is not None else None,
         http=BoundedHttpToolsProtocol,  # httptools, with bounded request heads (431)
+        # None: uvicorn reads WEB_CONCURRENCY, else 1. Each worker is a process of its own
+        # (stateless: they share only the database), started and restarted by uvicorn.
+        workers=args.workers,
     )
     return EXIT_OK
 
@@ -835,6 +838,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 # ---- parser --------------------------------------------------------------------
+
+
+def _positive_int(value: str) -> int:
+    """An argparse type: an integer of at least 1 (argparse turns the error into usage, 64)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {number}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -991,6 +1005,12 @@ def _add_service_commands(sub: Any) -> None:
         "--tls-key",
         metavar="FILE",
         help="PEM private key of --tls-cert (default: OBHUB_TLS_KEY_FILE)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes serving requests (default: WEB_CONCURRENCY, else 1)",
     )
     serve.add_argument(
         "--migrate",

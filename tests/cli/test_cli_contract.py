@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -724,6 +725,8 @@ def test_a_badge_url_that_cannot_be_downloaded_could_not_be_checked(cli: Cli) ->
         ["keys", "generate"],
         ["bake", "a.json", "--image", "b.png"],
         ["serve", "--port", "not-a-number"],
+        ["serve", "--workers", "0"],
+        ["serve", "--workers", "deux"],
     ],
     ids=lambda argv: " ".join(argv) or "nothing",
 )
@@ -972,6 +975,37 @@ def test_serve_with_migrate_comes_up_migrated_and_ready(
     assert ready is not None
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+
+
+def _spawned_children(pid: int) -> list[int]:
+    """The processes ``pid`` started through multiprocessing (uvicorn's workers)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                    found.append(int(child))
+            except OSError:  # exited meanwhile
+                continue
+    return found
+
+
+def test_serve_with_two_workers_answers_from_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path / "data"))
+    with obhub_serve("--migrate", "--workers", "2", log_path=tmp_path / "serve.log") as server:
+        answer = server.wait_until_answering("/readyz", 60)
+        deadline = time.monotonic() + 30
+        workers: list[int] = []
+        while time.monotonic() < deadline:  # both spawned and serving
+            workers = _spawned_children(server.process.pid)
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+    assert answer is not None, server.log()
+    assert answer.status_code == 200
+    assert len(workers) >= 2, server.log()
 
 
 @pytest.mark.parametrize("command", [["serve", "--port", "1"], ["worker"], ["migrate"]])
