@@ -17,6 +17,11 @@ safe. Within one process, writers already queue on an asyncio lock
 (:func:`issuer_api.sql.write_section`), so the fallback is for the other processes
 (uvicorn workers, ``obhub worker``, the CLI).
 
+The price: while SQLite works on a statement, the event loop waits. For the embedded
+database's short statements that is less than the thread round trip; a long one (an
+aggregate over a very large table) holds every request of the process meanwhile — past
+that size, PostgreSQL is the database to run (``OBHUB_DATABASE_URL``).
+
 It plugs into SQLAlchemy as the dialect ``sqlite+obhub`` (the stock SQLite dialect
 for everything but the connection), registered by :func:`register`.
 """
