@@ -113,9 +113,9 @@ class _Connection(asyncio.Protocol):
         self._send()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        # A request left unanswered is counted as an error (sent − answered), with no
+        # latency: a lost connection would otherwise skew the percentiles.
         if not self._done.done():
-            if self._feed.remaining():
-                self._feed.record(0, time.perf_counter() - self._started)
             self._done.set_result(None)
 
 
@@ -139,9 +139,6 @@ class _Feed:
         request = self._requests[self._sent % len(self._requests)]
         self._sent += 1
         return request
-
-    def remaining(self) -> bool:
-        return self._answered < self._total
 
     def record(self, status: int, seconds: float) -> None:
         self._answered += 1

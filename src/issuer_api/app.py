@@ -304,7 +304,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings.ensure_data_dir()
     app.state.kek = SecretBytes(settings.load_or_create_kek())
     app.state.token_key = tokens.signing_key(app.state.kek.get_secret_value())
-    engine = create_engine(settings.effective_database_url)
+    engine = create_engine(settings.effective_database_url, pool_size=settings.database_pool_size)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
 

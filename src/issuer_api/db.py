@@ -64,8 +64,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """The async engine for ``url`` (plain or async driver names are both accepted)."""
+def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> AsyncEngine:
+    """The async engine for ``url`` (plain or async driver names are both accepted);
+    ``pool_size``: PostgreSQL connections kept open (:data:`POSTGRES_POOL_SIZE`)."""
     target = async_url(url)
     if target.startswith("sqlite"):
         # A pooled SQLite connection costs a file handle and a little memory: enough of
@@ -82,22 +83,21 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(
         target,
         echo=echo,
-        pool_size=POSTGRES_POOL_SIZE,
-        max_overflow=POSTGRES_POOL_OVERFLOW,
+        pool_size=pool_size or POSTGRES_POOL_SIZE,
+        max_overflow=(pool_size or POSTGRES_POOL_SIZE) // 2,
         pool_recycle=POOL_RECYCLE_SECONDS,
     )
     event.listen(engine.sync_engine, "checkout", _replace_dead_connection)
     return engine
 
 
-POSTGRES_POOL_SIZE: Final = 24
-"""Connections a process keeps open to PostgreSQL. Beyond them (up to
-``POSTGRES_POOL_OVERFLOW`` more) a connection is opened for the request and closed after
-it: a new server process each time, and statements never reach psycopg's automatic
-prepare (a query is prepared on a connection after its fifth run), so every one is parsed
-and planned again. With 10, sixteen requests in flight opened about one connection
-every six requests."""
-POSTGRES_POOL_OVERFLOW: Final = 16
+POSTGRES_POOL_SIZE: Final = 20
+"""Connections a process keeps open to PostgreSQL unless told otherwise
+(``OBHUB_DATABASE_POOL_SIZE`` for the API). Beyond them (up to half as many more) a
+connection is opened for the request and closed after it: a new server process each
+time, and statements never reach psycopg's automatic prepare (a query is prepared on a
+connection after its fifth run), so every one is parsed and planned again. With 10,
+sixteen requests in flight opened about one connection every six requests."""
 SQLITE_POOL_SIZE: Final = 32
 SQLITE_POOL_OVERFLOW: Final = 32
 POOL_RECYCLE_SECONDS: Final = 1800

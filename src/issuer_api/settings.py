@@ -163,6 +163,13 @@ class Settings(BaseSettings):
     hub (beyond: nothing is sent, a warning is logged): asking for a link cannot be turned
     into a way to send mail to any address in bulk."""
 
+    database_pool_size: PositiveInt = 20
+    """PostgreSQL connections each API process keeps open (half as many again are opened
+    on demand, then closed). Size ``max_connections`` of the server for every process:
+    uvicorn workers, ``obhub worker`` processes. Fewer than the requests a process has in
+    flight, and connections are opened and closed all the time (a server process each,
+    statements never prepared)."""
+
     oauth_registrations_per_hour: PositiveInt = 10
     """Client registrations (``POST /oauth/register``, open as the OB 3.0 API requires)
     one client address may ask for per hour (an IPv6 address counts with its /64)."""

@@ -8,13 +8,16 @@ SQLite work on a local file — that round trip is the cost: measured here, abou
 through SQLAlchemy's synchronous driver, most of an issuance request's time.
 
 So this driver runs each statement directly, in the event loop's thread, with
-SQLite's busy timeout at zero: a statement never waits there. When another process
-holds the database's write lock, SQLite answers ``SQLITE_BUSY`` at once, and only
-then is the statement handed to a worker thread, which waits for the lock (up to
-the connection's ``timeout``) while the event loop serves other requests. A
-statement refused with ``SQLITE_BUSY`` has done nothing, so running it again is
-safe. Within one process, writers already queue on an asyncio lock
-(:func:`issuer_api.sql.write_section`), so the fallback is for the other processes
+SQLite's busy timeout at zero: a statement never waits inside SQLite. When another
+process holds the database's write lock, SQLite answers ``SQLITE_BUSY`` at once; the
+coroutine then sleeps (0.5 ms, doubling up to 20 ms — what SQLite's own busy handler
+does, but without holding the thread) and runs the statement again, for up to the
+connection's ``timeout``, while the event loop serves other requests. No thread ever
+touches the connection, so a request cancelled while it waits leaves nothing running.
+A statement refused with ``SQLITE_BUSY`` changed nothing (checked: the connection's
+``total_changes`` did not move; otherwise the error is raised, never retried), so
+running it again is safe. Within one process, writers already queue on an asyncio lock
+(:func:`issuer_api.sql.write_section`), so the waiting is for the other processes
 (uvicorn workers, ``obhub worker``, the CLI).
 
 The price: while SQLite works on a statement, the event loop waits. For the embedded
@@ -30,8 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from typing import Any, Final, TypeVar
 
 from sqlalchemy.dialects import registry
@@ -46,6 +49,8 @@ DRIVER: Final = "obhub"
 """``sqlite+obhub://…``: the driver name this module registers."""
 
 DEFAULT_TIMEOUT_S: Final = 10.0
+_FIRST_PAUSE_S: Final = 0.0005
+_LONGEST_PAUSE_S: Final = 0.02
 
 T = TypeVar("T")
 
@@ -89,7 +94,7 @@ class Cursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
-        # the parameters are materialised: a retry in a thread must see them all again
+        # materialised: a retry after SQLITE_BUSY must see them all again
         await self._connection.run(self._cursor.executemany, sql, list(parameters))
         return self
 
@@ -117,26 +122,28 @@ class Connection:
 
     def __init__(self, conn: sqlite3.Connection, timeout_s: float) -> None:
         self._conn = conn
-        self._timeout_ms = int(timeout_s * 1000)
+        self._timeout_s = timeout_s
         # SQLAlchemy's adapter reads this to tell an open connection from a closed one
         self._connection: sqlite3.Connection | None = conn
-        conn.execute("PRAGMA busy_timeout = 0")
 
     async def run(self, call: Callable[..., T], *args: Any) -> T:
-        """``call(*args)`` now; if another process holds the lock, in a thread that waits."""
-        try:
-            return call(*args)
-        except sqlite3.OperationalError as error:
-            if not _busy(error):
-                raise
-        return await asyncio.to_thread(self._waiting, partial(call, *args))
-
-    def _waiting(self, call: Callable[[], T]) -> T:
-        self._conn.execute(f"PRAGMA busy_timeout = {self._timeout_ms}")
-        try:
-            return call()
-        finally:
-            self._conn.execute("PRAGMA busy_timeout = 0")
+        """``call(*args)`` now; while another process holds the lock, again after a pause."""
+        pause = _FIRST_PAUSE_S
+        deadline: float | None = None
+        while True:
+            changes = self._conn.total_changes
+            try:
+                return call(*args)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or self._conn.total_changes != changes:
+                    raise
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self._timeout_s
+                elif now >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE_S)
 
     @property
     def isolation_level(self) -> str | None:
@@ -182,9 +189,9 @@ class Connection:
 async def connect(
     database: str, *, timeout: float = DEFAULT_TIMEOUT_S, **kwargs: Any
 ) -> Connection:
-    """Open ``database`` (the arguments of :func:`sqlite3.connect`)."""
-    kwargs["check_same_thread"] = False  # the busy fallback runs a statement in a thread
-    return Connection(sqlite3.connect(database, timeout=timeout, **kwargs), timeout)
+    """Open ``database`` (the arguments of :func:`sqlite3.connect`; ``timeout`` is how long
+    a statement waits for another process's lock)."""
+    return Connection(sqlite3.connect(database, timeout=0, **kwargs), timeout)
 
 
 class _Module:

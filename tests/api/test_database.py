@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine as sync_engine
 from sqlalchemy import func, select
 
-from issuer_api.db import create_engine, sync_url
+from issuer_api.db import POSTGRES_POOL_SIZE, create_engine, sync_url
 from issuer_api.migrate import include_name
 from issuer_api.models import AuditEvent, Base
 from issuer_api.models.base import utcnow
@@ -63,3 +64,11 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(
         assert second != first
     finally:
         await engine.dispose()
+
+
+def test_the_postgresql_pool_keeps_the_configured_connections_and_half_as_many_on_demand() -> None:
+    engine = create_engine("postgresql://obhub@db.invalid/obhub", pool_size=6)
+    pool: Any = engine.sync_engine.pool
+    assert (pool.size(), pool._max_overflow) == (6, 3)
+    default: Any = create_engine("postgresql://obhub@db.invalid/obhub").sync_engine.pool
+    assert (default.size(), default._max_overflow) == (POSTGRES_POOL_SIZE, POSTGRES_POOL_SIZE // 2)

@@ -100,8 +100,35 @@ async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(
     async with engine.connect() as connection:
         bodies = (await connection.execute(text("SELECT body FROM note ORDER BY id"))).scalars()
         assert list(bodies) == ["premier", "second"]
-    assert len(seen) == 1
-    assert seen[0] != threading.get_ident()  # the waiting write ran in a thread
+    assert seen == [threading.get_ident()]  # waited in the loop, no thread involved
+
+
+@pytest.mark.anyio
+async def test_a_write_cancelled_while_it_waits_leaves_nothing_behind(
+    engine: AsyncEngine, database: Path
+) -> None:
+    """A request cancelled (client gone, shutdown, a timeout) while its write waits for
+    another process's lock: nothing runs on after it, nothing is written, and the pool's
+    connections keep working."""
+    other = sqlite3.connect(database)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO note (body) VALUES ('annulé')"))
+
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.2)
+    writer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+    other.rollback()
+    other.close()
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO note (body) VALUES ('après')"))
+    async with engine.connect() as connection:
+        bodies = (await connection.execute(text("SELECT body FROM note"))).scalars()
+        assert list(bodies) == ["après"]
 
 
 @pytest.mark.anyio

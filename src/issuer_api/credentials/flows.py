@@ -17,6 +17,7 @@ among 131,072 this is rare; five attempts are allowed.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,12 +84,25 @@ async def choose_and_sign(
         )
         for purpose in signing.purposes
     ]
-    sign = partial(_check_and_sign, signing.build(slots), signing.check, signing.key, signing.fmt)
-    if signing.key.type == "rsa":  # milliseconds per signature: off the event loop
-        return await anyio.to_thread.run_sync(sign), slots
-    # Ed25519 and P-256 sign an OB 3.0 credential in a fraction of a millisecond, less
-    # than handing the work to a thread and back would cost.
-    return sign(), slots
+    document = signing.build(slots)
+    sign = partial(_check_and_sign, document, signing.check, signing.key, signing.fmt)
+    if signing.key.type != "rsa" and _small(document):
+        # Ed25519 and P-256 sign a credential of a few kilobytes in a fraction of a
+        # millisecond (schema check and canonicalization included): less than handing
+        # the work to a thread and back would cost.
+        return sign(), slots
+    # RSA signatures, and long documents (hundreds of evidence items, milliseconds of
+    # canonicalization): off the event loop.
+    return await anyio.to_thread.run_sync(sign), slots
+
+
+INLINE_SIGNING_MAX_BYTES: Final = 16_384
+"""A credential signed on the event loop is at most this long as compact JSON."""
+
+
+def _small(document: Mapping[str, Any]) -> bool:
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return len(compact) <= INLINE_SIGNING_MAX_BYTES
 
 
 async def claim_all(session: AsyncSession, slots: Sequence[Slot], credential_id: str) -> bool:
