@@ -113,7 +113,7 @@ class _Connection(asyncio.Protocol):
         self._send()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        # A request left unanswered is counted as an error (sent − answered), with no
+        # A request left unanswered is counted as an error (sent - answered), with no
         # latency: a lost connection would otherwise skew the percentiles.
         if not self._done.done():
             self._done.set_result(None)
