@@ -32,6 +32,23 @@ async def _issue(api: Api, admin: dict[str, str], achievement: str) -> dict[str,
     return record
 
 
+async def _small_list(api: Api, list_id: str, size: int, url: str) -> None:
+    """A (test-only) open revocation list of ``size`` entries for the Region, numbered 1."""
+    region = await api.region()
+    async with api.sessions() as session:
+        await repository.insert_list(
+            session,
+            list_id=list_id,
+            issuer_id=region.id,
+            purpose="revocation",
+            sequence=1,
+            url=url,
+            size=size,
+            now=service.now_utc(),
+        )
+        await session.commit()
+
+
 def _path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
@@ -91,20 +108,8 @@ async def test_a_remembered_free_index_claimed_by_another_process_is_never_given
     api: Api,
 ) -> None:
     admin, achievement = await _setup(api)
-    region = await api.region()
     small = "00000000-0000-4000-8000-0000000000ad"
-    async with api.sessions() as session:  # a (test-only) list of 64 entries
-        await repository.insert_list(
-            session,
-            list_id=small,
-            issuer_id=region.id,
-            purpose="revocation",
-            sequence=1,
-            url="http://localhost/status/small",
-            size=64,
-            now=service.now_utc(),
-        )
-        await session.commit()
+    await _small_list(api, small, 64, "http://localhost/status/small")
     first = await _issue(api, admin, achievement)  # this process remembers free indexes
     mine = int(first["credential"]["credentialStatus"]["statusListIndex"])
     left = sorted(set(range(64)) - {mine})[:3]
@@ -311,20 +316,8 @@ async def test_a_remembered_open_list_filled_by_other_processes_is_closed_and_le
     """The open list is remembered per process: once others have taken its last free
     indexes, the next credential finds it full, closes it and goes to a new list."""
     admin, achievement = await _setup(api)
-    region = await api.region()
     small = "00000000-0000-4000-8000-0000000000ac"
-    async with api.sessions() as session:
-        await repository.insert_list(
-            session,
-            list_id=small,
-            issuer_id=region.id,
-            purpose="revocation",
-            sequence=1,
-            url="http://localhost/status/small",
-            size=16,
-            now=service.now_utc(),
-        )
-        await session.commit()
+    await _small_list(api, small, 16, "http://localhost/status/small")
     first = await _issue(api, admin, achievement)
     assert first["credential"]["credentialStatus"]["statusListCredential"].endswith("/small")
     async with api.sessions() as session:  # as if other processes took every other index
