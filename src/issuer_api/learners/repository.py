@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, delete, func, literal, or_, select, upd
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from issuer_api.jobs.queue import Deferral, deferral_call, enqueue
 from issuer_api.models import (
     Delivery,
     DeliveryItem,
@@ -142,12 +143,13 @@ async def insert_badge(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 @functools.cache
-def _store_badge_statement(columns: tuple[str, ...]) -> Any:
+def _store_badge_statement(columns: tuple[str, ...], deferring: bool = False) -> Any:
     """PostgreSQL: :func:`store_badge` as one statement — the badge inserted unless its
     equality key is kept already, and, only if it was, its ``stored`` event and the
     learner's ``updated_at`` (data-modifying CTEs on the inserted row). Its parameters
     are named ``b_…`` and ``e_…``: SQLAlchemy would take a parameter named after a column
-    of ``learner`` for a value to set in the CTE updating it."""
+    of ``learner`` for a value to set in the CTE updating it. ``deferring``: the job
+    given to :func:`store_badge` is enqueued for the inserted row (parameters ``j_…``)."""
     kept = (
         postgresql.insert(_BADGE)
         .values({name: bindparam(f"b_{name}", type_=_BADGE.c[name].type) for name in columns})
@@ -171,24 +173,37 @@ def _store_badge_statement(columns: tuple[str, ...]) -> Any:
         .where(_LEARNER.c.id == kept.c.learner_id)
         .values(updated_at=bindparam("e_at", type_=_LEARNER.c.updated_at.type))
     )
-    return select(kept.c.id).add_cte(event.cte("stored_event"), touched.cte("touched"))
+    stored = select(kept.c.id, deferral_call("j_")) if deferring else select(kept.c.id)
+    return stored.add_cte(event.cte("stored_event"), touched.cte("touched"))
 
 
 async def store_badge(
-    session: AsyncSession, values: dict[str, Any], *, at: datetime, detail: dict[str, Any]
+    session: AsyncSession,
+    values: dict[str, Any],
+    *,
+    at: datetime,
+    detail: dict[str, Any],
+    then: Deferral | None = None,
 ) -> bool:
     """Keep a new badge unless one with its equality key is kept already (False); when
-    kept, its ``stored`` event is added and its learner's ``updated_at`` set to ``at``.
+    kept, its ``stored`` event is added, its learner's ``updated_at`` set to ``at`` and
+    the job ``then`` enqueued (as :func:`~issuer_api.jobs.enqueue` does).
 
-    One statement on PostgreSQL; three on SQLite.
+    One statement on PostgreSQL; three or four on SQLite.
     """
     if session.get_bind().dialect.name == "postgresql":
-        statement = _store_badge_statement(tuple(values))
+        statement = _store_badge_statement(tuple(values), deferring=then is not None)
         parameters = {f"b_{name}": value for name, value in values.items()}
+        if then is not None:
+            parameters.update(then.parameters("j_"))
         result = await session.execute(statement, {**parameters, "e_at": at, "e_detail": detail})
         return result.first() is not None
     if not await insert_badge(session, values):
         return False
+    if then is not None:
+        await enqueue(
+            session, then.task, then.args, queueing_lock=then.queueing_lock, lock=then.lock
+        )
     await add_event(
         session,
         learner_id=values["learner_id"],
