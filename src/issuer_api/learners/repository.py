@@ -77,6 +77,66 @@ async def insert_learner(session: AsyncSession, learner_id: str, now: datetime) 
     )
 
 
+def _register_statement() -> Any:
+    """PostgreSQL: a new learner and its first identifier in one statement (the
+    identifier unless ``(kind, lookup)`` is taken: the learner row is inserted even
+    then, and the caller removes it)."""
+    learner = (
+        _LEARNER.insert()
+        .values(
+            id=bindparam("l_id"),
+            created_at=bindparam("l_at", type_=_LEARNER.c.created_at.type),
+            updated_at=bindparam("l_at", type_=_LEARNER.c.updated_at.type),
+        )
+        .returning(_LEARNER.c.id)
+        .cte("registered")
+    )
+    return (
+        postgresql.insert(_IDENTIFIER)
+        .from_select(
+            ["learner_id", "kind", "lookup", "sealed", "created_at"],
+            select(
+                learner.c.id,
+                bindparam("i_kind", type_=_IDENTIFIER.c.kind.type),
+                bindparam("i_lookup", type_=_IDENTIFIER.c.lookup.type),
+                bindparam("i_sealed", type_=_IDENTIFIER.c.sealed.type),
+                bindparam("l_at", type_=_IDENTIFIER.c.created_at.type),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "lookup"])
+        .returning(_IDENTIFIER.c.learner_id)
+        .add_cte(learner)
+    )
+
+
+_REGISTER: Final = _register_statement()
+
+
+async def register_learner(
+    session: AsyncSession,
+    *,
+    learner_id: str,
+    kind: str,
+    lookup: str,
+    sealed: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Insert a learner holding the identifier ``(kind, lookup)``; False when the
+    identifier is someone's already — a concurrent worker registered it first — and the
+    learner inserted must be removed (:func:`delete_learner`). One statement on
+    PostgreSQL, two on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        await insert_learner(session, learner_id, now)
+        return await insert_identifier(
+            session, learner_id=learner_id, kind=kind, lookup=lookup, sealed=sealed, now=now
+        )
+    result = await session.execute(
+        _REGISTER,
+        {"l_id": learner_id, "l_at": now, "i_kind": kind, "i_lookup": lookup, "i_sealed": sealed},
+    )
+    return result.first() is not None
+
+
 async def delete_learner(session: AsyncSession, learner_id: str) -> None:
     await session.execute(delete(Learner).where(Learner.id == learner_id))
 

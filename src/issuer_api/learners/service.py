@@ -109,8 +109,7 @@ async def create_or_find(
     if lookup is None:
         lookup = identifier_lookup(kek, kind, value)
     learner_id = new_id()
-    await repository.insert_learner(session, learner_id, now)
-    inserted = await repository.insert_identifier(
+    inserted = await repository.register_learner(
         session,
         learner_id=learner_id,
         kind=kind,
