@@ -110,11 +110,11 @@ async def _defer_procrastinate(  # noqa: PLR0917 - enqueue's own arguments, pass
 
 @dataclass(frozen=True)
 class Deferral:
-    """A job to enqueue under a queueing lock, as :func:`enqueue` would."""
+    """A job to enqueue, as :func:`enqueue` would."""
 
     task: str
     args: dict[str, Any]
-    queueing_lock: str
+    queueing_lock: str | None = None  # None: no lock, the job is always enqueued
     lock: str | None = None
 
     def parameters(self, prefix: str) -> dict[str, Any]:
