@@ -35,6 +35,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import SecretBytes
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer_api.accounts.sessions import SignInRequiredError
@@ -319,6 +320,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                     "database_not_migrated", "the database schema is not at the head revision"
                 )
 
+    _build_routes(app)
     add_readiness_check(app, "database", database_ready)
     add_readiness_check(app, "migrations", schema_ready)
     jobs = JobRuntime(settings, app.state.sessions, app.state.kek.get_secret_value())
@@ -345,6 +347,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await jobs.stop()
         await engine.dispose()
         logger.info("obhub stopped")
+
+
+def _build_routes(app: FastAPI) -> None:
+    """Build every route's request handling now, not when the first request comes.
+
+    FastAPI builds the routes of an included router (their dependency graphs and
+    validation models, some 0.4 s of CPU here) the first time a request is matched
+    against them: the first requests a process serves waited for it, and those queued
+    behind them too — a partner's first webhooks answered in a second instead of a few
+    milliseconds. Looking up a name no route has walks, hence builds, all of them.
+    """
+    try:
+        app.url_path_for("obhub:build-routes")
+    except NoMatchFound:
+        return
 
 
 def _package_version() -> str:

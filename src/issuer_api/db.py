@@ -113,9 +113,14 @@ def _replace_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -
     connection has nothing to read unless the server closed it (a restart, a
     terminated backend, an idle timeout: PostgreSQL sends an error and closes).
     """
-    connection = dbapi_connection.driver_connection
-    if connection.closed or connection.broken or _readable(connection.pgconn.socket):
+    if closed_by_server(dbapi_connection.driver_connection):
         raise DisconnectionError("the server closed this pooled connection")
+
+
+def closed_by_server(connection: Any) -> bool:
+    """Whether an idle psycopg connection is closed, broken, or has something to read —
+    which, idle, only happens once the server has closed it: a check with no round trip."""
+    return bool(connection.closed or connection.broken or _readable(connection.pgconn.socket))
 
 
 def _readable(fd: int) -> bool:

@@ -4,10 +4,17 @@ created exactly once even when several workers meet a new person at the same tim
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.factory import PartnerIssuer, json_item, jwt_item
 from ingestion.helpers import EMAIL, LEARNER_DID, OTHER_EMAIL, Hub, codes
+from issuer_api.db import session_scope
 from issuer_api.ingestion import processing
+from issuer_api.learners import repository as learner_repository
+from issuer_api.models import Learner, LearnerIdentifier
 from issuer_api.privacy import identifier_lookup, unseal_pii
 
 
@@ -153,3 +160,26 @@ async def test_concurrent_deliveries_of_several_badges_for_one_new_learner_share
     assert len(badges) == 6
     assert {b.learner_id for b in badges} == {learner.id}
     assert [codes(await hub.item(d)) for d in deliveries] == [[]] * 6
+
+
+async def test_registering_a_learner_whose_identifier_is_taken_inserts_no_identifier(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = datetime.now(UTC)
+    lookup = "a" * 64
+    async with session_scope(sessions) as session:
+        first = await learner_repository.register_learner(
+            session, learner_id="learner-first", kind="email", lookup=lookup, sealed={}, now=now
+        )
+    async with session_scope(sessions) as session:
+        second = await learner_repository.register_learner(
+            session, learner_id="learner-second", kind="email", lookup=lookup, sealed={}, now=now
+        )
+        await learner_repository.delete_learner(session, "learner-second")
+
+    assert (first, second) == (True, False)
+    async with session_scope(sessions) as session:
+        learners = (await session.scalars(select(Learner))).all()
+        holders = (await session.scalars(select(LearnerIdentifier.learner_id))).all()
+    assert [(learner.id, learner.notify_email) for learner in learners] == [("learner-first", True)]
+    assert holders == ["learner-first"]

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, column, func, select, true
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.jobs import enqueue
+from issuer_api.jobs.queue import Deferral, deferral_call
 from issuer_api.models import Delivery, DeliveryItem
 from issuer_api.models.base import new_id
 from issuer_api.privacy import identifier_lookup, normalize, seal_pii
@@ -98,6 +102,9 @@ async def store_delivery(
     With a ``webhook_id`` already stored for this partner, nothing is written and the
     stored delivery is returned with ``created`` False (the caller compares
     ``body_digest`` to tell a replay from a conflicting reuse of the id).
+
+    On PostgreSQL the delivery, its items and its job are one statement (a conflicting
+    replay adds the read of the stored delivery); on SQLite, three.
     """
     now = datetime.now(UTC)
     delivery_id = new_id()
@@ -116,6 +123,10 @@ async def store_delivery(
         "completed_at": None,
     }
     table = Delivery.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        return await _store_in_one_statement(
+            session, values, _item_rows(kek, items, delivery_id, now)
+        )
     if webhook_id is not None and partner_id is not None:
         if not await insert_or_ignore(session, table, values, ("partner_id", "webhook_id")):  # type: ignore[arg-type]
             stored = await session.scalar(
@@ -128,7 +139,19 @@ async def store_delivery(
             return stored, False
     else:
         await session.execute(table.insert(), values)  # type: ignore[attr-defined]
-    rows: list[dict[str, Any]] = [
+    rows = _item_rows(kek, items, delivery_id, now)
+    if rows:
+        await session.execute(DeliveryItem.__table__.insert(), rows)  # type: ignore[attr-defined]
+    await enqueue(session, PROCESS_TASK, {"delivery_id": delivery_id})
+    # The row as inserted (not attached to the session: nothing more to write).
+    return Delivery(**values), True
+
+
+def _item_rows(
+    kek: bytes, items: Sequence[InboxItem], delivery_id: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The ``delivery_item`` rows of a delivery's badges (payload and recipient sealed)."""
+    return [
         {
             "id": new_id(),
             "delivery_id": delivery_id,
@@ -156,8 +179,68 @@ async def store_delivery(
         }
         for position, item in enumerate(items)
     ]
-    if rows:
-        await session.execute(DeliveryItem.__table__.insert(), rows)  # type: ignore[attr-defined]
-    await enqueue(session, PROCESS_TASK, {"delivery_id": delivery_id})
-    # The row as inserted (not attached to the session: nothing more to write).
-    return Delivery(**values), True
+
+
+_DELIVERY: Final = cast(Table, Delivery.__table__)
+_ITEM: Final = cast(Table, DeliveryItem.__table__)
+_ITEM_FIELDS: Final = tuple(c.name for c in _ITEM.columns if c.name != "delivery_id")
+
+
+def _one_statement() -> Any:
+    """PostgreSQL: the delivery (unless its ``(partner, webhook id)`` is stored already),
+    its items and its job, in one statement — the items come as one JSON array
+    (``:items``), expanded on the server. A row (the delivery's id) when it was stored."""
+    stored = (
+        postgresql.insert(_DELIVERY)
+        .values({c.name: bindparam(f"d_{c.name}", type_=c.type) for c in _DELIVERY.columns})
+        .on_conflict_do_nothing(index_elements=["partner_id", "webhook_id"])
+        .returning(_DELIVERY.c.id)
+        .cte("stored")
+    )
+    delivered = (
+        func.jsonb_to_recordset(sql_cast(bindparam("items", type_=_TEXT), postgresql.JSONB))
+        .table_valued(*(column(name, _ITEM.c[name].type) for name in _ITEM_FIELDS))
+        .render_derived(name="delivered", with_types=True)
+    )
+    items = _ITEM.insert().from_select(
+        ["delivery_id", *_ITEM_FIELDS],
+        select(stored.c.id, *(delivered.c[name] for name in _ITEM_FIELDS)).select_from(
+            stored.join(delivered, true())
+        ),
+    )
+    return select(stored.c.id, deferral_call("j_")).add_cte(items.cte("items"))
+
+
+_TEXT: Final = postgresql.TEXT()
+_STORE: Final = _one_statement()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+async def _store_in_one_statement(
+    session: AsyncSession, values: dict[str, Any], rows: list[dict[str, Any]]
+) -> tuple[Delivery, bool]:
+    job = Deferral(PROCESS_TASK, {"delivery_id": values["id"]})
+    result = await session.execute(
+        _STORE,
+        {
+            **{f"d_{name}": value for name, value in values.items()},
+            "items": json.dumps(rows, default=_json_value),
+            **job.parameters("j_"),
+        },
+    )
+    if result.first() is not None:
+        return Delivery(**values), True
+    stored = await session.scalar(
+        select(Delivery).where(
+            Delivery.partner_id == values["partner_id"],
+            Delivery.webhook_id == values["webhook_id"],
+        )
+    )
+    if stored is None:  # pragma: no cover - the insert conflicted on this row
+        raise RuntimeError("conflicting delivery vanished")
+    return stored, False

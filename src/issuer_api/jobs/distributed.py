@@ -20,11 +20,14 @@ import logging
 from collections.abc import Callable
 from typing import Any, Final
 
+import psycopg
+import psycopg_pool
 from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecision
 from procrastinate import JobContext as ProcrastinateContext
 from procrastinate.jobs import Job
 from sqlalchemy.engine import make_url
 
+from issuer_api.db import closed_by_server
 from issuer_api.jobs.queue import QUEUE
 from issuer_api.jobs.registry import (
     JobContext,
@@ -55,7 +58,10 @@ def build_app(
     backoff_first: int = 2,
 ) -> App:
     """A procrastinate app running ``registry``'s tasks with ``make_context()`` contexts."""
-    app = App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
+    connector = PsycopgConnector(
+        conninfo=conninfo(database_url), pool_factory=_pool, configure=_autocommit
+    )
+    app = App(connector=connector)
     for spec in registry.tasks.values():
         _register_task(app, spec, make_context, backoff_first)
     for periodic in registry.periodic.values():
@@ -76,6 +82,34 @@ def build_app(
             await app.job_manager.retry_job(job)
 
     return app
+
+
+def _pool(**options: Any) -> psycopg_pool.AsyncConnectionPool:
+    """procrastinate's connection pool, checking a connection without a round trip.
+
+    procrastinate asks for :meth:`~psycopg_pool.AsyncConnectionPool.check_connection`,
+    which runs an empty query, switching autocommit on and off around it, at every
+    checkout: with the commit that ends each of its (single-statement) queries, three
+    round trips per query — fetching and finishing a job cost six. On autocommit
+    connections (:func:`_autocommit`) checked by :func:`closed_by_server`, one each.
+    """
+    options["check"] = _check
+    return psycopg_pool.AsyncConnectionPool(**options)
+
+
+async def _autocommit(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Every query procrastinate runs is one statement (its SQL functions): none needs
+    a transaction of its own around it."""
+    await connection.set_autocommit(True)
+
+
+async def _check(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Refuse a connection the server closed. It is closed on this side too: the pool
+    discards a closed connection (and opens another), but would hand a merely refused
+    one out again."""
+    if closed_by_server(connection):
+        await connection.close()
+        raise psycopg.OperationalError("the server closed this pooled connection")
 
 
 def _register_task(

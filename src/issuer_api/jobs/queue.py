@@ -17,12 +17,14 @@ commits — no job for work that was rolled back, no work without its job.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import event, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import DateTime, String, bindparam, cast, event, func, null, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from issuer_api.models import Job
 
@@ -101,6 +103,44 @@ async def _defer_procrastinate(  # noqa: PLR0917 - enqueue's own arguments, pass
     # obhub_defer_job_once (revision 0005) contains it on the server and says NULL,
     # so the caller's transaction goes on with no savepoint round trips.
     return await session.scalar(_DEFER_ONCE, params) is not None
+
+
+# --------------------------------------------------------------------------- in a statement
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """A job to enqueue, as :func:`enqueue` would."""
+
+    task: str
+    args: dict[str, Any]
+    queueing_lock: str | None = None  # None: no lock, the job is always enqueued
+    lock: str | None = None
+
+    def parameters(self, prefix: str) -> dict[str, Any]:
+        """The values of :func:`deferral_call`'s parameters named ``prefix…``."""
+        return {
+            f"{prefix}queue": QUEUE,
+            f"{prefix}task": self.task,
+            f"{prefix}lock": self.lock,
+            f"{prefix}queueing_lock": self.queueing_lock,
+            f"{prefix}args": json.dumps(self.args),
+        }
+
+
+def deferral_call(prefix: str) -> ColumnElement[Any]:
+    """PostgreSQL: ``obhub_defer_job_once(…)`` with bound parameters named ``prefix…``
+    (:meth:`Deferral.parameters`), to put in a statement that enqueues a job only for
+    the rows it writes — the enqueue of :func:`enqueue` without a round trip of its own.
+    Its value is the job's id, or NULL if the queueing lock was taken."""
+    return func.obhub_defer_job_once(
+        bindparam(f"{prefix}queue"),
+        bindparam(f"{prefix}task"),
+        bindparam(f"{prefix}lock"),
+        bindparam(f"{prefix}queueing_lock"),
+        cast(bindparam(f"{prefix}args", type_=String), postgresql.JSONB),
+        cast(null(), DateTime(timezone=True)),
+    )
 
 
 # --------------------------------------------------------------------------- wake-up

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, delete, func, literal, or_, select, upd
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from issuer_api.jobs.queue import Deferral, deferral_call, enqueue
 from issuer_api.models import (
     Delivery,
     DeliveryItem,
@@ -74,6 +75,66 @@ async def insert_learner(session: AsyncSession, learner_id: str, now: datetime) 
     await session.execute(
         _LEARNER.insert(), {"id": learner_id, "created_at": now, "updated_at": now}
     )
+
+
+def _register_statement() -> Any:
+    """PostgreSQL: a new learner and its first identifier in one statement (the
+    identifier unless ``(kind, lookup)`` is taken: the learner row is inserted even
+    then, and the caller removes it)."""
+    learner = (
+        _LEARNER.insert()
+        .values(
+            id=bindparam("l_id"),
+            created_at=bindparam("l_at", type_=_LEARNER.c.created_at.type),
+            updated_at=bindparam("l_at", type_=_LEARNER.c.updated_at.type),
+        )
+        .returning(_LEARNER.c.id)
+        .cte("registered")
+    )
+    return (
+        postgresql.insert(_IDENTIFIER)
+        .from_select(
+            ["learner_id", "kind", "lookup", "sealed", "created_at"],
+            select(
+                learner.c.id,
+                bindparam("i_kind", type_=_IDENTIFIER.c.kind.type),
+                bindparam("i_lookup", type_=_IDENTIFIER.c.lookup.type),
+                bindparam("i_sealed", type_=_IDENTIFIER.c.sealed.type),
+                bindparam("l_at", type_=_IDENTIFIER.c.created_at.type),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "lookup"])
+        .returning(_IDENTIFIER.c.learner_id)
+        .add_cte(learner)
+    )
+
+
+_REGISTER: Final = _register_statement()
+
+
+async def register_learner(
+    session: AsyncSession,
+    *,
+    learner_id: str,
+    kind: str,
+    lookup: str,
+    sealed: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Insert a learner holding the identifier ``(kind, lookup)``; False when the
+    identifier is someone's already — a concurrent worker registered it first — and the
+    learner inserted must be removed (:func:`delete_learner`). One statement on
+    PostgreSQL, two on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        await insert_learner(session, learner_id, now)
+        return await insert_identifier(
+            session, learner_id=learner_id, kind=kind, lookup=lookup, sealed=sealed, now=now
+        )
+    result = await session.execute(
+        _REGISTER,
+        {"l_id": learner_id, "l_at": now, "i_kind": kind, "i_lookup": lookup, "i_sealed": sealed},
+    )
+    return result.first() is not None
 
 
 async def delete_learner(session: AsyncSession, learner_id: str) -> None:
@@ -142,12 +203,13 @@ async def insert_badge(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 @functools.cache
-def _store_badge_statement(columns: tuple[str, ...]) -> Any:
+def _store_badge_statement(columns: tuple[str, ...], deferring: bool = False) -> Any:
     """PostgreSQL: :func:`store_badge` as one statement — the badge inserted unless its
     equality key is kept already, and, only if it was, its ``stored`` event and the
     learner's ``updated_at`` (data-modifying CTEs on the inserted row). Its parameters
     are named ``b_…`` and ``e_…``: SQLAlchemy would take a parameter named after a column
-    of ``learner`` for a value to set in the CTE updating it."""
+    of ``learner`` for a value to set in the CTE updating it. ``deferring``: the job
+    given to :func:`store_badge` is enqueued for the inserted row (parameters ``j_…``)."""
     kept = (
         postgresql.insert(_BADGE)
         .values({name: bindparam(f"b_{name}", type_=_BADGE.c[name].type) for name in columns})
@@ -171,24 +233,37 @@ def _store_badge_statement(columns: tuple[str, ...]) -> Any:
         .where(_LEARNER.c.id == kept.c.learner_id)
         .values(updated_at=bindparam("e_at", type_=_LEARNER.c.updated_at.type))
     )
-    return select(kept.c.id).add_cte(event.cte("stored_event"), touched.cte("touched"))
+    stored = select(kept.c.id, deferral_call("j_")) if deferring else select(kept.c.id)
+    return stored.add_cte(event.cte("stored_event"), touched.cte("touched"))
 
 
 async def store_badge(
-    session: AsyncSession, values: dict[str, Any], *, at: datetime, detail: dict[str, Any]
+    session: AsyncSession,
+    values: dict[str, Any],
+    *,
+    at: datetime,
+    detail: dict[str, Any],
+    then: Deferral | None = None,
 ) -> bool:
     """Keep a new badge unless one with its equality key is kept already (False); when
-    kept, its ``stored`` event is added and its learner's ``updated_at`` set to ``at``.
+    kept, its ``stored`` event is added, its learner's ``updated_at`` set to ``at`` and
+    the job ``then`` enqueued (as :func:`~issuer_api.jobs.enqueue` does).
 
-    One statement on PostgreSQL; three on SQLite.
+    One statement on PostgreSQL; three or four on SQLite.
     """
     if session.get_bind().dialect.name == "postgresql":
-        statement = _store_badge_statement(tuple(values))
+        statement = _store_badge_statement(tuple(values), deferring=then is not None)
         parameters = {f"b_{name}": value for name, value in values.items()}
+        if then is not None:
+            parameters.update(then.parameters("j_"))
         result = await session.execute(statement, {**parameters, "e_at": at, "e_detail": detail})
         return result.first() is not None
     if not await insert_badge(session, values):
         return False
+    if then is not None:
+        await enqueue(
+            session, then.task, then.args, queueing_lock=then.queueing_lock, lock=then.lock
+        )
     await add_event(
         session,
         learner_id=values["learner_id"],

@@ -36,6 +36,7 @@ from issuer_api.errors import InvalidRequestError, NotFoundError
 from issuer_api.ingestion import acceptance
 from issuer_api.ingestion.acceptance import BadgeFacts, BadgeStatus, Reason
 from issuer_api.jobs import enqueue
+from issuer_api.jobs.queue import Deferral
 from issuer_api.learners import repository
 from issuer_api.learners.schemas import (
     ExportedAward,
@@ -108,8 +109,7 @@ async def create_or_find(
     if lookup is None:
         lookup = identifier_lookup(kek, kind, value)
     learner_id = new_id()
-    await repository.insert_learner(session, learner_id, now)
-    inserted = await repository.insert_identifier(
+    inserted = await repository.register_learner(
         session,
         learner_id=learner_id,
         kind=kind,
@@ -147,15 +147,21 @@ async def link_identifier(
     )
 
 
-async def request_evaluation(session: AsyncSession, learner_id: str) -> None:
-    """Ask the regional aggregation to evaluate the learner again (in this transaction)."""
-    await enqueue(
-        session,
+def evaluation(learner_id: str) -> Deferral:
+    """The job asking the regional aggregation to evaluate the learner again (one
+    waiting per learner)."""
+    return Deferral(
         EVALUATE_TASK,
         {"learner_id": learner_id},
         queueing_lock=f"evaluate:{learner_id}",
         lock=f"learner:{learner_id}",  # as issuer_api.regional.tasks.queue_learner
     )
+
+
+async def request_evaluation(session: AsyncSession, learner_id: str) -> None:
+    """Ask the regional aggregation to evaluate the learner again (in this transaction)."""
+    job = evaluation(learner_id)
+    await enqueue(session, job.task, job.args, queueing_lock=job.queueing_lock, lock=job.lock)
 
 
 # --------------------------------------------------------------------------- partner badges
@@ -229,8 +235,8 @@ async def keep_partner_badge(
         facts, provenance, original_sealed=seal_pii(kek, original), report=report, now=now
     )
     badge_id = new_id()
-    stored_now = await repository.store_badge(  # with its event; the learner touched
-        session,
+    stored_now = await repository.store_badge(  # with its event, the learner touched
+        session,  # and re-evaluated
         {
             **values,
             "id": badge_id,
@@ -241,9 +247,9 @@ async def keep_partner_badge(
         },
         at=now,
         detail={"delivery_item_id": provenance.delivery_item_id},
+        then=evaluation(learner_id),
     )
     if stored_now:
-        await request_evaluation(session, learner_id)
         return Kept("accepted", [], badge_id)
     stored = await repository.badge_by_key(session, facts.equality_key)
     if stored is None:  # erased in between: the job retries
