@@ -41,6 +41,7 @@ class Outcome:
     p99_ms: float
     errors: int
     statuses: dict[str, int] = field(default_factory=dict)
+    warmup_statuses: dict[str, int] = field(default_factory=dict)
     client_cpu_s: float = 0.0
 
 
@@ -130,6 +131,7 @@ class _Feed:
         self._answered = 0
         self.latencies: list[float] = []
         self.statuses: Counter[int] = Counter()
+        self.warmup_statuses: Counter[int] = Counter()
         self.started = time.perf_counter()  # moved to the end of the warm-up, if any
         self.ended = self.started
 
@@ -143,6 +145,7 @@ class _Feed:
     def record(self, status: int, seconds: float) -> None:
         self._answered += 1
         if self._answered <= self._warmup:
+            self.warmup_statuses[status] += 1
             if self._answered == self._warmup:
                 self.started = time.perf_counter()
             return
@@ -212,6 +215,7 @@ def _main() -> None:
         errors=sum(n for status, n in feed.statuses.items() if status not in expected)
         + (spec["total"] - measured),
         statuses={str(status): n for status, n in sorted(feed.statuses.items())},
+        warmup_statuses={str(status): n for status, n in sorted(feed.warmup_statuses.items())},
         client_cpu_s=round(cpu, 3),
     )
     print(json.dumps(asdict(outcome)))

@@ -21,6 +21,7 @@ Middleware, outermost first::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -34,6 +35,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import SecretBytes
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -297,6 +300,26 @@ def _document_common_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+WARM_CONNECTIONS: Final = 8
+"""Database connections each process opens at start-up, before its first request."""
+
+
+async def _open_connections(engine: AsyncEngine) -> None:
+    """Open a few pooled connections now: otherwise the first burst of requests opens
+    them all at once (a server process each on PostgreSQL), and waits. A database that
+    does not answer yet is no reason not to start: ``/readyz`` says so meanwhile."""
+
+    async def one() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    try:
+        async with asyncio.timeout(5):
+            await asyncio.gather(*(one() for _ in range(WARM_CONNECTIONS)))
+    except (OSError, TimeoutError, SQLAlchemyError) as error:
+        logger.warning("database connections not opened at start-up: %s", type(error).__name__)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -321,6 +344,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 )
 
     _build_routes(app)
+    await _open_connections(engine)
     add_readiness_check(app, "database", database_ready)
     add_readiness_check(app, "migrations", schema_ready)
     jobs = JobRuntime(settings, app.state.sessions, app.state.kek.get_secret_value())
