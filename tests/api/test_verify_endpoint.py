@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from issuer_api.routers.verify import VerifyResponse
 from obcore import baking
 
 VECTORS = Path(__file__).parent.parent / "fixtures" / "vectors"
@@ -146,3 +147,22 @@ async def test_garbage_is_a_report_not_an_error(client: httpx.AsyncClient) -> No
     body = response.json()
     assert body["verdict"] == "invalid"
     assert body["checks"][0] == body["checks"][0] | {"id": "parse", "code": "malformed_json"}
+
+
+@pytest.mark.parametrize(
+    ("badge", "content_type"),
+    [(VALID_DI, "application/json"), (VALID_JWT, "text/plain"), (TAMPERED, "application/json")],
+    ids=["di", "jwt", "tampered"],
+)
+async def test_every_report_has_the_documented_shape_and_no_null(
+    client: httpx.AsyncClient, badge: Path, content_type: str
+) -> None:
+    """The report is answered as built (not re-validated per request): it must be what
+    the OpenAPI document promises, and never carry a field set to null."""
+    response = await client.post(
+        "/verify", content=badge.read_bytes(), headers={"content-type": content_type}
+    )
+    body = response.json()
+    VerifyResponse.model_validate(body)
+    assert [key for key, value in body.items() if value is None] == []
+    assert [c["id"] for c in body["checks"] if None in c.values()] == []
