@@ -8,7 +8,8 @@ just enough HTTP/1.1: requests are complete byte strings prepared before the clo
 starts, sent over ``concurrency`` keep-alive connections (each sends its next request
 when the previous answer is complete: a closed loop), answers are read by their
 ``content-length`` (or chunked encoding). Latency is measured per request from the
-write to the last byte of the answer.
+write to the last byte of the answer. With a ``rate``, the loop is open instead:
+requests are due at a fixed pace and latency counts from when each was due.
 
 ``run(...)`` starts ``python -m bench.loadgen`` with the requests in a temporary file
 and returns its :class:`Outcome`.
@@ -73,17 +74,27 @@ class _Connection(asyncio.Protocol):
         self._send()
 
     def _send(self) -> None:
-        request = self._feed.next()
-        if request is None:
+        item = self._feed.next()
+        if item is None:
             assert self._transport is not None
             self._transport.close()
             if not self._done.done():
                 self._done.set_result(None)
             return
+        request, due = item
+        wait = due - time.perf_counter()
+        if wait > 0:  # open loop: not due yet
+            asyncio.get_running_loop().call_later(wait, self._write, request, due)
+        else:
+            self._write(request, due)
+
+    def _write(self, request: bytes, due: float) -> None:
         self._buffer.clear()
         self._expect = None
         self._chunked = False
-        self._started = time.perf_counter()
+        # From when the request was due: in an open loop, the time it waited for a free
+        # connection is part of its latency (no coordinated omission).
+        self._started = due
         assert self._transport is not None
         self._transport.write(request)
 
@@ -123,8 +134,11 @@ class _Connection(asyncio.Protocol):
 class _Feed:
     """The requests to send (cycled), what came back, and when measuring starts."""
 
-    def __init__(self, requests: list[bytes], total: int, warmup: int) -> None:
+    def __init__(
+        self, requests: list[bytes], total: int, warmup: int, rate: float | None = None
+    ) -> None:
         self._requests = requests
+        self._rate = rate
         self._total = total + warmup
         self._warmup = warmup
         self._sent = 0
@@ -132,15 +146,19 @@ class _Feed:
         self.latencies: list[float] = []
         self.statuses: Counter[int] = Counter()
         self.warmup_statuses: Counter[int] = Counter()
-        self.started = time.perf_counter()  # moved to the end of the warm-up, if any
+        self._opened = time.perf_counter()
+        self.started = self._opened  # moved to the end of the warm-up, if any
         self.ended = self.started
 
-    def next(self) -> bytes | None:
+    def next(self) -> tuple[bytes, float] | None:
+        """The next request and when it is due (now in a closed loop)."""
         if self._sent >= self._total:
             return None
         request = self._requests[self._sent % len(self._requests)]
+        now = time.perf_counter()
+        due = now if self._rate is None else self._opened + self._sent / self._rate
         self._sent += 1
-        return request
+        return request, due
 
     def record(self, status: int, seconds: float) -> None:
         self._answered += 1
@@ -155,10 +173,17 @@ class _Feed:
 
 
 async def _drive(
-    host: str, port: int, requests: list[bytes], *, total: int, warmup: int, concurrency: int
+    host: str,
+    port: int,
+    requests: list[bytes],
+    *,
+    total: int,
+    warmup: int,
+    concurrency: int,
+    rate: float | None = None,
 ) -> tuple[_Feed, float]:
     loop = asyncio.get_running_loop()
-    feed = _Feed(requests, total, warmup)
+    feed = _Feed(requests, total, warmup, rate)
     cpu = time.process_time()
     finished = []
     for _ in range(concurrency):
@@ -201,6 +226,7 @@ def _main() -> None:
             total=spec["total"],
             warmup=spec["warmup"],
             concurrency=spec["concurrency"],
+            rate=spec.get("rate"),
         )
     )
     expected = set(spec["expected"])
@@ -231,9 +257,16 @@ def run(
     concurrency: int = 16,
     expected: tuple[int, ...] = (200, 201, 202),
     timeout_s: float = 900.0,
+    rate: float | None = None,
 ) -> Outcome:
     """Send ``warmup`` then ``total`` requests (``requests`` cycled) from a separate
-    process; the figures cover the ``total`` requests after the warm-up."""
+    process; the figures cover the ``total`` requests after the warm-up.
+
+    Closed loop by default (each connection sends when its previous answer is in); with
+    ``rate``, an open loop: a request is due every ``1 / rate`` seconds whatever the
+    answers, sent on the first free connection, and its latency counts from when it was
+    due (waiting for a connection included) — the latency users see at that load.
+    """
     with tempfile.NamedTemporaryFile("wb", suffix=".requests", delete=False) as handle:
         for request in requests:
             handle.write(struct.pack(">I", len(request)) + request)
@@ -246,6 +279,7 @@ def run(
             "total": total,
             "warmup": warmup,
             "concurrency": concurrency,
+            "rate": rate,
             "expected": list(expected),
         }
         done = subprocess.run(  # noqa: S603 - this interpreter, this module
