@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, routing
+from fastapi import routing
 
-from issuer_api.app import WARM_CONNECTIONS
+from issuer_api.app import WARM_CONNECTIONS, create_app
+from issuer_api.settings import Settings
 
 
 async def test_no_route_is_built_while_serving_the_first_request(
@@ -29,9 +31,15 @@ async def test_no_route_is_built_while_serving_the_first_request(
     assert built == []  # every route was built by the lifespan, before any request
 
 
-async def test_connections_are_open_before_the_first_request(
-    client: httpx.AsyncClient, app: FastAPI
+@pytest.mark.postgres
+@pytest.mark.anyio
+async def test_connections_are_opened_at_start_up_on_postgresql(
+    database_url: str, tmp_path: Path
 ) -> None:
-    """The first burst of requests does not open every connection at once."""
-    pool: Any = app.state.engine.sync_engine.pool
-    assert pool.checkedin() >= WARM_CONNECTIONS
+    """On PostgreSQL, the first burst of requests does not open every connection at once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs OBHUB_TEST_DATABASE_URL (a PostgreSQL server)")
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    async with app.router.lifespan_context(app):
+        pool: Any = app.state.engine.sync_engine.pool
+        assert pool.checkedin() >= WARM_CONNECTIONS
