@@ -175,12 +175,10 @@ class Connection:
         self._conn.create_function(*args, **kwargs)
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection = None
-            self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
-        """Close at once (SQLAlchemy's forced termination)."""
+        """Close now (also SQLAlchemy's forced termination); closing twice is a no-op."""
         if self._connection is not None:
             self._connection = None
             self._conn.close()

@@ -32,8 +32,14 @@ async def _issue(api: Api, admin: dict[str, str], achievement: str) -> dict[str,
     return record
 
 
-async def _small_list(api: Api, list_id: str, size: int, url: str) -> None:
-    """A (test-only) open revocation list of ``size`` entries for the Region, numbered 1."""
+_LIST_BB = "00000000-0000-4000-8000-0000000000bb"
+
+
+async def _open_list(
+    api: Api, url: str, *, list_id: str = _LIST_BB, size: int = MIN_ENTRIES
+) -> None:
+    """An open revocation list of the Region at ``url``, numbered 1 (``size`` entries:
+    tests shrink it to fill it quickly)."""
     region = await api.region()
     async with api.sessions() as session:
         await repository.insert_list(
@@ -109,7 +115,7 @@ async def test_a_remembered_free_index_claimed_by_another_process_is_never_given
 ) -> None:
     admin, achievement = await _setup(api)
     small = "00000000-0000-4000-8000-0000000000ad"
-    await _small_list(api, small, 64, "http://localhost/status/small")
+    await _open_list(api, "http://localhost/status/small", list_id=small, size=64)
     first = await _issue(api, admin, achievement)  # this process remembers free indexes
     mine = int(first["credential"]["credentialStatus"]["statusListIndex"])
     left = sorted(set(range(64)) - {mine})[:3]
@@ -317,7 +323,7 @@ async def test_a_remembered_open_list_filled_by_other_processes_is_closed_and_le
     indexes, the next credential finds it full, closes it and goes to a new list."""
     admin, achievement = await _setup(api)
     small = "00000000-0000-4000-8000-0000000000ac"
-    await _small_list(api, small, 16, "http://localhost/status/small")
+    await _open_list(api, "http://localhost/status/small", list_id=small, size=16)
     first = await _issue(api, admin, achievement)
     assert first["credential"]["credentialStatus"]["statusListCredential"].endswith("/small")
     async with api.sessions() as session:  # as if other processes took every other index
@@ -359,26 +365,10 @@ async def test_an_unknown_list_is_404(api: Api) -> None:
     assert error_code(response) == "status_list_not_found"
 
 
-async def _open_list_at(api: Api, url: str) -> None:
-    region = await api.region()
-    async with api.sessions() as session:
-        await repository.insert_list(
-            session,
-            list_id="00000000-0000-4000-8000-0000000000bb",
-            issuer_id=region.id,
-            purpose="revocation",
-            sequence=1,
-            url=url,
-            size=MIN_ENTRIES,
-            now=service.now_utc(),
-        )
-        await session.commit()
-
-
 async def test_a_list_published_under_another_base_is_closed_once_a_base_is_configured(
     web_api: Api,
 ) -> None:
-    await _open_list_at(web_api, "http://localhost/status/00000000-0000-4000-8000-0000000000bb")
+    await _open_list(web_api, "http://localhost/status/00000000-0000-4000-8000-0000000000bb")
     admin, achievement = await _setup(web_api)
     record = await _issue(web_api, admin, achievement)
     url = record["credential"]["credentialStatus"]["statusListCredential"]
@@ -395,7 +385,7 @@ async def test_without_a_configured_base_an_open_list_is_kept_whatever_its_host(
     api: Api,
 ) -> None:
     url = "http://127.0.0.1:8000/status/00000000-0000-4000-8000-0000000000bb"
-    await _open_list_at(api, url)
+    await _open_list(api, url)
     admin, achievement = await _setup(api)
     record = await _issue(api, admin, achievement)
     assert record["credential"]["credentialStatus"]["statusListCredential"] == url
