@@ -10,14 +10,19 @@ Text decoded from UTF-8 bytes never holds a surrogate: only a ``\\uD800``-``\\uD
 escape brings one in, so the check costs one scan for a backslash on ordinary input
 (a one-character search, which runs at memory speed: the two-character search for
 ``\\u`` that follows when there is one took ~3 µs on a 3 KB text).
+
+:func:`dumps_compact` writes compact JSON as UTF-8 bytes under the same rules.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal
+
+import orjson
 
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -48,9 +53,33 @@ def may_hold_surrogates(raw: str | bytes) -> bool:
     return "\\" in raw and "\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None
 
 
+class NotJsonNumberError(ValueError):
+    """``NaN``, ``Infinity``, or a number too large for a float: not a JSON number.
+
+    Python's :func:`json.loads` reads ``NaN`` and ``Infinity`` (JavaScript's spellings,
+    not JSON's, RFC 8259 §6) and turns ``1e400`` into infinity; no JSON document can
+    then be written back from the value.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"{text[:40]} is not a JSON number")
+
+
+def _refuse_constant(text: str) -> float:
+    raise NotJsonNumberError(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise NotJsonNumberError(text)
+    return value
+
+
 def loads(raw: str | bytes) -> Any:
-    """:func:`json.loads`, refusing lone surrogates (:class:`UnpairedSurrogateError`)."""
-    value = json.loads(raw)
+    """:func:`json.loads`, refusing lone surrogates (:class:`UnpairedSurrogateError`) and
+    numbers JSON has not got (:class:`NotJsonNumberError`): both are ``ValueError``."""
+    value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     if may_hold_surrogates(raw):
         ensure_text(value)
     return value
@@ -76,3 +105,47 @@ def ensure_text(value: Any) -> None:
     """Raise :class:`UnpairedSurrogateError` if ``value`` holds a lone surrogate."""
     if has_unpaired_surrogate(value):
         raise UnpairedSurrogateError()
+
+
+def _no_default(value: object) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def dumps_compact(
+    value: Any,
+    default: Callable[[Any], Any] | None = None,
+    *,
+    non_finite: Literal["refuse", "null"] = "refuse",
+) -> bytes:
+    """Compact JSON as UTF-8: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+    allow_nan=False).encode()``, ``default`` converting what JSON has no type for.
+
+    orjson writes it: 0.9 µs for a 3.7 KB credential against 18 µs for the standard
+    library. Where the two would differ the standard library writes it, and refuses what
+    it always refused: a lone surrogate (``UnicodeEncodeError``), values ``default``
+    cannot convert (``TypeError``), nesting past the interpreter's limit
+    (``RecursionError``); it also writes the integers past 64 bits and the non-string
+    keys orjson does not take. Floats may be spelt differently (``1e16`` for ``1e+16``):
+    the same numbers.
+
+    NaN and ±Infinity have no JSON spelling. orjson writes ``null`` for them: with
+    ``non_finite="refuse"`` (signing) output holding ``null`` is written again by the
+    standard library, which raises ``ValueError`` for them; ``"null"`` (an answer built
+    from strictly parsed input, where a stray NaN would rather be ``null`` than a failed
+    response) keeps orjson's output as it is.
+    """
+    try:
+        out = orjson.dumps(value, default=default)
+    except orjson.JSONEncodeError:
+        out = None
+    if out is None or (non_finite == "refuse" and b"null" in out):
+        encoder = _COMPACT
+        if default is not None:
+            encoder = json.JSONEncoder(
+                ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=default
+            )
+        return encoder.encode(value).encode("utf-8")
+    return out

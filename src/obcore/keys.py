@@ -25,7 +25,10 @@ verification path (header ``jwk``, did:jwk, JWK Sets) go through a bounded LRU
 of imported keys (:func:`PublicKey.from_jwk`; keys are immutable, so sharing
 is safe).
 Signing and verification themselves call ``cryptography`` directly (see
-:mod:`obcore.proofs.vcjwt` for the measurements).
+:mod:`obcore.proofs.vcjwt` for the measurements), but for Ed25519 signatures, made by
+libsodium (PyNaCl): 17 µs against OpenSSL's 27 µs for the 64 bytes an eddsa-rdfc-2022
+proof signs, 30 against 36 µs for a 3.7 KB VC-JWT signing input (one shared core).
+Ed25519 signing is deterministic (RFC 8032): both libraries give the same bytes.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from jwcrypto import jwk as jose_jwk
 from jwcrypto.common import JWException
+from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
 from obcore import multibase
 from obcore.errors import InvalidKeyError, MalformedInputError
@@ -342,6 +346,8 @@ class KeyPair:
     private: _PrivateKeyObj
     id: str | None = None  # verification method id
     controller: str | None = None
+    _sodium_secret: bytes | None = field(default=None, init=False, repr=False)
+    """libsodium's form of an Ed25519 secret key (seed ‖ public key), made at first use."""
 
     @classmethod
     def generate(cls, key_type: KeyType = "ed25519") -> KeyPair:
@@ -368,13 +374,26 @@ class KeyPair:
         return JWS_ALG[self.type]
 
     def with_ids(self, id: str | None, controller: str | None) -> KeyPair:
-        return KeyPair(self.type, self.private, id=id, controller=controller)
+        pair = KeyPair(self.type, self.private, id=id, controller=controller)
+        if isinstance(self.private, ed25519.Ed25519PrivateKey):
+            # Made once per key, not once per copy (a service names its cached keys anew
+            # for each credential).
+            object.__setattr__(pair, "_sodium_secret", self._sodium())
+        return pair
+
+    def _sodium(self) -> bytes:
+        secret = self._sodium_secret
+        if secret is None:
+            secret = crypto_sign_seed_keypair(self.ed25519_seed())[1]
+            object.__setattr__(self, "_sodium_secret", secret)  # the same key, another form
+        return secret
 
     def sign(self, data: bytes) -> bytes:
         """Sign ``data``: pure Ed25519, ES256 (raw r‖s) or RS256 (PKCS#1 v1.5, SHA-256)."""
         key = self.private
         if isinstance(key, ed25519.Ed25519PrivateKey):
-            return key.sign(data)
+            signature: bytes = crypto_sign(data, self._sodium())[:64]  # signature ‖ message
+            return signature
         if isinstance(key, ec.EllipticCurvePrivateKey):
             r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")

@@ -99,7 +99,6 @@ Decisions (each has a test in ``tests/core/test_vcjwt.py``)
 
 from __future__ import annotations
 
-import binascii
 import copy
 import json
 import math
@@ -156,7 +155,6 @@ _RESERVED_PAYLOAD_MEMBERS: Final = frozenset({*REGISTERED_CLAIMS, "vc"})
 _PRIVATE_JWK_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 _VCDM1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
-_TO_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 _PADDING: Final = {0: "", 2: "==", 3: "="}
 _B64_INDEX: Final = {
     c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -297,7 +295,7 @@ def _signing_numeric_date(value: Any, field: str) -> int:
 
 def _json_bytes(value: Mapping[str, Any]) -> bytes:
     try:
-        return _ENCODER.encode(value).encode("utf-8")
+        return jsontext.dumps_compact(value, _json_default)
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
         raise MalformedInputError(
             f"the credential is not JSON: {exc}", code="invalid_credential"
@@ -311,14 +309,7 @@ def _json_default(value: object) -> dict[str, Any]:
 
 
 def _b64(data: bytes) -> str:
-    encoded = binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE)
-    return encoded.rstrip(b"=").decode("ascii")
-
-
-# One encoder for every token (``JSONEncoder.encode`` keeps no state between calls).
-_ENCODER: Final = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
-)
+    return pybase64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 # ---- verification --------------------------------------------------------------
