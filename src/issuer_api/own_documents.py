@@ -19,7 +19,9 @@ for
 
 Anything else is not ours and goes to the network, unchanged. The documents are the very
 bytes the public routes serve (same service functions). The verifier runs in a worker
-thread; each look-up runs on the event loop that owns the database engine.
+thread; each look-up runs on the event loop that owns the database engine. A verification
+attempted on the loop's own thread gets :class:`~verify.sources.WouldBlock` for a document
+of ours, and is run again in a worker thread.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from issuer_api.settings import Settings
 from issuer_api.statuslists import repository as statuslist_repository
 from issuer_api.statuslists import service as statuslists
 from obcore.errors import ResolutionError
-from verify.sources import Fetched
+from verify.sources import Fetched, WouldBlock
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +143,13 @@ class OwnDocuments:
     def get(self, url: str, *, accept: str = _JSON) -> Fetched | None:
         if not isinstance(url, str) or len(url) > 2000:
             return None
-        if self._on_loop_thread():  # blocking here would deadlock: let the network answer
-            return None
+        if self._own_path(url) is None:
+            return None  # not ours: the network answers
+        if self._on_loop_thread():
+            # Ours, but reading it means waiting for this very loop: the verification is
+            # attempted on the loop (small inputs, see issuer_api.verification) and is run
+            # again in a worker thread.
+            raise WouldBlock(url)
         future = asyncio.run_coroutine_threadsafe(self._lookup(url), self.loop)
         try:
             return future.result(self.timeout)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from obcore.errors import ResolutionError
-from verify.sources import Fetched
+from verify.sources import Fetched, WouldBlock
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.IGNORECASE)
 
@@ -190,6 +190,25 @@ class CachingSource:
         else:
             self.cache.discard(key)
         return fetched
+
+
+@dataclass(frozen=True)
+class MemoryOnlySource:
+    """A :class:`~verify.sources.DocumentSource` that answers from ``cache`` alone.
+
+    For a verification attempted where blocking is forbidden (on an event loop's thread):
+    a fresh cached answer is given exactly as :class:`CachingSource` would give it; any
+    other document raises :class:`~verify.sources.WouldBlock`, and the caller runs the
+    verification again with a source that may fetch.
+    """
+
+    cache: HttpCache
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+        cached = self.cache.lookup((url, accept))
+        if cached is not None and cached[1]:
+            return cached[0]
+        raise WouldBlock(url)
 
 
 class _DeadlineSource(Protocol):

@@ -31,6 +31,21 @@ class Fetched:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class WouldBlock(Exception):  # noqa: N818 - a signal to the caller, not an error
+    """The document is not in memory, and this verification may not wait for it.
+
+    Raised by a source built for a verification that runs where blocking is forbidden
+    (an event loop's own thread: :class:`verify.cache.MemoryOnlySource`, the service's
+    own documents). The caller runs the verification again where it may block. It is
+    deliberately not a :class:`~obcore.errors.ResolutionError`: no check may turn it
+    into a verdict, it ends the attempt.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{url[:200]} is not in memory")
+        self.url = url
+
+
 class DocumentSource(Protocol):
     def get(self, url: str, *, accept: str = "application/json") -> Fetched:
         """GET ``url``.

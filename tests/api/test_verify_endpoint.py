@@ -149,6 +149,23 @@ async def test_garbage_is_a_report_not_an_error(client: httpx.AsyncClient) -> No
     assert body["checks"][0] == body["checks"][0] | {"id": "parse", "code": "malformed_json"}
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+async def test_a_number_json_has_not_got_is_a_malformed_badge_not_a_server_error(
+    client: httpx.AsyncClient, number: str
+) -> None:
+    """Python reads ``NaN`` and makes ``1e400`` infinite; no report could echo them."""
+    badge = VALID_DI.read_text(encoding="utf-8").replace(
+        '"name": ', f'"score": {number}, "name": ', 1
+    )
+    response = await client.post(
+        "/verify", content=badge.encode(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["verdict"] == "invalid"
+    assert body["checks"][0] == body["checks"][0] | {"id": "parse", "code": "malformed_json"}
+
+
 @pytest.mark.parametrize(
     ("badge", "content_type"),
     [(VALID_DI, "application/json"), (VALID_JWT, "text/plain"), (TAMPERED, "application/json")],

@@ -21,7 +21,7 @@ from issuer_api.settings import Settings
 from issuer_api.statuslists.service import StatusListCache
 from obcore.errors import ResolutionError
 from verify.messages import message
-from verify.sources import Fetched
+from verify.sources import Fetched, WouldBlock
 
 
 def _own(api: Api, *, request_base: str | None = None) -> OwnDocuments:
@@ -157,3 +157,21 @@ async def test_a_status_list_is_answered_only_under_the_service_origins(api: Api
     from_elsewhere = await _get(_own(api, request_base="http://evil.example/"), url)
 
     assert from_elsewhere is None
+
+
+async def test_on_the_event_loop_a_document_of_ours_would_block_and_others_are_not_ours(
+    api: Api,
+) -> None:
+    """A verification attempted on the loop (issuer_api.verification) cannot wait for the
+    database: a document of ours stops the attempt, which runs again in a worker thread."""
+    credential = await _issued(api)
+    entries = credential["credentialStatus"]
+    url = (entries[0] if isinstance(entries, list) else entries)["statusListCredential"]
+    own = _own(api, request_base="http://localhost/")
+
+    with pytest.raises(WouldBlock) as stopped:
+        own.get(url)  # on the loop's own thread
+
+    assert stopped.value.url == url
+    assert own.get("http://evil.example/issuers/region") is None
+    assert (await _get(own, url)) is not None  # from a worker thread it is read as before

@@ -18,7 +18,7 @@ import pytest
 
 from obcore.errors import ResolutionError
 from verify import fetch as fetch_mod
-from verify.cache import CachingSource, HttpCache
+from verify.cache import CachingSource, HttpCache, MemoryOnlySource
 from verify.fetch import (
     ACCEPT_DID,
     ACCEPT_STATUS_LIST,
@@ -28,7 +28,7 @@ from verify.fetch import (
     content_type_acceptable,
     is_public_address,
 )
-from verify.sources import Fetched
+from verify.sources import Fetched, WouldBlock
 
 from .localhttp import Hit, LocalServer, Reply
 
@@ -456,6 +456,31 @@ def test_404_is_not_cached(server: LocalServer) -> None:
     assert source.get(server.url("/missing")).status == 404
     assert source.get(server.url("/missing")).status == 404
     assert len(server.hits) == 2
+
+
+def test_a_memory_only_source_gives_fresh_cached_answers_and_nothing_else(
+    server: LocalServer,
+) -> None:
+    """On an event loop's thread: what the cache holds fresh, never a round trip."""
+    clock = Clock()
+    cache = HttpCache(clock=clock)
+    server.routes["/list"] = _etag_route('"v1"', DOC)  # type: ignore[assignment]
+    memory = MemoryOnlySource(cache)
+
+    with pytest.raises(WouldBlock) as not_yet:
+        memory.get(server.url("/list"))
+    fetched = CachingSource(_fetcher(), cache).get(server.url("/list"))
+    cached = memory.get(server.url("/list"))
+    clock.now += 61  # stale: revalidating it would be a round trip
+    with pytest.raises(WouldBlock):
+        memory.get(server.url("/list"))
+    with pytest.raises(WouldBlock):  # the same URL asked for as another media type
+        memory.get(server.url("/list"), accept="application/did+json")
+
+    assert not_yet.value.url == server.url("/list")
+    assert cached == fetched
+    assert len(server.hits) == 1
+    assert not isinstance(not_yet.value, ResolutionError)  # no check may take it as a verdict
 
 
 def _answer(url: str, body: bytes, cache_control: str = "") -> Fetched:

@@ -40,14 +40,13 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, Final, Literal, cast
 
-import anyio.to_thread
 from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from issuer_api import verification
 from issuer_api.db import session_scope
 from issuer_api.ingestion import acceptance
 from issuer_api.ingestion.acceptance import Reason, TrustedIssuer, reason
@@ -58,7 +57,7 @@ from issuer_api.learners import service as learners
 from issuer_api.models import Delivery, DeliveryItem, Partner, PartnerTrustedIssuer
 from issuer_api.own_documents import OwnDocuments
 from issuer_api.privacy import IdentifierKind, identifier_lookup, normalize, unseal_pii
-from verify.cache import HttpCache, RequestSource
+from verify.cache import HttpCache, MemoryOnlySource, RequestSource
 from verify.pipeline import verify
 from verify.report import Report
 from verify.resolvers import network_options, network_source
@@ -159,15 +158,22 @@ def verify_on_network(
     aliases: Sequence[str] = (),
     own: LocalDocuments | None = None,
     deadline: float = 10.0,
+    inline: bool = False,
 ) -> Verified:
     """The universal verifier with network options, recording what it fetched (blocking).
 
     The credential must be made out to ``recipient`` or to one of its ``aliases`` (other
     identifiers of the same learner). ``own`` answers for this service's own documents
     before the network; each other document is fetched at most once, all of them within
-    ``deadline`` seconds.
+    ``deadline`` seconds. ``inline``: on the event loop's thread, the documents come from
+    ``cache`` alone (:class:`~verify.sources.WouldBlock` for any other; see
+    :mod:`issuer_api.verification`).
     """
-    network: DocumentSource = RequestSource(network_source(allowlist, cache=cache), deadline)
+    network: DocumentSource = (
+        MemoryOnlySource(cache if cache is not None else HttpCache())
+        if inline
+        else RequestSource(network_source(allowlist, cache=cache), deadline)
+    )
     source = RecordingSource(network if own is None else LocalFirstSource(own, network))
     options = network_options(source=source, recipient=recipient, recipient_aliases=tuple(aliases))
     return Verified(verify(data, options), source.served)
@@ -176,11 +182,12 @@ def verify_on_network(
 async def run_verifier(
     ctx: JobContext, data: bytes | str, recipient: str | None, aliases: Sequence[str] = ()
 ) -> Verified:
-    """The universal verifier with network options, in a worker thread."""
+    """The universal verifier with network options: on the event loop when the badge is
+    small and its documents are in memory, in a worker thread otherwise."""
     own = OwnDocuments.here(ctx.settings, ctx.sessions, ctx.kek)
-    return await anyio.to_thread.run_sync(
-        partial(
-            verify_on_network,
+
+    def attempt(inline: bool) -> Verified:
+        return verify_on_network(
             data,
             ctx.settings.fetch_allowlist,
             ctx.http_cache,
@@ -188,8 +195,10 @@ async def run_verifier(
             aliases=aliases,
             own=own,
             deadline=ctx.settings.verify_deadline_seconds,
+            inline=inline,
         )
-    )
+
+    return await verification.run_verification(attempt, len(data))
 
 
 # --------------------------------------------------------------------------- delivery state

@@ -14,16 +14,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from issuer_api import verification
 from issuer_api.errors import ApiError, error_responses
 from issuer_api.i18n import negotiate_language
 from issuer_api.json_bodies import judges_unicode_itself
 from issuer_api.own_documents import OwnDocuments
-from verify.cache import HttpCache, RequestSource
+from obcore import jsontext
+from verify.cache import HttpCache, MemoryOnlySource, RequestSource
 from verify.pipeline import verify
 from verify.report import Report
 from verify.resolvers import network_options, network_source
@@ -171,7 +172,7 @@ async def verify_badge(
         ),
     ] = None,
     lang: Annotated[Literal["fr", "en"] | None, Query()] = None,
-) -> JSONResponse:
+) -> Response:
     data, form_recipient = await _read_payload(request)
     settings = request.app.state.settings
     language = lang or negotiate_language(
@@ -181,7 +182,10 @@ async def verify_badge(
     # The report is built to the documented shape (``VerifyResponse``, checked by
     # tests/api/test_verify_endpoint.py): answered as is, not validated and serialised
     # again field by field through the response model (about a quarter of the CPU).
-    return JSONResponse(report.to_dict(language))
+    return Response(
+        jsontext.dumps_compact(report.to_dict(language), non_finite="null"),
+        media_type=JSON_TYPES[0],
+    )
 
 
 async def run_verification(request: Request, data: bytes, recipient: str | None) -> Report:
@@ -190,7 +194,9 @@ async def run_verification(request: Request, data: bytes, recipient: str | None)
     Shared with the ``/verifier`` web page, whose no-JavaScript form posts here, and the
     badge page's "Vérifier maintenant". The service's own documents (status lists, DID
     documents, profiles) are read from its database, not fetched (see
-    :mod:`issuer_api.own_documents`).
+    :mod:`issuer_api.own_documents`). A small badge whose documents are all in memory is
+    verified on the event loop, any other in a worker thread
+    (:mod:`issuer_api.verification`).
     """
     state = request.app.state
     own = OwnDocuments.here(
@@ -200,12 +206,22 @@ async def run_verification(request: Request, data: bytes, recipient: str | None)
         state.status_list_cache,
         request_base=str(request.base_url),
     )
-    # Each document at most once per verification, all of them under one deadline.
-    source = RequestSource(
-        network_source(state.settings.fetch_allowlist, cache=_shared_cache(request)),
-        state.settings.verify_deadline_seconds,
-    )
-    options = network_options(source=source, recipient=recipient, local=own)
-    report = await run_in_threadpool(verify, data, options)
+    settings = state.settings
+    cache = _shared_cache(request)
+
+    def attempt(inline: bool) -> Report:
+        # On the loop: what the cache holds fresh, nothing else. In a worker thread: each
+        # document at most once per verification, all of them under one deadline.
+        source = (
+            MemoryOnlySource(cache)
+            if inline
+            else RequestSource(
+                network_source(settings.fetch_allowlist, cache=cache),
+                settings.verify_deadline_seconds,
+            )
+        )
+        return verify(data, network_options(source=source, recipient=recipient, local=own))
+
+    report = await verification.run_verification(attempt, len(data))
     request.app.state.metrics.verifications.labels(report.verdict).inc()
     return report

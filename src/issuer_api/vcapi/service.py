@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from issuer_api import verification
 from issuer_api.achievements import service as achievements
 from issuer_api.auth.deps import AuthenticatedClient, ensure_can_act_for
 from issuer_api.credentials import flows, repository
@@ -64,7 +64,7 @@ from issuer_api.vcapi.schemas import (
     UpdateStatusRequest,
     VerificationResult,
 )
-from obcore import contexts, did
+from obcore import contexts, did, jsontext
 from obcore.errors import ObcoreError, ResolutionError
 from obcore.model import node_id, parse_datetime, type_names
 from obcore.proofs import dataintegrity as di
@@ -642,8 +642,21 @@ async def local_world(
 
 
 async def run_pipeline(data: Mapping[str, Any] | str, world: LocalWorld) -> Report:
+    """The pipeline over what ``world`` holds (memory only, nothing to wait for): on the
+    event loop for a small input, in a worker thread for a large one."""
     payload: Mapping[str, Any] | str = dict(data) if isinstance(data, Mapping) else data
-    return await anyio.to_thread.run_sync(verify, payload, world.options())
+    return await verification.run_verification(
+        lambda _inline: verify(payload, world.options()), _size(payload)
+    )
+
+
+def _size(payload: Mapping[str, Any] | str) -> int:
+    if isinstance(payload, str):
+        return len(payload)
+    try:
+        return len(jsontext.dumps_compact(payload, non_finite="null"))
+    except (TypeError, ValueError, RecursionError):
+        return verification.INLINE_MAX_BYTES + 1  # judged by the pipeline, off the loop
 
 
 def _selected(requested: Sequence[str] | None) -> tuple[frozenset[str] | None, list[str]]:

@@ -1,0 +1,100 @@
+"""Where ``POST /verify`` verifies: on the event loop when the badge is small and needs no
+document it would have to wait for (cheaper than a thread hop); in a worker thread when a
+document must be read (one of this service's, from its database) or the badge is large.
+Either way the report is the same."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import pytest
+
+from issuance.helpers import EMAIL, Api
+from issuer_api import verification
+from verify.sources import WouldBlock
+
+pytestmark = pytest.mark.anyio
+
+VALID_DI = Path(__file__).parent.parent / "fixtures" / "vectors" / "dcc-v2-di-didkey-basicOBv3.json"
+
+
+@pytest.fixture
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The verifications handed to a worker thread (signing a status list is another hop)."""
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(function, "__name__", None) == "attempt":  # a verification's
+            hops.append("attempt")
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(verification.anyio.to_thread, "run_sync", counting)
+    return hops
+
+
+async def _post(api: Api, body: bytes) -> dict[str, Any]:
+    response = await api.http.post(
+        "/verify", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+async def test_a_small_did_key_badge_is_verified_on_the_loop(
+    api: Api, thread_hops: list[str]
+) -> None:
+    report = await _post(api, VALID_DI.read_bytes())
+    assert report["verdict"] == "valid"
+    assert thread_hops == []
+
+
+async def test_a_badge_with_a_status_list_of_ours_is_verified_in_a_thread(
+    api: Api, thread_hops: list[str]
+) -> None:
+    await api.region()
+    admin = await api.headers("admin")
+    achievement = await api.achievement("region", admin)
+    issued = await api.issue(
+        "region", admin, {"achievement_id": achievement, "recipient": {"email": EMAIL}}
+    )
+    assert issued.status_code == 201, issued.text
+
+    report = await _post(api, json.dumps(issued.json()["credential"]).encode())
+
+    assert report["verdict"] == "valid"
+    status = next(check for check in report["checks"] if check["id"] == "status")
+    assert status["status"] == "valid"  # the list was read from the database
+    assert thread_hops == ["attempt"]
+
+
+async def test_a_large_badge_is_verified_in_a_thread_and_concludes_the_same(
+    api: Api, thread_hops: list[str]
+) -> None:
+    small = VALID_DI.read_bytes()
+    large = small + b" " * verification.INLINE_MAX_BYTES  # same badge, past the limit
+
+    on_loop = await _post(api, small)
+    in_thread = await _post(api, large)
+
+    assert thread_hops == ["attempt"]
+    assert in_thread == on_loop
+
+
+async def test_a_run_that_would_block_starts_again_in_a_worker_thread() -> None:
+    loop_thread = threading.current_thread()
+    runs: list[tuple[bool, bool]] = []
+
+    def attempt(inline: bool) -> str:
+        runs.append((inline, threading.current_thread() is loop_thread))
+        if inline:
+            raise WouldBlock("https://issuer.example/status/1")
+        return "report"
+
+    assert await verification.run_verification(attempt, 100) == "report"
+    assert runs == [(True, True), (False, False)]
