@@ -17,18 +17,21 @@
    acknowledgement latency at that load, from when each was due). Also the CPU
    time the API processes and the PostgreSQL server spent per delivery.
 4. **Processing**: the API stops; 1 or 2 ``obhub worker`` processes (procrastinate)
-   verify and store everything. Reported: badges fully verified and stored per second
-   (from the workers' start until no item is pending), and the CPU time the workers
-   and the PostgreSQL server spent per badge meanwhile (read from ``/proc``).
-   Then, until every learner's regional evaluation has run: ``settled_seconds``
-   (from the workers' start) and the regional badges awarded.
+   verify and store every badge, evaluate every learner and mint the regional badges.
+   Reported: badges **fully processed** per second (verified, stored, evaluated,
+   regional badges minted), from the first badge processed (the database's timestamp;
+   the workers' start-up before it is reported apart) until no item is pending and no
+   regional evaluation is waiting (polled every 0.1 s), with the CPU time the
+   workers and the PostgreSQL server spent per badge (read from ``/proc``, start-up
+   included); and, for reference, badges verified and stored per second (from the
+   workers' start until no item is pending, evaluations still running).
 5. **Accounting**: every delivery acknowledged is in the inbox exactly once; every
    item is final; one stored badge per distinct credential; resent credentials are
    ``duplicate``; nothing lost, nothing duplicated.
 
 The whole run is done with 1 worker, then with 2. Targets (2-core machine, load
-generator included): 300 badges/s processed with 2 workers and 1.6 times the 1-worker
-rate, acknowledgement p99 at most 50 ms, 300 deliveries/s acknowledged, zero lost,
+generator included): 300 badges/s fully processed with 2 workers and 1.6 times the
+1-worker rate, acknowledgement p99 at most 50 ms, 300 deliveries/s acknowledged, zero lost,
 zero duplicated.
 """
 
@@ -109,6 +112,11 @@ class Result:
     worker_cpu_ms_per_badge: float
     postgres_cpu_ms_per_badge: float | None
     settled_seconds: float
+    startup_seconds: float  # the workers' start to the first badge processed
+    full_seconds: float  # the first badge processed to no evaluation waiting
+    fully_processed_per_s: float
+    full_worker_cpu_ms_per_badge: float
+    full_postgres_cpu_ms_per_badge: float | None
 
 
 @dataclass(frozen=True)
@@ -368,6 +376,17 @@ class _Processed:
     settled_seconds: float
     worker_cpu: float
     postgres_cpu: float | None
+    startup_seconds: float
+    full_seconds: float
+    full_worker_cpu: float
+    full_postgres_cpu: float | None
+
+
+def _first_processed(engine: Engine) -> float | None:
+    """When the first item was processed (epoch seconds, the database's timestamp)."""
+    with engine.connect() as connection:
+        first = connection.scalar(text("SELECT min(processed_at) FROM delivery_item"))
+    return first.timestamp() if first is not None else None
 
 
 def _postgres_cpu_since(before: float | None) -> float | None:
@@ -449,6 +468,7 @@ def _process(env: dict[str, str], data_dir: Path, engine: Engine, count: int) ->
         for n in range(count)
     ]
     started = time.monotonic()
+    started_at = time.time()
     postgres_before = _postgres_cpu_seconds()
     try:
         while time.monotonic() - started < PROCESS_TIMEOUT_S:
@@ -459,8 +479,25 @@ def _process(env: dict[str, str], data_dir: Path, engine: Engine, count: int) ->
         worker_cpu = sum(_cpu_seconds(worker.pid) for worker in workers)
         postgres_cpu = _postgres_cpu_since(postgres_before)
         while time.monotonic() - started < PROCESS_TIMEOUT_S and _evaluations_waiting(engine):
-            time.sleep(0.5)
-        return _Processed(seconds, time.monotonic() - started, worker_cpu, postgres_cpu)
+            time.sleep(0.1)
+        settled = time.monotonic() - started
+        full_worker_cpu = sum(_cpu_seconds(worker.pid) for worker in workers)
+        full_postgres_cpu = _postgres_cpu_since(postgres_before)
+        # A finished job leaves no row (the engine deletes it): the end is when no
+        # evaluation is waiting any more, polled every 0.1 s.
+        first = _first_processed(engine)
+        startup = first - started_at if first is not None else 0.0
+        full = settled - startup
+        return _Processed(
+            seconds,
+            settled,
+            worker_cpu,
+            postgres_cpu,
+            startup,
+            full,
+            full_worker_cpu,
+            full_postgres_cpu,
+        )
     finally:
         for worker in workers:
             _stop(worker)
@@ -517,6 +554,13 @@ def run(*, workers: int = WORKERS, badges: int = BADGES) -> Result:
             worker_cpu_ms_per_badge=_per(processed.worker_cpu, items) or 0.0,
             postgres_cpu_ms_per_badge=_per(processed.postgres_cpu, items),
             settled_seconds=round(processed.settled_seconds, 2),
+            startup_seconds=round(processed.startup_seconds, 2),
+            full_seconds=round(processed.full_seconds, 2),
+            fully_processed_per_s=round(items / processed.full_seconds, 1)
+            if processed.full_seconds > 0
+            else 0.0,
+            full_worker_cpu_ms_per_badge=_per(processed.full_worker_cpu, items) or 0.0,
+            full_postgres_cpu_ms_per_badge=_per(processed.full_postgres_cpu, items),
         )
     finally:
         engine.dispose()
@@ -541,15 +585,17 @@ def figures(results: list[Result]) -> list[Figure]:
         out.append(
             Figure(
                 group,
-                f"badges processed, {label}",
-                result.processed_per_s,
+                f"badges fully processed, {label}",
+                result.fully_processed_per_s,
                 "/s",
                 target=Target("at_least", PROCESSED_FLOOR) if result.workers > 1 else None,
                 note=(
-                    f"{result.items} items in {result.process_seconds} s, worker CPU "
-                    f"{result.worker_cpu_ms_per_badge} ms/badge, PostgreSQL CPU "
-                    f"{result.postgres_cpu_ms_per_badge} ms/badge; settled in "
-                    f"{result.settled_seconds} s, {result.regional_awards} regional awards"
+                    f"{result.items} items verified, stored, evaluated, "
+                    f"{result.regional_awards} regional badges minted in "
+                    f"{result.full_seconds} s from the first badge processed (start-up "
+                    f"{result.startup_seconds} s before it); worker CPU "
+                    f"{result.full_worker_cpu_ms_per_badge} ms/badge, PostgreSQL CPU "
+                    f"{result.full_postgres_cpu_ms_per_badge} ms/badge, start-up included"
                 ),
             )
         )
@@ -557,14 +603,28 @@ def figures(results: list[Result]) -> list[Figure]:
             out.append(
                 Figure(
                     group,
-                    f"badges processed, {label} / 1 worker",
-                    result.processed_per_s,
+                    f"badges fully processed, {label} / 1 worker",
+                    result.fully_processed_per_s,
                     "/s",
-                    "badges processed, 1 worker",
-                    one.processed_per_s,
+                    "badges fully processed, 1 worker",
+                    one.fully_processed_per_s,
                     Target("ratio_at_least", SCALING_FLOOR),
                 )
             )
+        out.append(
+            Figure(
+                group,
+                f"badges verified and stored, {label}",
+                result.processed_per_s,
+                "/s",
+                note=(
+                    f"no item pending {result.process_seconds} s after the workers' start "
+                    f"(start-up included, evaluations still running); worker CPU "
+                    f"{result.worker_cpu_ms_per_badge} ms/badge, PostgreSQL CPU "
+                    f"{result.postgres_cpu_ms_per_badge} ms/badge until then"
+                ),
+            )
+        )
         out.append(
             Figure(
                 group,
