@@ -29,7 +29,7 @@ from issuer_api.db import session_scope
 from issuer_api.learners import repository as learner_repository
 from issuer_api.learners import service as learner_service
 from issuer_api.mail import service as mail
-from issuer_api.mail.compose import compose
+from issuer_api.mail.compose import compose_text
 from issuer_api.models import Job, Learner, OutgoingMail, SignInToken
 from issuer_api.privacy import identifier_lookup
 from issuer_api.settings import Settings
@@ -564,7 +564,7 @@ async def test_erasing_a_learner_drops_their_links_and_emails_not_yet_sent(
 ) -> None:
     async with session_scope(learners.sessions) as session:
         await signin.create_token(session, known_learner, None)
-        message = compose(
+        message = compose_text(
             name="sign_in",
             language="fr",
             context={"link": "http://127.0.0.1:8000/connexion/lien?jeton=x", "minutes": 15},

@@ -52,7 +52,7 @@ async def badge_changed(
         return None
     language = compose.language_of(learner.language, settings.default_language)
     identity = await region_store.load(session, settings)
-    message = compose.compose(
+    message = compose.compose_text(
         name=template,
         language=language,
         context={

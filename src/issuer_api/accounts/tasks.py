@@ -55,7 +55,7 @@ async def send_sign_in_link(ctx: JobContext, /, **args: Any) -> None:
             token = await signin.create_token(session, learner_id, next_or_none)
         link = f"{issuers.base_url(ctx.settings)}{signin.LINK_PATH}?jeton={token}"
         identity = await region_store.load(session, ctx.settings)
-        message = compose.compose(
+        message = compose.compose_text(
             name="sign_in",
             language=compose.language_of(
                 learner.language if learner else None, args.get("language")

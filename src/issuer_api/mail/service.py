@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email import message_from_string
 from email.message import EmailMessage
-from email.policy import SMTP, default
+from email.policy import default
 from typing import Final
 
 from sqlalchemy import select, update
@@ -28,20 +28,21 @@ DELIVER_TASK: Final = "mail.deliver"
 async def queue(
     session: AsyncSession,
     kek: bytes,
-    message: EmailMessage,
+    message: str,
     *,
     kind: str,
     learner_id: str | None,
     now: datetime | None = None,
 ) -> str:
-    """Store ``message`` sealed and enqueue its delivery (the caller's transaction)."""
+    """Store ``message`` (its wire text, :func:`issuer_api.mail.compose.compose_text`)
+    sealed and enqueue its delivery (the caller's transaction)."""
     mail_id = new_id()
     session.add(
         OutgoingMail(
             id=mail_id,
             learner_id=learner_id,
             kind=kind[:32],
-            sealed=seal_pii(kek, message.as_string(policy=SMTP)),
+            sealed=seal_pii(kek, message),
             state="pending",
             attempts=0,
             created_at=now or datetime.now(UTC),
