@@ -212,7 +212,10 @@ class OwnDocuments:
             return Fetched(url, url, 200, media, body)
 
     def _own_path(self, url: str) -> str | None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "https://[oops/": not a URL, so not one of ours
+            return None
         if parts.query or parts.username or parts.password:
             return None
         target = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"

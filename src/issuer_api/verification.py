@@ -17,6 +17,13 @@ a worker thread, with sources that may fetch. The pipeline is a function of the 
 and of the documents it is given, and a fresh cached document is the one the fetching
 source would give: both runs conclude the same.
 
+The attempt on the loop also has a CPU budget: canonicalization (RDFC-1.0, the one step
+whose cost a small hostile input can blow up: a ring of blank nodes) gets
+:data:`INLINE_CANONICALIZATION_SECONDS` instead of its 2 s bound
+(:attr:`obcore.rdfc.Limits.budget_seconds`); past it :class:`~obcore.errors.BudgetSpent`
+stops the attempt, which runs again in a worker thread under the ordinary bounds. The
+budget never decides a report.
+
 Large inputs (a long evidence list, a baked image) go to the worker thread at once: the
 loop serves other requests meanwhile.
 """
@@ -24,20 +31,27 @@ loop serves other requests meanwhile.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Final, TypeVar
 
 import anyio.to_thread
 
+from obcore.errors import BudgetSpent
+from verify.pipeline import VerifyOptions
 from verify.sources import WouldBlock
 
 INLINE_MAX_BYTES: Final = 16 * 1024
 """Inputs up to this size are attempted on the event loop (a 3 KB badge: ~0.5 ms)."""
 
+INLINE_CANONICALIZATION_SECONDS: Final = 0.01
+"""Each canonicalization of an attempt on the loop (a 3 KB badge's: ~0.1 ms)."""
+
 R = TypeVar("R")
 
 Attempt = Callable[[bool], R]
-"""Runs the verification: ``attempt(True)`` with memory-only sources (may raise
-:class:`~verify.sources.WouldBlock`), ``attempt(False)`` with sources that may block."""
+"""Runs the verification: ``attempt(True)`` with memory-only sources and
+:func:`inline_options` (may raise :class:`~verify.sources.WouldBlock` or
+:class:`~obcore.errors.BudgetSpent`), ``attempt(False)`` with sources that may block."""
 
 
 async def run_verification(attempt: Attempt[R], size: int) -> R:
@@ -46,6 +60,12 @@ async def run_verification(attempt: Attempt[R], size: int) -> R:
     if size <= INLINE_MAX_BYTES:
         try:
             return attempt(True)
-        except WouldBlock:
+        except (WouldBlock, BudgetSpent):
             pass
     return await anyio.to_thread.run_sync(attempt, False)
+
+
+def inline_options(options: VerifyOptions) -> VerifyOptions:
+    """``options`` for an attempt on the loop: the same, with the canonicalization budget."""
+    limits = replace(options.limits, budget_seconds=INLINE_CANONICALIZATION_SECONDS)
+    return replace(options, limits=limits)

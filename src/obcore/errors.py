@@ -15,6 +15,9 @@ Hierarchy::
     ├── ResolutionError       a DID or key reference cannot be resolved
     ├── ProofError            a proof is malformed or unsupported (not "the signature is wrong")
     └── SignatureError        the cryptographic signature does not verify
+
+    BudgetSpent               not an ObcoreError: the caller's own time budget for a piece
+                              of work is spent (not a verdict on the input; see rdfc.Limits)
 """
 
 from __future__ import annotations
@@ -65,3 +68,9 @@ class ProofError(ObcoreError):
 
 class SignatureError(ObcoreError):
     code = "invalid_signature"
+
+
+class BudgetSpent(Exception):  # noqa: N818 - a signal to the caller, like StopIteration
+    """The caller's budget for this work (:attr:`obcore.rdfc.Limits.budget_seconds`) is
+    spent. Not an :class:`ObcoreError`: it says nothing of the input, no check may turn it
+    into a verdict; the caller runs the work again where it may take longer."""

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import permutations
 
-from obcore.errors import LimitExceededError
+from obcore.errors import BudgetSpent, LimitExceededError
 
 Quad = tuple[str, str, str, str]
 
@@ -87,6 +87,9 @@ class Limits:
     work_factor: int = 2
     max_permutations: int = 100_000
     max_seconds: float = 2.0
+    # A caller's own, shorter budget (seconds): past it :class:`BudgetSpent`, not a
+    # verdict. A verification attempted on an event loop sets it (issuer_api.verification).
+    budget_seconds: float | None = None
 
 
 DEFAULT_LIMITS = Limits()
@@ -125,7 +128,10 @@ class _Canonicalizer:
     def __init__(self, quads: Sequence[Quad], limits: Limits) -> None:
         self.quads = quads
         self.limits = limits
-        self.deadline = time.monotonic() + limits.max_seconds
+        started = time.monotonic()
+        self.deadline = started + limits.max_seconds
+        budget = limits.budget_seconds
+        self.budget_deadline = started + budget if budget is not None else None
         self.canonical = _Issuer("_:c14n")
         self.bnode_quads: dict[str, list[Quad]] = {}
         self.first_degree: dict[str, str] = {}
@@ -133,7 +139,10 @@ class _Canonicalizer:
         self.remaining_permutations = limits.max_permutations
 
     def _check_time(self) -> None:
-        if time.monotonic() > self.deadline:
+        now = time.monotonic()
+        if self.budget_deadline is not None and now > self.budget_deadline:
+            raise BudgetSpent("the caller's time budget for this canonicalization is spent")
+        if now > self.deadline:
             raise LimitExceededError(
                 "canonicalization took too long (rdf-canon poison graph guard)",
                 code="canonicalization_timeout",

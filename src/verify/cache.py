@@ -192,21 +192,29 @@ class CachingSource:
         return fetched
 
 
-@dataclass(frozen=True)
 class MemoryOnlySource:
     """A :class:`~verify.sources.DocumentSource` that answers from ``cache`` alone.
 
     For a verification attempted where blocking is forbidden (on an event loop's thread):
     a fresh cached answer is given exactly as :class:`CachingSource` would give it; any
     other document raises :class:`~verify.sources.WouldBlock`, and the caller runs the
-    verification again with a source that may fetch.
+    verification again with a source that may fetch. One per verification: like
+    :class:`RequestSource`, it gives a document the same answer every time it is asked
+    (another thread may refresh the cache meanwhile).
     """
 
-    cache: HttpCache
+    def __init__(self, cache: HttpCache) -> None:
+        self.cache = cache
+        self._answers: dict[tuple[str, str], Fetched] = {}
 
     def get(self, url: str, *, accept: str = "application/json") -> Fetched:
-        cached = self.cache.lookup((url, accept))
+        key = (url, accept)
+        known = self._answers.get(key)
+        if known is not None:
+            return known
+        cached = self.cache.lookup(key)
         if cached is not None and cached[1]:
+            self._answers[key] = cached[0]
             return cached[0]
         raise WouldBlock(url)
 

@@ -62,6 +62,9 @@ def test_an_award_email_reads_back_as_its_templates_say() -> None:
         "fr", "mail/badge_awarded.html", values
     )
     assert text.count("MIME-Version") == 1
+    assert {part["Content-Transfer-Encoding"] for part in message.iter_parts()} == {
+        "quoted-printable"  # the stored text stays readable
+    }
 
 
 def test_an_ascii_subject_and_sender_are_written_as_they_are() -> None:
@@ -93,14 +96,22 @@ def test_a_recipient_that_is_not_one_address_is_refused(to: str) -> None:
         )
 
 
-def test_a_sender_spread_over_two_lines_is_refused() -> None:
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "Badges <badges@normandie.example>\r\nBcc: everyone@example.fr",
+        "badges@normandie.example, everyone@example.fr",
+    ],
+    ids=["two-lines", "two-addresses"],
+)
+def test_a_sender_that_is_not_one_address_is_refused(sender: str) -> None:
     with pytest.raises(ValueError, match="not one address"):
         compose_text(
             name="sign_in",
             language="fr",
             context={"link": "https://badges.example/x", "minutes": 15},
             to="camille.martin@example.fr",
-            sender="Badges <badges@normandie.example>\r\nBcc: everyone@example.fr",
+            sender=sender,
         )
 
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from obcore import rdfc
-from obcore.errors import LimitExceededError
+from obcore.errors import BudgetSpent, LimitExceededError
 from obcore.rdfc import DEFAULT_LIMITS, Limits, canonicalize, parse_nquads
 
 SUITE = Path(__file__).parents[1] / "fixtures" / "rdfc10"
@@ -135,6 +135,16 @@ def test_default_bounds_refuse_the_evil_graphs_quickly(entry: Entry) -> None:
     with pytest.raises(LimitExceededError):
         canonicalize(quads)
     assert time.monotonic() - started < REFUSAL_SECONDS
+
+
+@pytest.mark.parametrize("entry", NEGATIVE + EVIL, ids=_ids(NEGATIVE + EVIL))
+def test_past_a_callers_budget_the_work_stops_without_a_verdict(entry: Entry) -> None:
+    """A caller's own budget (a verification on an event loop) ends the work with
+    BudgetSpent, which is no LimitExceededError: the caller runs it again elsewhere."""
+    quads = parse_nquads(entry.input)
+    with pytest.raises(BudgetSpent) as spent:
+        canonicalize(quads, replace(DEFAULT_LIMITS, budget_seconds=0.0))
+    assert not isinstance(spent.value, LimitExceededError)
 
 
 def test_canonicalize_treats_its_input_as_a_set() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import types
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,15 @@ def test_what_is_not_json_is_refused_as_before() -> None:
         jsontext.dumps_compact({"name": "\ud800"})
     with pytest.raises(TypeError):
         jsontext.dumps_compact({"when": object()})
+    with pytest.raises(TypeError):  # orjson would write a naive ISO date
+        jsontext.dumps_compact({"when": datetime(2024, 1, 1)})
+
+
+def test_subclasses_of_json_types_are_written_as_the_standard_library_writes_them() -> None:
+    class Ordered(dict[str, Any]):
+        pass
+
+    assert jsontext.dumps_compact({"a": Ordered(b=1)}) == b'{"a":{"b":1}}'
     proxy = types.MappingProxyType({"a": 1})
     assert jsontext.dumps_compact({"m": proxy}, default=dict) == b'{"m":{"a":1}}'
 

@@ -174,4 +174,5 @@ async def test_on_the_event_loop_a_document_of_ours_would_block_and_others_are_n
 
     assert stopped.value.url == url
     assert own.get("http://evil.example/issuers/region") is None
+    assert own.get("https://[oops/list") is None  # not a URL: not ours either
     assert (await _get(own, url)) is not None  # from a worker thread it is read as before

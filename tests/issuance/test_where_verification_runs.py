@@ -15,6 +15,9 @@ import pytest
 
 from issuance.helpers import EMAIL, Api
 from issuer_api import verification
+from obcore import did
+from obcore.keys import KeyPair
+from obcore.proofs import dataintegrity
 from verify.sources import WouldBlock
 
 pytestmark = pytest.mark.anyio
@@ -98,3 +101,47 @@ async def test_a_run_that_would_block_starts_again_in_a_worker_thread() -> None:
 
     assert await verification.run_verification(attempt, 100) == "report"
     assert runs == [(True, True), (False, False)]
+
+
+def _signed(**changes: Any) -> bytes:
+    """The Teamwork badge, signed again by a did:key of the test with ``changes``."""
+    key = KeyPair.from_ed25519_seed(bytes(range(32)))
+    key = key.with_ids(did.did_key_vm_id(key.public), did.did_key_for(key.public))
+    credential = json.loads(VALID_DI.read_text(encoding="utf-8"))
+    del credential["proof"]
+    credential["issuer"]["id"] = key.controller
+    credential.update(changes)
+    return json.dumps(dataintegrity.add_proof(credential, key)).encode()
+
+
+async def test_canonicalization_past_the_loops_budget_is_done_again_in_a_thread(
+    api: Api, thread_hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two identical evidence entries are blank nodes only the costly step of RDFC-1.0 can
+    tell apart: on the loop it may spend at most the budget (none here), never decide."""
+    twins = _signed(evidence=[{"type": ["Evidence"], "name": "Mise en situation"}] * 2)
+    monkeypatch.setattr(verification, "INLINE_CANONICALIZATION_SECONDS", 0.0)
+
+    report = await _post(api, twins)
+
+    assert report["verdict"] == "valid"
+    assert thread_hops == ["attempt"]
+
+
+async def test_a_status_list_url_that_is_no_url_is_reported_not_a_server_error(
+    api: Api,
+) -> None:
+    status = {
+        "id": "https://[oops/list#3",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "3",
+        "statusListCredential": "https://[oops/list",
+    }
+
+    report = await _post(api, _signed(credentialStatus=status))
+
+    assert report["verdict"] in ("invalid", "indeterminate")
+    assert next(check for check in report["checks"] if check["id"] == "status")["status"] != (
+        "valid"
+    )

@@ -465,20 +465,22 @@ def test_a_memory_only_source_gives_fresh_cached_answers_and_nothing_else(
     clock = Clock()
     cache = HttpCache(clock=clock)
     server.routes["/list"] = _etag_route('"v1"', DOC)  # type: ignore[assignment]
-    memory = MemoryOnlySource(cache)
+    url = server.url("/list")
 
     with pytest.raises(WouldBlock) as not_yet:
-        memory.get(server.url("/list"))
-    fetched = CachingSource(_fetcher(), cache).get(server.url("/list"))
-    cached = memory.get(server.url("/list"))
+        MemoryOnlySource(cache).get(url)
+    fetched = CachingSource(_fetcher(), cache).get(url)
+    memory = MemoryOnlySource(cache)  # one per verification
+    cached = memory.get(url)
     clock.now += 61  # stale: revalidating it would be a round trip
     with pytest.raises(WouldBlock):
-        memory.get(server.url("/list"))
+        MemoryOnlySource(cache).get(url)
     with pytest.raises(WouldBlock):  # the same URL asked for as another media type
-        memory.get(server.url("/list"), accept="application/did+json")
+        MemoryOnlySource(cache).get(url, accept="application/did+json")
 
-    assert not_yet.value.url == server.url("/list")
+    assert not_yet.value.url == url
     assert cached == fetched
+    assert memory.get(url) == fetched  # within one verification, one answer per document
     assert len(server.hits) == 1
     assert not isinstance(not_yet.value, ResolutionError)  # no check may take it as a verdict
 

@@ -176,6 +176,8 @@ def verify_on_network(
     )
     source = RecordingSource(network if own is None else LocalFirstSource(own, network))
     options = network_options(source=source, recipient=recipient, recipient_aliases=tuple(aliases))
+    if inline:
+        options = verification.inline_options(options)
     return Verified(verify(data, options), source.served)
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import message_from_string
+from email.charset import QP, Charset
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import SMTP, default
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from typing import Any, Final
 
 from issuer_api.i18n import Language
@@ -35,6 +36,8 @@ from issuer_api.web.templating import render_text
 
 NO_REPLY: Final = "ne-pas-repondre@localhost"
 _UTF8: Final = "utf-8"
+_UTF8_QP: Final = Charset(_UTF8)
+_UTF8_QP.body_encoding = QP
 
 
 def compose_text(
@@ -56,9 +59,10 @@ def compose_text(
     html = render_text(language, f"mail/{name}.html", values)
     date = format_datetime(now or datetime.now(UTC))
     recipient = Address(addr_spec=to)  # refuses what is not one address (CR, LF, lists)
-    display, mailbox = parseaddr(sender)
-    if "\r" in sender or "\n" in sender or not mailbox:
+    senders = getaddresses([sender])
+    if "\r" in sender or "\n" in sender or len(senders) != 1 or not senders[0][1]:
         raise ValueError("the sender is not one address")
+    display, mailbox = senders[0]
     if not (recipient.addr_spec.isascii() and mailbox.isascii()):
         return _policy_text(subject, text, html, to=to, sender=sender, date=date, language=language)
     message: Message[Any, Any] = MIMEMultipart("alternative")  # headers: str or Header
@@ -70,7 +74,8 @@ def compose_text(
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = language
     for body, subtype in ((text, "plain"), (html, "html")):
-        part = MIMEText(body, subtype, _UTF8)
+        part = MIMENonMultipart("text", subtype)
+        part.set_payload(body, _UTF8_QP)  # quoted-printable: text stays readable
         del part["MIME-Version"]  # once, on the message
         message.attach(part)
     return message.as_string()

@@ -220,7 +220,8 @@ async def run_verification(request: Request, data: bytes, recipient: str | None)
                 settings.verify_deadline_seconds,
             )
         )
-        return verify(data, network_options(source=source, recipient=recipient, local=own))
+        options = network_options(source=source, recipient=recipient, local=own)
+        return verify(data, verification.inline_options(options) if inline else options)
 
     report = await verification.run_verification(attempt, len(data))
     request.app.state.metrics.verifications.labels(report.verdict).inc()

@@ -645,9 +645,12 @@ async def run_pipeline(data: Mapping[str, Any] | str, world: LocalWorld) -> Repo
     """The pipeline over what ``world`` holds (memory only, nothing to wait for): on the
     event loop for a small input, in a worker thread for a large one."""
     payload: Mapping[str, Any] | str = dict(data) if isinstance(data, Mapping) else data
-    return await verification.run_verification(
-        lambda _inline: verify(payload, world.options()), _size(payload)
-    )
+
+    def attempt(inline: bool) -> Report:
+        options = world.options()
+        return verify(payload, verification.inline_options(options) if inline else options)
+
+    return await verification.run_verification(attempt, _size(payload))
 
 
 def _size(payload: Mapping[str, Any] | str) -> int:
