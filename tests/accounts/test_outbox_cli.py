@@ -11,7 +11,7 @@ import pytest
 
 from issuer_api.cli import main
 from issuer_api.mail import outbox
-from issuer_api.mail.compose import compose
+from issuer_api.mail.compose import compose_text, read
 
 ADDRESS = "camille.martin@example.fr"
 
@@ -20,12 +20,14 @@ def test_the_outbox_lists_files_and_subjects_without_addresses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("OBHUB_DATA_DIR", str(tmp_path))
-    message = compose(
-        name="sign_in",
-        language="fr",
-        context={"link": "http://127.0.0.1:8000/connexion/lien?jeton=abc", "minutes": 15},
-        to=ADDRESS,
-        sender="badges@normandie.example",
+    message = read(
+        compose_text(
+            name="sign_in",
+            language="fr",
+            context={"link": "http://127.0.0.1:8000/connexion/lien?jeton=abc", "minutes": 15},
+            to=ADDRESS,
+            sender="badges@normandie.example",
+        )
     )
     name = outbox.file_name(datetime(2026, 12, 7, 12, 0, tzinfo=UTC), "m-1")
     outbox.write(outbox.folder(tmp_path), name, message)

@@ -17,7 +17,7 @@ from ingestion.helpers import serving
 from issuer_api.app import create_app
 from issuer_api.db import session_scope
 from issuer_api.issuers import service as issuers
-from issuer_api.mail.compose import compose, sender_of
+from issuer_api.mail.compose import compose_text, read, sender_of
 from issuer_api.models import AuditEvent, RegionIdentitySetting
 from issuer_api.region import store
 
@@ -176,13 +176,15 @@ async def test_emails_and_the_other_servers_follow_the_consoles_choice(
 
     async with session_scope(sessions) as session:
         identity = await store.load(session, hub_app.state.settings)
-    message = compose(
-        name="sign_in",
-        language="en",
-        context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
-        to="camille.martin@example.fr",
-        sender=sender_of(hub_app.state.settings.mail_from, identity),
-        identity=identity,
+    message = read(
+        compose_text(
+            name="sign_in",
+            language="en",
+            context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
+            to="camille.martin@example.fr",
+            sender=sender_of(hub_app.state.settings.mail_from, identity),
+            identity=identity,
+        )
     )
     assert message["Subject"] == "Your sign-in link — La Bretagne reconnaît les compétences"
     assert "A service of the Brittany Region." in message.get_body(("plain",)).get_content()

@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 import httpx
+import pytest
 
 from issuer_api.statuslists.service import StatusListCache
 from issuer_api.vcapi import service as vcapi
@@ -72,3 +74,19 @@ class Api(IssuerApi):
 
 def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def record_thread_hops(monkeypatch: pytest.MonkeyPatch, *, only: str | None = None) -> list[str]:
+    """The names of the functions handed to a worker thread from now on (``only``: those
+    so named), each still run there."""
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def recording(function: Any, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(function, "__name__", repr(function))
+        if only is None or name == only:
+            hops.append(name)
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recording)
+    return hops

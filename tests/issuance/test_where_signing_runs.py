@@ -5,26 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 import pytest
 
-from issuance.helpers import EMAIL, Api
-from issuer_api.credentials import flows
+from issuance.helpers import EMAIL, Api, record_thread_hops
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    hops: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(getattr(function, "__name__", repr(function)))
-        return await run_sync(function, *args, **kwargs)
-
-    monkeypatch.setattr(flows.anyio.to_thread, "run_sync", counting)
-    return hops
+    return record_thread_hops(monkeypatch)
 
 
 async def _issue(api: Api, evidence: list[dict[str, str]]) -> dict[str, Any]:

@@ -10,10 +10,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 import pytest
 
-from issuance.helpers import EMAIL, Api
+from issuance.helpers import EMAIL, Api, record_thread_hops
 from issuer_api import verification
 from obcore import did
 from obcore.keys import KeyPair
@@ -28,16 +27,7 @@ VALID_DI = Path(__file__).parent.parent / "fixtures" / "vectors" / "dcc-v2-di-di
 @pytest.fixture
 def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The verifications handed to a worker thread (signing a status list is another hop)."""
-    hops: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(function, "__name__", None) == "attempt":  # a verification's
-            hops.append("attempt")
-        return await run_sync(function, *args, **kwargs)
-
-    monkeypatch.setattr(verification.anyio.to_thread, "run_sync", counting)
-    return hops
+    return record_thread_hops(monkeypatch, only="attempt")
 
 
 async def _post(api: Api, body: bytes) -> dict[str, Any]:

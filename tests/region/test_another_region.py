@@ -18,7 +18,7 @@ from issuer_api.app import create_app
 from issuer_api.db import session_scope
 from issuer_api.issuers import repository as issuer_repository
 from issuer_api.issuers import service as issuers
-from issuer_api.mail.compose import compose, sender_of
+from issuer_api.mail.compose import compose_text, read, sender_of
 from issuer_api.region import store
 from issuer_api.settings import Settings
 
@@ -66,13 +66,15 @@ async def normandy(db_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def sign_in_email(identity_settings: Settings, identity: store.RegionIdentity) -> EmailMessage:
-    return compose(
-        name="sign_in",
-        language="fr",
-        context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
-        to="camille.martin@example.fr",
-        sender=sender_of(identity_settings.mail_from, identity),
-        identity=identity,
+    return read(
+        compose_text(
+            name="sign_in",
+            language="fr",
+            context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
+            to="camille.martin@example.fr",
+            sender=sender_of(identity_settings.mail_from, identity),
+            identity=identity,
+        )
     )
 
 

@@ -11,8 +11,8 @@ catalogue like every page's.
 (measured on one shared core), inside the transaction of every badge awarded. Header
 values are encoded only where needed (RFC 2047: a non-ASCII subject or display name).
 An address that is not ASCII (an internationalised mailbox) goes through
-``EmailMessage`` and its policy, which know them. :func:`compose` gives the same message
-as an ``EmailMessage``.
+``EmailMessage`` and its policy, which know them. :func:`read` gives the message as an
+``EmailMessage``.
 """
 
 from __future__ import annotations
@@ -81,26 +81,9 @@ def compose_text(
     return message.as_string()
 
 
-def compose(
-    *,
-    name: str,
-    language: Language,
-    context: Mapping[str, Any],
-    to: str,
-    sender: str,
-    identity: RegionIdentity = DEFAULT_IDENTITY,
-    now: datetime | None = None,
-) -> EmailMessage:
-    """:func:`compose_text`'s message, read as an :class:`~email.message.EmailMessage`."""
-    text = compose_text(
-        name=name,
-        language=language,
-        context=context,
-        to=to,
-        sender=sender,
-        identity=identity,
-        now=now,
-    )
+def read(text: str) -> EmailMessage:
+    """A message's wire text (:func:`compose_text`, a sealed ``outgoing_mail``) as an
+    :class:`~email.message.EmailMessage`."""
     return message_from_string(text, policy=default)
 
 

@@ -9,15 +9,14 @@ arguments hold only its id, so no address sits in clear at rest.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email import message_from_string
 from email.message import EmailMessage
-from email.policy import default
 from typing import Final
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.jobs import enqueue
+from issuer_api.mail import compose
 from issuer_api.models import LearnerIdentifier, OutgoingMail
 from issuer_api.models.base import new_id
 from issuer_api.privacy import seal_pii, unseal_pii
@@ -54,7 +53,7 @@ async def queue(
 
 
 def open_message(kek: bytes, row: OutgoingMail) -> EmailMessage:
-    return message_from_string(unseal_pii(kek, row.sealed), policy=default)
+    return compose.read(unseal_pii(kek, row.sealed))
 
 
 async def pending(session: AsyncSession, mail_id: str) -> OutgoingMail | None:
