@@ -9,7 +9,7 @@ ratio, target and PASS/MISS; the machine's load is printed at the start and at t
 end; everything is saved to ``.benchmarks/report.json``. Exit status 1 when a target
 is missed.
 
-``--quick`` runs fewer rounds and requests (about 3 minutes instead of about 10 on
+``--quick`` runs fewer rounds and requests (about 2 minutes instead of about 5 on
 a quiet 2-core machine): for checking that everything runs, not for the figures.
 ``--only core rules …`` runs some benchmarks only (the service ones measure the core
 too: it is their reference).
