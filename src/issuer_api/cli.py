@@ -9,6 +9,7 @@ where a command exists to hand one over once.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import ssl
@@ -17,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -34,7 +35,7 @@ from verify.fetch import HttpFetcher
 from verify.pipeline import VerifyOptions, verify
 from verify.report import Check, Report
 from verify.resolvers import network_options
-from verify.sources import ACCEPT_BADGE, Fetched
+from verify.sources import ACCEPT_BADGE, DocumentSource, Fetched
 
 if TYPE_CHECKING:
     from issuer_api.settings import Settings
@@ -240,14 +241,14 @@ def _print_human(report: Any, lang: str) -> None:
             print(f"      {check['detail']}")
 
 
-def _fetch_input(url: str, fetcher: HttpFetcher) -> bytes | Report:
+def _fetch_input(url: str, source: DocumentSource) -> bytes | Report:
     """The badge at ``url`` (JSON, JWT or baked image), through the SSRF-safe fetcher.
 
     A badge that cannot be downloaded could not be checked: an indeterminate
     report (exit code 2), not a usage error.
     """
     try:
-        fetched = fetcher.get(url, accept=ACCEPT_BADGE)
+        fetched = source.get(url, accept=ACCEPT_BADGE)
     except ResolutionError as exc:
         detail = f"cannot fetch {url}: {exc.message}"
         return Report("url", [Check("parse", "indeterminate", exc.code, detail, {"url": url})])
@@ -274,13 +275,27 @@ def _service_base(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
+def _is_loopback_name(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class ServiceDocuments:
     """``obhub verify --service URL``: documents published under ``base`` (a running
     obhub, typically ``http://127.0.0.1:8000`` on a development machine) are fetched from
     it even though its address is a loopback or private one; every other URL keeps the
     SSRF guard untouched (the exception is for this origin, scheme, host and port, and
-    path prefix only; a redirect elsewhere is fetched without it)."""
+    path prefix only; a redirect elsewhere is fetched without it).
+
+    On a loopback base, the other loopback names of the same port are the same service:
+    a badge issued from a browser on ``http://localhost:8000`` names that host, and
+    ``--service http://127.0.0.1:8000`` reads its documents all the same (from the base,
+    never from the name in the badge)."""
 
     base: str
     fetcher: HttpFetcher
@@ -290,13 +305,59 @@ class ServiceDocuments:
         host = urlsplit(base).hostname or ""
         return cls(base, HttpFetcher(allowlist=[host], origin=base))
 
-    def serves(self, url: str) -> bool:
-        parts = urlsplit(url)
+    def _at_service(self, url: str) -> str | None:
+        """Where the service serves ``url`` (``url`` itself, or its loopback alias at the
+        base), or ``None`` if ``url`` is not the service's."""
+        try:
+            parts, base = urlsplit(url), urlsplit(self.base)
+            port, base_port = parts.port, base.port
+        except ValueError:
+            return None
+        if parts.username or parts.password:
+            return None
         target = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
-        return not parts.username and target.startswith(self.base + "/")
+        if target.startswith(self.base + "/"):
+            return url
+        aliased = (
+            parts.scheme.lower() == base.scheme
+            and _is_loopback_name((parts.hostname or "").lower())
+            and _is_loopback_name(base.hostname or "")
+            and (port or _DEFAULT_PORTS.get(base.scheme))
+            == (base_port or _DEFAULT_PORTS.get(base.scheme))
+        )
+        if not aliased:
+            return None
+        at_base = f"{base.scheme}://{base.netloc}{parts.path}"
+        if not at_base.startswith(self.base + "/"):
+            return None
+        return at_base + (f"?{parts.query}" if parts.query else "")
+
+    def serves(self, url: str) -> bool:
+        return self._at_service(url) is not None
 
     def get(self, url: str, *, accept: str = "application/json") -> Fetched | None:
-        return self.fetcher.get(url, accept=accept) if self.serves(url) else None
+        target = self._at_service(url)
+        if target is None:
+            return None
+        fetched = self.fetcher.get(target, accept=accept)
+        return fetched if target == url else replace(fetched, url=url)
+
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class _Fetching:
+    """The service's documents as a :class:`~verify.sources.DocumentSource` (the badge
+    given as a URL of the service)."""
+
+    service: ServiceDocuments
+
+    def get(self, url: str, *, accept: str = "application/json") -> Fetched:
+        found = self.service.get(url, accept=accept)
+        if found is None:
+            raise ResolutionError(f"{url[:200]} is not the service's", code="fetch_forbidden")
+        return found
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -305,8 +366,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.input.startswith(("http://", "https://")):
         if args.offline:
             _fail("--offline cannot verify a URL; download the badge first")
-        own = service is not None and service.serves(args.input)
-        source = service.fetcher if service is not None and own else fetcher
+        source: DocumentSource = fetcher
+        if service is not None and service.serves(args.input):
+            source = _Fetching(service)
         fetched = _fetch_input(args.input, source)
         if isinstance(fetched, Report):
             return _emit(fetched, args)
@@ -912,7 +974,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--service",
         metavar="URL",
         help="a running obhub (e.g. http://127.0.0.1:8000): read the documents it publishes "
-        "(status lists, DID documents) from it, even on a local address",
+        "(status lists, DID documents) from it, even on a local address (on a loopback "
+        "address, under any loopback name of the same port: localhost, 127.0.0.1, [::1])",
     )
     ver.add_argument(
         "--allow-host",

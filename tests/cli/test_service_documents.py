@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -62,3 +63,41 @@ def test_a_redirect_from_the_service_to_another_port_is_refused(
 
     assert raised.value.code == "fetch_forbidden"
     assert neighbour.hits == []
+
+
+def test_a_loopback_alias_of_the_service_is_read_from_the_service(service: LocalServer) -> None:
+    """A badge issued from a browser on http://localhost:8000 names that host; the
+    service given as http://127.0.0.1:8000 is the same one."""
+    service.routes["/status/1"] = Reply(body=DID_DOCUMENT)
+    port = urlsplit(service.base).port
+    alias = f"http://localhost:{port}/status/1?v=2"
+
+    documents = ServiceDocuments.at(service.base)
+    found = documents.get(alias)
+
+    assert documents.serves(alias)
+    assert found is not None
+    assert found.status == 200
+    assert found.url == alias  # answered for the URL asked
+    assert [hit.path for hit in service.hits] == ["/status/1"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.test:{port}/status/1",  # not a loopback name
+        "https://localhost:{port}/status/1",  # another scheme
+        "http://localhost:1/status/1",  # another port
+        "http://user@localhost:{port}/status/1",  # credentials
+        "http://[oops:{port}/status/1",  # not a URL
+    ],
+    ids=["other-host", "other-scheme", "other-port", "credentials", "not-a-url"],
+)
+def test_only_loopback_names_of_the_same_port_and_scheme_are_aliases(
+    service: LocalServer, url: str
+) -> None:
+    port = urlsplit(service.base).port
+    documents = ServiceDocuments.at(service.base)
+
+    assert documents.get(url.format(port=port)) is None
+    assert service.hits == []
