@@ -107,10 +107,6 @@ def ensure_text(value: Any) -> None:
         raise UnpairedSurrogateError()
 
 
-def _no_default(value: object) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 # What orjson would write its own way goes to ``default`` (or, without one, to the
 # standard library, through the fallback below).
 _TO_STANDARD_LIBRARY: Final = (
@@ -158,3 +154,13 @@ def dumps_compact(
             )
         return encoder.encode(value).encode("utf-8")
     return out
+
+
+def compact_size(value: Any) -> int | None:
+    """Bytes of ``value`` as compact JSON (:func:`dumps_compact`, NaN as ``null``), or
+    ``None`` when it cannot be written: how big a document is, to choose where to work
+    on it."""
+    try:
+        return len(dumps_compact(value, non_finite="null"))
+    except (TypeError, ValueError, RecursionError):
+        return None

@@ -63,6 +63,21 @@ class Api(IssuerApi):
             f"/issuers/{issuer}/credentials", json=body, headers=headers, **kwargs
         )
 
+    async def regional_record(self, **body: Any) -> dict[str, Any]:
+        """A credential the Region issues to :data:`EMAIL` for a new achievement of its
+        own (``body``: more members of the request); the issuance record."""
+        await self.region()
+        admin = await self.headers("admin")
+        achievement = await self.achievement("region", admin)
+        response = await self.issue(
+            "region",
+            admin,
+            {"achievement_id": achievement, "recipient": {"email": EMAIL}, **body},
+        )
+        assert response.status_code == 201, response.text
+        record: dict[str, Any] = response.json()
+        return record
+
     async def verify(self, data: dict[str, Any] | str) -> Report:
         """obhub's own verifier, with this service's DIDs and status lists (no network)."""
         cache: StatusListCache = self.app.state.status_list_cache

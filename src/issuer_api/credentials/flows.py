@@ -17,7 +17,6 @@ among 131,072 this is rare; five attempts are allowed.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from issuer_api.settings import Settings
 from issuer_api.sql import write_section
 from issuer_api.statuslists import service as statuslists
 from issuer_api.statuslists.service import Purpose, Slot, StatusListUnavailableError
+from obcore import jsontext
 from obcore.keys import KeyPair
 
 logger = logging.getLogger(__name__)
@@ -97,12 +97,12 @@ async def choose_and_sign(
 
 
 INLINE_SIGNING_MAX_BYTES: Final = 16_384
-"""A credential signed on the event loop is at most this long as compact JSON."""
+"""A credential signed on the event loop is at most this long as compact JSON (bytes)."""
 
 
 def _small(document: Mapping[str, Any]) -> bool:
-    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return len(compact) <= INLINE_SIGNING_MAX_BYTES
+    size = jsontext.compact_size(document)
+    return size is not None and size <= INLINE_SIGNING_MAX_BYTES
 
 
 async def claim_all(session: AsyncSession, slots: Sequence[Slot], credential_id: str) -> bool:

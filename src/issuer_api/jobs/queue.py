@@ -117,6 +117,12 @@ class Deferral:
     queueing_lock: str | None = None  # None: no lock, the job is always enqueued
     lock: str | None = None
 
+    async def enqueue(self, session: AsyncSession) -> bool:
+        """:func:`enqueue` this job in ``session``'s transaction."""
+        return await enqueue(
+            session, self.task, self.args, queueing_lock=self.queueing_lock, lock=self.lock
+        )
+
     def parameters(self, prefix: str) -> dict[str, Any]:
         """The values of :func:`deferral_call`'s parameters named ``prefix…``."""
         return {

@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, delete, func, literal, or_, select, upd
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from issuer_api.jobs.queue import Deferral, deferral_call, enqueue
+from issuer_api.jobs.queue import Deferral, deferral_call
 from issuer_api.models import (
     Delivery,
     DeliveryItem,
@@ -261,9 +261,7 @@ async def store_badge(
     if not await insert_badge(session, values):
         return False
     if then is not None:
-        await enqueue(
-            session, then.task, then.args, queueing_lock=then.queueing_lock, lock=then.lock
-        )
+        await then.enqueue(session)
     await add_event(
         session,
         learner_id=values["learner_id"],

@@ -160,8 +160,7 @@ def evaluation(learner_id: str) -> Deferral:
 
 async def request_evaluation(session: AsyncSession, learner_id: str) -> None:
     """Ask the regional aggregation to evaluate the learner again (in this transaction)."""
-    job = evaluation(learner_id)
-    await enqueue(session, job.task, job.args, queueing_lock=job.queueing_lock, lock=job.lock)
+    await evaluation(learner_id).enqueue(session)
 
 
 # --------------------------------------------------------------------------- partner badges

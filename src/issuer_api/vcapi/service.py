@@ -656,10 +656,9 @@ async def run_pipeline(data: Mapping[str, Any] | str, world: LocalWorld) -> Repo
 def _size(payload: Mapping[str, Any] | str) -> int:
     if isinstance(payload, str):
         return len(payload)
-    try:
-        return len(jsontext.dumps_compact(payload, non_finite="null"))
-    except (TypeError, ValueError, RecursionError):
-        return verification.INLINE_MAX_BYTES + 1  # judged by the pipeline, off the loop
+    size = jsontext.compact_size(payload)
+    # what cannot be written is judged by the pipeline, off the loop
+    return size if size is not None else verification.INLINE_MAX_BYTES + 1
 
 
 def _selected(requested: Sequence[str] | None) -> tuple[frozenset[str] | None, list[str]]:
