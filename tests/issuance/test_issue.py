@@ -513,15 +513,7 @@ async def test_under_did_web_a_vc_jwt_defaults_to_rs256_for_certification(web_ap
     import base64  # noqa: PLC0415 - scenario-local
     import json  # noqa: PLC0415
 
-    await web_api.region()
-    admin = await web_api.headers("admin")
-    achievement = await web_api.achievement("region", admin)
-    response = await web_api.issue(
-        "region",
-        admin,
-        {"achievement_id": achievement, "recipient": {"email": EMAIL}, "format": "jwt"},
-    )
-    assert response.status_code == 201, response.text
-    header = response.json()["jwt"].split(".")[0]
+    record = await web_api.regional_record(format="jwt")
+    header = record["jwt"].split(".")[0]
     decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
     assert decoded["alg"] == "RS256"
