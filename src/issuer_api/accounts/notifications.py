@@ -10,12 +10,12 @@ address or turned these emails off (``learner.notify_email``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.mail import compose, service
-from issuer_api.models import Learner
 from issuer_api.region import store as region_store
 from issuer_api.settings import Settings
 
@@ -29,26 +29,33 @@ SPACE_PATH: Final = "/espace"
 PREFERENCES_PATH: Final = "/espace/preferences"
 
 
+@dataclass(frozen=True)
+class MailedLearner:
+    """The learner an email goes to, as the caller read them: ``address`` their first
+    email address (``None``: they have none), ``language`` their chosen language."""
+
+    id: str
+    address: str | None
+    language: str | None
+
+
 async def badge_changed(
     session: AsyncSession,
     settings: Settings,
     kek: bytes,
     *,
     base_url: str,
-    learner_id: str,
+    learner: MailedLearner,
     event: str,
     names: Mapping[str, str],
     page_url: str | None,
 ) -> str | None:
-    """Queue the email of ``event`` for the learner; the mail id, or ``None`` if none."""
+    """Queue the email of ``event`` for the learner; the mail id, or ``None`` if none.
+
+    The caller checks that the learner wants these emails (``learner.notify_email``)."""
     template = TEMPLATES.get(event)
-    if template is None:
-        return None
-    learner = await session.get(Learner, learner_id)
-    if learner is None or not learner.notify_email:
-        return None
-    address = await service.email_of(session, kek, learner_id)
-    if address is None:
+    address = learner.address
+    if template is None or address is None:
         return None
     language = compose.language_of(learner.language, settings.default_language)
     identity = await region_store.load(session, settings)
@@ -65,4 +72,4 @@ async def badge_changed(
         sender=compose.sender_of(settings.mail_from, identity),
         identity=identity,
     )
-    return await service.queue(session, kek, message, kind=event, learner_id=learner_id)
+    return await service.queue(session, kek, message, kind=event, learner_id=learner.id)

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Final
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.jobs import enqueue
 from issuer_api.mail import compose
-from issuer_api.models import LearnerIdentifier, OutgoingMail
+from issuer_api.models import OutgoingMail
 from issuer_api.models.base import new_id
 from issuer_api.privacy import seal_pii, unseal_pii
 
@@ -85,14 +85,3 @@ async def mark_dead(session: AsyncSession, mail_id: str) -> bool:
         .values(state="dead")
     )
     return bool(getattr(result, "rowcount", 0))
-
-
-async def email_of(session: AsyncSession, kek: bytes, learner_id: str) -> str | None:
-    """The learner's email address (their first), unsealed; ``None`` if they have none."""
-    sealed = await session.scalar(
-        select(LearnerIdentifier.sealed)
-        .where(LearnerIdentifier.learner_id == learner_id, LearnerIdentifier.kind == "email")
-        .order_by(LearnerIdentifier.id)
-        .limit(1)
-    )
-    return unseal_pii(kek, sealed) if sealed is not None else None

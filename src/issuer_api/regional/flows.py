@@ -130,7 +130,8 @@ async def evaluate(
 ) -> Outcome:
     """Evaluate, cascade and mint for one learner in ``session`` (flushes, never commits)."""
     outcome = Outcome(learner_id)
-    if not await repository.lock_learner(session, learner_id):
+    learner = await repository.lock_learner(session, learner_id)
+    if learner is None:
         return outcome  # erased meanwhile: nothing to do
     active = await service.active_referential(session, settings, kek)
     state = await service.snapshot(session, active, learner_id)
@@ -139,6 +140,7 @@ async def evaluate(
         settings=settings,
         kek=kek,
         state=state,
+        learner=learner,
         now=(now or service.now_utc()),
         policy=service.cascade_policy(settings),
         outcome=outcome,
@@ -191,6 +193,7 @@ class _Run:
     settings: Settings
     kek: bytes
     state: service.Snapshot
+    learner: repository.LockedLearner
     now: datetime
     policy: CascadePolicy
     outcome: Outcome
@@ -198,6 +201,7 @@ class _Run:
     classifier: Classifier = field(init=False)
     order: tuple[str, ...] = field(init=False)
     _signer: _Signer | None = field(init=False, default=None)
+    _identifiers: list[tuple[str, str]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.awards = {code: _Award.of(row) for code, row in self.state.awards.items()}
@@ -477,17 +481,22 @@ class _Run:
         )
         return self._signer
 
+    async def identifiers(self) -> list[tuple[str, str]]:
+        """The learner's identifiers ``(kind, value)``, unsealed, oldest first (read once
+        per evaluation: for the credential's subject and for the email)."""
+        if self._identifiers is None:
+            rows = await repository.identifiers_of(self.session, self.state.learner_id)
+            self._identifiers = [(row.kind, unseal_pii(self.kek, row.sealed)) for row in rows]
+        return self._identifiers
+
+    async def first_of(self, kind: str) -> str | None:
+        return next((value for k, value in await self.identifiers() if k == kind), None)
+
     async def recipient(self) -> tuple[dict[str, Any], str, str | None]:
         """``credentialSubject`` members naming the learner: a salted hash of their email
         (``identifier``) and/or their DID (``id``); the stored recipient column."""
-        email: str | None = None
-        did: str | None = None
-        for identifier in await repository.identifiers_of(self.session, self.state.learner_id):
-            value = unseal_pii(self.kek, identifier.sealed)
-            if identifier.kind == "email" and email is None:
-                email = value
-            elif identifier.kind == "did" and did is None:
-                did = value
+        email = await self.first_of("email")
+        did = await self.first_of("did")
         subject: dict[str, Any] = {}
         if did is not None:
             subject["id"] = did
@@ -674,16 +683,21 @@ class _Run:
                 "reason": reason,
             }
         )
-        await notifications.badge_changed(
-            self.session,
-            self.settings,
-            self.kek,
-            base_url=issuers.base_url(self.settings),
-            learner_id=self.state.learner_id,
-            event=event,
-            names=names,
-            page_url=data.credential.url,
-        )
+        if self.learner.notify_email:
+            await notifications.badge_changed(
+                self.session,
+                self.settings,
+                self.kek,
+                base_url=issuers.base_url(self.settings),
+                learner=notifications.MailedLearner(
+                    self.state.learner_id,
+                    await self.first_of("email"),
+                    self.learner.language,
+                ),
+                event=event,
+                names=names,
+                page_url=data.credential.url,
+            )
         partner_ids = {str(b["partner_id"]) for b in badges if b.get("partner_id")}
         await outbound.notify(
             self.session,

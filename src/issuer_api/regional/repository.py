@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -221,23 +222,34 @@ async def learner_exists(session: AsyncSession, learner_id: str) -> bool:
     return found is not None
 
 
-async def lock_learner(session: AsyncSession, learner_id: str) -> bool:
-    """Lock the learner's row for this evaluation; False if the learner is gone.
+@dataclass(frozen=True)
+class LockedLearner:
+    """What an evaluation needs of the learner row it locked: their email choices."""
+
+    language: str | None
+    notify_email: bool
+
+
+async def lock_learner(session: AsyncSession, learner_id: str) -> LockedLearner | None:
+    """Lock the learner's row for this evaluation; None if the learner is gone.
 
     A write, not a read: on PostgreSQL it takes the row lock, on SQLite the database
     write lock. The ingestion updates the same row before it enqueues an evaluation, and
     coalesces with an evaluation already waiting (one per learner); taking the lock first
     means that evaluation, once it starts, waits for any such transaction to commit and
-    then reads its badges — no change is ever left unevaluated.
+    then reads its badges — no change is ever left unevaluated. The same statement
+    returns the learner's email choices (language, notifications on or off).
     """
-    found = await session.scalar(
-        update(Learner)
-        .where(Learner.id == learner_id)
-        .values(updated_at=Learner.updated_at)
-        .returning(Learner.id)
-        .execution_options(synchronize_session=False)
-    )
-    return found is not None
+    found = (
+        await session.execute(
+            update(Learner)
+            .where(Learner.id == learner_id)
+            .values(updated_at=Learner.updated_at)
+            .returning(Learner.language, Learner.notify_email)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    return None if found is None else LockedLearner(found.language, bool(found.notify_email))
 
 
 async def badges_of(session: AsyncSession, learner_id: str) -> list[PartnerBadge]:

@@ -53,6 +53,8 @@ from issuer_api.settings import Settings
 SIMULATION_TARGET: Final = "referential_simulation"
 EXAMPLES: Final = 5
 PAGE: Final = 500
+SIMULATED_LEARNER: Final = repository.LockedLearner(language=None, notify_email=False)
+"""A simulation sends nothing: the learner's email choices do not matter."""
 DRAFT_ID: Final = "draft"
 
 
@@ -221,6 +223,7 @@ async def run(
                 settings=settings,
                 kek=kek,
                 state=state,
+                learner=SIMULATED_LEARNER,
                 now=now,
                 policy=policy,
                 outcome=Outcome(learner_id),
