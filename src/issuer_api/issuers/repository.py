@@ -28,9 +28,13 @@ async def get_by_slug(session: AsyncSession, slug: str) -> Issuer | None:
     return result.unique().scalar_one_or_none()
 
 
+_REGION: Final = select(Issuer).where(Issuer.is_region.is_(True)).options(joinedload(Issuer.keys))
+
+
 async def get_region(session: AsyncSession) -> Issuer | None:
-    result = await session.execute(select(Issuer).where(Issuer.is_region.is_(True)))
-    return result.scalar_one_or_none()
+    """The Region with its keys (one statement: each regional badge minted reads them)."""
+    result = await session.execute(_REGION)
+    return result.unique().scalar_one_or_none()
 
 
 async def slug_exists(session: AsyncSession, slug: str) -> bool:

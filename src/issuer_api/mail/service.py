@@ -10,18 +10,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Final
+from typing import Any, Final, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer_api.jobs import enqueue
+from issuer_api.jobs.queue import Deferral, deferral_call
 from issuer_api.mail import compose
 from issuer_api.models import OutgoingMail
 from issuer_api.models.base import new_id
 from issuer_api.privacy import seal_pii, unseal_pii
 
 DELIVER_TASK: Final = "mail.deliver"
+
+_MAIL: Final = cast(Table, OutgoingMail.__table__)
+
+# PostgreSQL: the message and its delivery job in one statement.
+_QUEUE: Final = select(
+    postgresql.insert(_MAIL)
+    .values({c.name: bindparam(f"m_{c.name}", type_=c.type) for c in _MAIL.columns})
+    .returning(_MAIL.c.id)
+    .cte("mail")
+    .c.id,
+    deferral_call("j_"),
+)
 
 
 async def queue(
@@ -36,19 +49,24 @@ async def queue(
     """Store ``message`` (its wire text, :func:`issuer_api.mail.compose.compose_text`)
     sealed and enqueue its delivery (the caller's transaction)."""
     mail_id = new_id()
-    session.add(
-        OutgoingMail(
-            id=mail_id,
-            learner_id=learner_id,
-            kind=kind[:32],
-            sealed=seal_pii(kek, message),
-            state="pending",
-            attempts=0,
-            created_at=now or datetime.now(UTC),
-        )
-    )
-    await session.flush()
-    await enqueue(session, DELIVER_TASK, {"mail_id": mail_id})
+    values: dict[str, Any] = {
+        "id": mail_id,
+        "learner_id": learner_id,
+        "kind": kind[:32],
+        "sealed": seal_pii(kek, message),
+        "state": "pending",
+        "attempts": 0,
+        "last_error": None,
+        "sent_at": None,
+        "created_at": now or datetime.now(UTC),
+    }
+    job = Deferral(DELIVER_TASK, {"mail_id": mail_id})
+    if session.get_bind().dialect.name == "postgresql":
+        parameters = {f"m_{name}": value for name, value in values.items()}
+        await session.execute(_QUEUE, {**parameters, **job.parameters("j_")})
+    else:
+        await session.execute(insert(_MAIL).values(**values))
+        await job.enqueue(session)
     return mail_id
 
 

@@ -183,15 +183,6 @@ async def approved_mappings(session: AsyncSession) -> list[AchievementMapping]:
 # --------------------------------------------------------------------------- partners
 
 
-async def partner_states(session: AsyncSession, partner_ids: Sequence[str]) -> dict[str, str]:
-    if not partner_ids:
-        return {}
-    rows = await session.execute(
-        select(Partner.id, Partner.state).where(Partner.id.in_(list(set(partner_ids))))
-    )
-    return {row.id: row.state for row in rows}
-
-
 async def partner_by_client(session: AsyncSession, client_id: str) -> Partner | None:
     return await session.scalar(select(Partner).where(Partner.client_id == client_id))
 
@@ -261,6 +252,21 @@ async def badges_of(session: AsyncSession, learner_id: str) -> list[PartnerBadge
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
+
+
+async def badges_and_partner_states(
+    session: AsyncSession, learner_id: str
+) -> list[tuple[PartnerBadge, str | None]]:
+    """The learner's partner badges (every status), oldest first, each with the state of
+    the partner that sent it (None: no partner — a claim — or the partner is gone)."""
+    rows = await session.execute(
+        select(PartnerBadge, Partner.state)
+        .outerjoin(Partner, Partner.id == PartnerBadge.partner_id)
+        .where(PartnerBadge.learner_id == learner_id)
+        .order_by(PartnerBadge.created_at, PartnerBadge.id)
+        .execution_options(populate_existing=True)
+    )
+    return [(badge, state) for badge, state in rows]
 
 
 async def has_badge_from(session: AsyncSession, learner_id: str, partner_id: str) -> bool:

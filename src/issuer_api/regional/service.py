@@ -73,7 +73,6 @@ from issuer_api.jobs import enqueue
 from issuer_api.learners.service import LearnerNotFoundError
 from issuer_api.models import (
     AchievementMapping,
-    AchievementVersion,
     Issuer,
     PartnerBadge,
     ReferentialVersion,
@@ -492,23 +491,29 @@ async def region_achievement(
     region: Issuer,
     active: Active,
     code: str,
-) -> AchievementVersion:
-    """The current version of the Region achievement for ``code`` (created if missing)."""
+) -> achievement_repository.VersionToIssue:
+    """The current version of the Region achievement for ``code`` (created if missing):
+    one statement when it exists, as it does after ``obhub migrate``."""
     slug = regional_slug(code)
-    existing = await achievement_repository.get_by_slug(session, region.id, slug)
-    if existing is None:
-        await sync_achievements(
-            session,
-            settings,
-            region,
-            active.referential,
-            active.version.number,
-            actor=SYSTEM_ACTOR,
-        )
-        existing = await achievement_repository.get_by_slug(session, region.id, slug)
-        if existing is None:  # pragma: no cover - created just above
-            raise ConcurrentUpdateError()
-    return await achievements.resolve_version(session, existing.id)
+    found = await achievement_repository.version_to_issue(
+        session, achievement_id=None, issuer_id=region.id, slug=slug, version=None
+    )
+    if found is not None:
+        return found
+    await sync_achievements(
+        session,
+        settings,
+        region,
+        active.referential,
+        active.version.number,
+        actor=SYSTEM_ACTOR,
+    )
+    found = await achievement_repository.version_to_issue(
+        session, achievement_id=None, issuer_id=region.id, slug=slug, version=None
+    )
+    if found is None:  # pragma: no cover - created just above
+        raise ConcurrentUpdateError()
+    return found
 
 
 # --------------------------------------------------------------------------- facts
@@ -575,11 +580,13 @@ class Snapshot:
 
 
 async def snapshot(session: AsyncSession, active: Active, learner_id: str) -> Snapshot:
-    badges = await repository.badges_of(session, learner_id)
-    states = await repository.partner_states(
-        session, [b.partner_id for b in badges if b.partner_id is not None]
+    rows = await repository.badges_and_partner_states(session, learner_id)
+    badges = [badge for badge, _ in rows]
+    recognised = frozenset(
+        badge.partner_id
+        for badge, state in rows
+        if badge.partner_id is not None and state == "active"
     )
-    recognised = frozenset(pid for pid, state in states.items() if state == "active")
     facts = tuple(
         fact_of(badge, badge.partner_id is not None and badge.partner_id in recognised)
         for badge in badges
