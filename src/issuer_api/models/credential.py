@@ -51,9 +51,8 @@ class StatusAllocation(Base):
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    status_list_id: Mapped[str] = mapped_column(
-        ForeignKey("status_list.id", ondelete="RESTRICT"), index=True
-    )
+    # Indexed by the unique (status_list_id, status_index), whose leading column it is.
+    status_list_id: Mapped[str] = mapped_column(ForeignKey("status_list.id", ondelete="RESTRICT"))
     status_index: Mapped[int] = mapped_column()
     credential_id: Mapped[str] = mapped_column(String(36), index=True)
 
@@ -79,7 +78,8 @@ class IssuedCredential(TimestampMixin, Base):
         ForeignKey("achievement_version.id", ondelete="RESTRICT"), index=True
     )
     credential_uri: Mapped[str | None] = mapped_column(String(500), index=True)
-    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Indexed by the unique (client_id, idempotency_key), whose leading column it is.
+    client_id: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_digest: Mapped[str | None] = mapped_column(String(64))
     recipient_type: Mapped[str] = mapped_column(String(16))  # email | did | id | none

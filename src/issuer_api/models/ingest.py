@@ -62,9 +62,8 @@ class DeliveryItem(Base):
     __table_args__ = (UniqueConstraint("delivery_id", "position"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    delivery_id: Mapped[str] = mapped_column(
-        ForeignKey("delivery.id", ondelete="CASCADE"), index=True
-    )
+    # Indexed by the unique (delivery_id, position), whose leading column it is.
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("delivery.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column()
     reference: Mapped[str | None] = mapped_column(String(200), default=None)  # the partner's id
     # json | jwt | url | image (what the partner sent, as declared or detected)

@@ -78,9 +78,8 @@ class RegionalAward(TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("learner_id", "achievement_code"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    learner_id: Mapped[str] = mapped_column(
-        ForeignKey("learner.id", ondelete="CASCADE"), index=True
-    )
+    # Indexed by the unique (learner_id, achievement_code), whose leading column it is.
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
     achievement_code: Mapped[str] = mapped_column(String(64))
     credential_id: Mapped[str | None] = mapped_column(
         ForeignKey("issued_credential.id", ondelete="SET NULL"), default=None, index=True
