@@ -181,7 +181,8 @@ class Settings(BaseSettings):
     worker_concurrency: PositiveInt = 4
     """Jobs one worker process runs at once."""
     job_lease_seconds: PositiveInt = 300
-    """Embedded engine: a claimed job whose process died is taken again after this."""
+    """Embedded engine: a claimed job whose process died is taken again after this; either
+    engine: how long a batch of the inbox holds its deliveries (renewed while it runs)."""
     worker_stalled_after_seconds: PositiveInt = 30
     """Distributed engine: jobs of a worker silent (no heartbeat) for this long are
     handed back to the queue."""

@@ -37,7 +37,7 @@ from issuer_api.models import Delivery, DeliveryItem
 from issuer_api.partners import signatures
 from issuers.helpers import Api
 
-PROCESS_TASK = "ingest.process_delivery"
+DRAIN_TASK = "ingest.drain_inbox"
 
 
 def sign_webhook(
@@ -204,7 +204,7 @@ async def count_deliveries(api: Api) -> tuple[int, int]:
     return int(deliveries or 0), int(items or 0)
 
 
-async def count_jobs(api: Api, task: str = PROCESS_TASK) -> int:
+async def count_jobs(api: Api, task: str = DRAIN_TASK) -> int:
     """Jobs of ``task`` waiting (the ``job`` table on SQLite, procrastinate on PostgreSQL)."""
     async with api.sessions() as session:
         if session.get_bind().dialect.name == "postgresql":

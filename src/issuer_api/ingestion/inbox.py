@@ -1,10 +1,11 @@
 """The inbox: a delivery is durable before it is acknowledged.
 
 :func:`store_delivery` writes the delivery, one row per badge (payload and recipient
-sealed under the KEK) and the job that will process it, all in the caller's
-transaction — the one that answers ``202``. Either all of it is committed, and the
-partner holds a receipt for work that will happen, or none of it is, and the partner
-got an error and retries. Nothing is verified here.
+sealed under the KEK) and, unless one waits already, the job that will process the
+inbox (:mod:`issuer_api.ingestion.batches`), all in the caller's transaction — the one
+that answers ``202``. Either all of it is committed, and the partner holds a receipt for
+work that will happen, or none of it is, and the partner got an error and retries.
+Nothing is verified here.
 
 A delivery is identified for replays by (partner, ``webhook-id``) — or the
 ``Idempotency-Key`` of ``POST /v1/badges``: the unique constraint decides between
@@ -33,7 +34,11 @@ from issuer_api.models.base import new_id
 from issuer_api.privacy import identifier_lookup, normalize, seal_pii
 from issuer_api.sql import insert_or_ignore
 
-PROCESS_TASK = "ingest.process_delivery"
+DRAIN_TASK: Final = "ingest.drain_inbox"
+"""The job processing the inbox in batches (:mod:`issuer_api.ingestion.batches`): at most
+one waits (its queueing lock is its name)."""
+PROCESS_TASK: Final = "ingest.process_delivery"
+"""The job of one delivery: its retries after its first attempt, in a batch."""
 
 PayloadKind = Literal["json", "jwt", "url", "image"]
 Channel = Literal["webhook", "api", "claim", "obapi"]
@@ -121,6 +126,7 @@ async def store_delivery(
         "attempts": 0,
         "last_error": None,
         "completed_at": None,
+        "lease_until": None,
     }
     table = Delivery.__table__
     if session.get_bind().dialect.name == "postgresql":
@@ -142,7 +148,7 @@ async def store_delivery(
     rows = _item_rows(kek, items, delivery_id, now)
     if rows:
         await session.execute(DeliveryItem.__table__.insert(), rows)  # type: ignore[attr-defined]
-    await enqueue(session, PROCESS_TASK, {"delivery_id": delivery_id})
+    await enqueue(session, DRAIN_TASK, {}, queueing_lock=DRAIN_TASK)
     # The row as inserted (not attached to the session: nothing more to write).
     return Delivery(**values), True
 
@@ -224,7 +230,7 @@ def _json_value(value: Any) -> Any:
 async def _store_in_one_statement(
     session: AsyncSession, values: dict[str, Any], rows: list[dict[str, Any]]
 ) -> tuple[Delivery, bool]:
-    job = Deferral(PROCESS_TASK, {"delivery_id": values["id"]})
+    job = Deferral(DRAIN_TASK, {}, queueing_lock=DRAIN_TASK)
     result = await session.execute(
         _STORE,
         {

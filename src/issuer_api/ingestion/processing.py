@@ -1,7 +1,9 @@
 """Processing partner deliveries, and re-checking the status of the badges kept.
 
-A delivery (stored by :mod:`issuer_api.ingestion.inbox`) is processed by the
-``ingest.process_delivery`` job, one item at a time, each in its own unit of work::
+A delivery (stored by :mod:`issuer_api.ingestion.inbox`) is processed by
+:func:`process_delivery` — first in a batch of the inbox
+(:mod:`issuer_api.ingestion.batches`), then, if it must be retried, by its own
+``ingest.process_delivery`` job — one item at a time, each in its own unit of work::
 
     read the pending item, unseal payload and recipient        (short read)
       → partner suspended? recipient given? → verifier input
@@ -15,12 +17,14 @@ A delivery (stored by :mod:`issuer_api.ingestion.inbox`) is processed by the
         item (``UPDATE … WHERE outcome = 'pending'``)
     every item final → the delivery is ``done``
 
-A worker dying mid-delivery loses nothing: finished items are committed, the job runs
-again and skips them; an item claimed by a concurrent run of the same job is skipped
+A worker dying mid-delivery loses nothing: finished items are committed, the delivery is
+processed again (its batch's lease passes, or its job runs again) and they are skipped;
+an item claimed by a concurrent run of the same job is skipped
 too (its claim update finds no pending row). Checks that could not be done (network)
-leave the item pending and the job raises :class:`~issuer_api.jobs.RetryLater`; on the
-last attempt they are recorded as ``verification_unavailable``. A job that fails every
-attempt dead-letters the delivery (:func:`dead_delivery`).
+leave the item pending and :func:`process_delivery` raises
+:class:`~issuer_api.jobs.RetryLater`; on the last attempt they are recorded as
+``verification_unavailable``. A delivery that fails every attempt is dead-lettered
+(:func:`dead_delivery`).
 
 Re-checks (:func:`recheck_statuses`) verify kept badges again, oldest check first, to
 find revocations, suspensions and expiries; a status that cannot be read (network) is

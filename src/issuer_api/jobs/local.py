@@ -215,8 +215,10 @@ class LocalRunner:
     ) -> None:
         error = error_text(exc)
         now = datetime.now(UTC)
-        if job.attempts < max_attempts:
-            wait = backoff_seconds(job.attempts, self.backoff_first)
+        # The context decides (a task may count attempts made before its job: see
+        # issuer_api.ingestion.tasks); it holds the job's own count otherwise.
+        if not context.is_last_attempt:
+            wait = backoff_seconds(context.attempt, self.backoff_first)
             level = logging.INFO if isinstance(exc, RetryLater) else logging.WARNING
             logger.log(
                 level,

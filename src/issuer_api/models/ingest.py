@@ -23,19 +23,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer_api.models.base import Base, TimestampMixin, new_id
 
 
 class Delivery(Base):
-    """One inbound delivery (a receipt). ``status``: queued → done, or dead."""
+    """One inbound delivery (a receipt). ``status``: queued → done, or dead.
+
+    ``lease_until``: a batch of the inbox (:func:`issuer_api.ingestion.processing.drain`)
+    holds the delivery until then; past it, another batch may take it again.
+    """
 
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("partner_id", "webhook_id"),
         Index("ix_delivery_partner_id_received_at", "partner_id", "received_at"),
+        # The inbox in order of arrival: what a batch takes first.
+        Index(
+            "ix_delivery_queued_received_at",
+            "received_at",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -53,6 +64,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class DeliveryItem(Base):

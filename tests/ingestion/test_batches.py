@@ -1,0 +1,212 @@
+"""The inbox processed in batches: one job for many deliveries, nothing lost or doubled.
+
+Deliveries go through the real inbox; batches run through the real job runtime or are
+called as a job would call them. A batch holds its deliveries under a lease; a delivery
+it cannot finish is handed over to a job of its own, its attempts counted on.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text, update
+
+from ingestion.factory import PartnerIssuer, json_item
+from ingestion.helpers import EMAIL, OTHER_EMAIL, Hub, codes
+from issuer_api.ingestion import batches, processing
+from issuer_api.ingestion.inbox import DRAIN_TASK, PROCESS_TASK
+from issuer_api.jobs import JobContext
+from issuer_api.models import Delivery
+
+
+async def waiting_jobs(hub: Hub, task: str) -> list[dict[str, Any]]:
+    """The arguments of the jobs of ``task`` waiting to run, on either engine."""
+    async with hub.sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            query = text(
+                "SELECT args FROM procrastinate_jobs WHERE task_name = :task AND status = 'todo'"
+            )
+        else:
+            query = text("SELECT args FROM job WHERE task = :task AND status = 'todo'")
+        rows = (await session.execute(query, {"task": task})).scalars().all()
+    return [json.loads(row) if isinstance(row, str) else dict(row) for row in rows]
+
+
+async def deliver_badges(hub: Hub, campus: PartnerIssuer, count: int) -> list[str]:
+    partner = await hub.add_partner(trusts=[campus.did])
+    return [
+        await hub.deliver(
+            partner, json_item(campus.signed_json(campus.credential(email=EMAIL)), email=EMAIL)
+        )
+        for _ in range(count)
+    ]
+
+
+async def test_one_job_processes_every_delivery_waiting_in_the_inbox(
+    hub: Hub, campus: PartnerIssuer
+) -> None:
+    deliveries = await deliver_badges(hub, campus, 3)
+
+    assert await waiting_jobs(hub, DRAIN_TASK) == [{}]  # one job, however many deliveries
+    assert await waiting_jobs(hub, PROCESS_TASK) == []
+    await hub.run_jobs()
+
+    for delivery_id in deliveries:
+        delivery = await hub.delivery(delivery_id)
+        assert (delivery.status, delivery.attempts) == ("done", 1)
+        assert (await hub.item(delivery_id)).outcome == "accepted"
+    assert len(await hub.badges()) == 3
+    assert await waiting_jobs(hub, DRAIN_TASK) == []
+
+
+async def test_a_full_batch_enqueues_the_next_drain_so_another_worker_can_help(
+    hub: Hub, campus: PartnerIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches, "DRAIN_BATCH", 2)
+    taken: list[int] = []
+    take = batches.take
+
+    async def spy(ctx: JobContext, limit: int, now: Any = None) -> batches.Batch:
+        batch = await take(ctx, limit, now)
+        taken.append(len(batch.taken))
+        return batch
+
+    monkeypatch.setattr(batches, "take", spy)
+    deliveries = await deliver_badges(hub, campus, 5)
+
+    await hub.run_jobs()
+
+    # The first run takes 2, 2, then 1; its first full batch enqueued the next drain,
+    # which found the inbox empty (another worker would have shared the work). On
+    # PostgreSQL the minute's periodic drain may run too, and find it empty as well.
+    assert taken[:3] == [2, 2, 1]
+    assert taken[3:]
+    assert set(taken[3:]) == {0}
+    assert {(await hub.delivery(d)).status for d in deliveries} == {"done"}
+
+
+async def test_a_delivery_whose_documents_cannot_be_fetched_is_handed_over_to_its_own_job(
+    hub: Hub, campus: PartnerIssuer
+) -> None:
+    partner = await hub.add_partner(trusts=[campus.did])
+    unreachable = hub.server.url("/status/missing")  # answers 404
+    waiting = campus.credential(email=EMAIL, status=campus.status_entry(unreachable, 7))
+    waits = await hub.deliver(partner, json_item(campus.signed_json(waiting), email=EMAIL))
+    fine = await hub.deliver(
+        partner,
+        json_item(campus.signed_json(campus.credential(email=OTHER_EMAIL)), email=OTHER_EMAIL),
+    )
+
+    assert await batches.drain(hub.context()) == 2
+
+    assert (await hub.delivery(fine)).status == "done"
+    delivery = await hub.delivery(waits)
+    assert (delivery.status, delivery.attempts, delivery.lease_until) == ("queued", 1, None)
+    assert delivery.last_error is not None
+    assert "could not be verified" in delivery.last_error
+    assert await waiting_jobs(hub, PROCESS_TASK) == [{"delivery_id": waits, "attempts_before": 1}]
+    # Handed over: no batch takes it any more; its own job retries it.
+    assert (await batches.take(hub.context(), 10)).taken == []
+
+    for _ in range(10):  # the job's retries are due at once (no backoff in these tests)
+        if not await hub.run_jobs():
+            break
+    delivery = await hub.delivery(waits)
+    assert (delivery.status, delivery.attempts) == ("done", 8)  # eight attempts in all
+    assert codes(await hub.item(waits)) == ["verification_unavailable"]
+
+
+async def test_an_error_in_one_delivery_leaves_the_rest_of_its_batch_processed(
+    hub: Hub, campus: PartnerIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, broken, last = await deliver_badges(hub, campus, 3)
+    process = processing.process_delivery
+
+    async def failing(ctx: JobContext, delivery_id: str) -> None:
+        if delivery_id == broken:
+            raise RuntimeError("apprenant.dupont@example.fr")  # a message may hold data
+        await process(ctx, delivery_id)
+
+    monkeypatch.setattr(processing, "process_delivery", failing)
+
+    assert await batches.drain(hub.context()) == 3
+
+    assert (await hub.delivery(first)).status == "done"
+    assert (await hub.delivery(last)).status == "done"
+    delivery = await hub.delivery(broken)
+    assert delivery.status == "queued"
+    assert delivery.last_error == "attempt 1 failed: RuntimeError"  # the type, no message
+    assert await waiting_jobs(hub, PROCESS_TASK) == [{"delivery_id": broken, "attempts_before": 1}]
+
+    monkeypatch.setattr(processing, "process_delivery", process)
+    await hub.run_jobs()
+    delivery = await hub.delivery(broken)
+    assert (delivery.status, delivery.attempts) == ("done", 2)
+
+
+async def test_deliveries_a_dead_worker_held_are_taken_again_once_their_lease_has_passed(
+    hub: Hub, campus: PartnerIssuer
+) -> None:
+    deliveries = await deliver_badges(hub, campus, 2)
+    now = processing.now_utc()
+
+    held = await batches.take(hub.context(), 10, now)  # its worker dies here
+    assert [taken.id for taken in held.taken] == deliveries
+
+    soon = now + timedelta(seconds=hub.settings.job_lease_seconds - 1)
+    assert (await batches.take(hub.context(), 10, soon)).taken == []
+    later = now + timedelta(seconds=hub.settings.job_lease_seconds + 1)
+    again = await batches.take(hub.context(), 10, later)
+    assert [(taken.id, taken.attempts) for taken in again.taken] == [(d, 0) for d in deliveries]
+
+
+async def test_a_long_batch_renews_the_lease_only_of_the_deliveries_it_still_holds(
+    hub: Hub, campus: PartnerIssuer
+) -> None:
+    first, second = await deliver_badges(hub, campus, 2)
+    batch = await batches.take(hub.context(), 10)
+    held_until = batch.held_until
+    # Its lease passed meanwhile and another batch took the second delivery.
+    async with hub.sessions() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == second)
+            .values(lease_until=held_until + timedelta(minutes=1))
+        )
+        await session.commit()
+
+    still = await batches.renew(hub.context(), batch, list(batch.taken))
+
+    assert [taken.id for taken in still] == [first]
+    assert batch.held_until > held_until
+    async with hub.sessions() as session:
+        leases = dict((await session.execute(select(Delivery.id, Delivery.lease_until))).all())
+    assert leases[first] == batch.held_until
+    assert leases[second] == held_until + timedelta(minutes=1)
+
+
+async def test_a_delivery_failing_its_last_attempt_in_a_batch_is_dead_lettered(
+    hub: Hub, campus: PartnerIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (delivery_id,) = await deliver_badges(hub, campus, 1)
+    async with hub.sessions() as session:  # seven attempts made, held by a batch that died
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(attempts=7, lease_until=processing.now_utc() - timedelta(seconds=1))
+        )
+        await session.commit()
+
+    async def failing(ctx: JobContext, delivery_id: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(processing, "process_delivery", failing)
+    assert await batches.drain(hub.context()) == 1
+
+    delivery = await hub.delivery(delivery_id)
+    assert (delivery.status, delivery.attempts) == ("dead", 8)
+    assert await waiting_jobs(hub, PROCESS_TASK) == []
+    assert codes(await hub.item(delivery_id)) == ["processing_failed"]
