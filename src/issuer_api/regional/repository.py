@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from issuer_api.ingestion.acceptance import TrustedIssuer
 from issuer_api.models import (
@@ -258,9 +259,16 @@ async def badges_and_partner_states(
     session: AsyncSession, learner_id: str
 ) -> list[tuple[PartnerBadge, str | None]]:
     """The learner's partner badges (every status), oldest first, each with the state of
-    the partner that sent it (None: no partner — a claim — or the partner is gone)."""
+    the partner that sent it (None: no partner — a claim — or the partner is gone).
+
+    The sealed original and the verification report, the bulk of a row, are not read
+    (the rules and the pages built on them never use them: reading one raises)."""
     rows = await session.execute(
         select(PartnerBadge, Partner.state)
+        .options(
+            defer(PartnerBadge.original_sealed, raiseload=True),
+            defer(PartnerBadge.report, raiseload=True),
+        )
         .outerjoin(Partner, Partner.id == PartnerBadge.partner_id)
         .where(PartnerBadge.learner_id == learner_id)
         .order_by(PartnerBadge.created_at, PartnerBadge.id)
