@@ -178,9 +178,9 @@ async def test_a_long_batch_renews_the_lease_only_of_the_deliveries_it_still_hol
         )
         await session.commit()
 
-    still = await batches.renew(hub.context(), batch, list(batch.taken))
+    assert await batches.renew(hub.context(), batch) == [first]
 
-    assert [taken.id for taken in still] == [first]
+    assert batch.held == [first]
     assert batch.held_until > held_until
     async with hub.sessions() as session:
         leases = dict((await session.execute(select(Delivery.id, Delivery.lease_until))).all())
@@ -188,25 +188,58 @@ async def test_a_long_batch_renews_the_lease_only_of_the_deliveries_it_still_hol
     assert leases[second] == held_until + timedelta(minutes=1)
 
 
-async def test_a_delivery_failing_its_last_attempt_in_a_batch_is_dead_lettered(
-    hub: Hub, campus: PartnerIssuer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (delivery_id,) = await deliver_badges(hub, campus, 1)
-    async with hub.sessions() as session:  # seven attempts made, held by a batch that died
+async def held_by_a_batch_that_stopped(hub: Hub, delivery_id: str, attempts: int) -> None:
+    """The delivery as a batch whose worker died during its attempt left it."""
+    async with hub.sessions() as session:
         await session.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id)
-            .values(attempts=7, lease_until=processing.now_utc() - timedelta(seconds=1))
+            .values(attempts=attempts, lease_until=processing.now_utc() - timedelta(seconds=1))
         )
         await session.commit()
 
-    async def failing(ctx: JobContext, delivery_id: str) -> None:
-        raise RuntimeError("boom")
 
-    monkeypatch.setattr(processing, "process_delivery", failing)
+async def test_a_delivery_whose_batch_stopped_during_its_attempt_goes_on_in_its_own_job(
+    hub: Hub, campus: PartnerIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A badge that kills its worker must not take the rest of every batch with it."""
+    stopper, *others = await deliver_badges(hub, campus, 3)
+    await held_by_a_batch_that_stopped(hub, stopper, attempts=1)
+    for other in others:  # taken in the same batch, never attempted
+        await held_by_a_batch_that_stopped(hub, other, attempts=0)
+    attempted: list[str] = []
+    process = processing.process_delivery
+
+    async def spy(ctx: JobContext, delivery_id: str) -> None:
+        attempted.append(delivery_id)
+        await process(ctx, delivery_id)
+
+    monkeypatch.setattr(processing, "process_delivery", spy)
+
+    assert await batches.drain(hub.context()) == 3
+
+    assert attempted == others  # the one that stopped its batch is not tried again there
+    assert {(await hub.delivery(other)).status for other in others} == {"done"}
+    delivery = await hub.delivery(stopper)
+    assert (delivery.status, delivery.attempts, delivery.lease_until) == ("queued", 1, None)
+    assert delivery.last_error == "attempt 1 stopped: BatchStopped"
+    assert await waiting_jobs(hub, PROCESS_TASK) == [{"delivery_id": stopper, "attempts_before": 1}]
+
+    await hub.run_jobs()
+    delivery = await hub.delivery(stopper)
+    assert (delivery.status, delivery.attempts) == ("done", 2)
+
+
+async def test_a_delivery_whose_batch_stopped_during_its_last_attempt_is_dead_lettered(
+    hub: Hub, campus: PartnerIssuer
+) -> None:
+    (delivery_id,) = await deliver_badges(hub, campus, 1)
+    await held_by_a_batch_that_stopped(hub, delivery_id, attempts=8)
+
     assert await batches.drain(hub.context()) == 1
 
     delivery = await hub.delivery(delivery_id)
     assert (delivery.status, delivery.attempts) == ("dead", 8)
+    assert delivery.last_error == "processing failed after 8 attempt(s): BatchStopped"
     assert await waiting_jobs(hub, PROCESS_TASK) == []
     assert codes(await hub.item(delivery_id)) == ["processing_failed"]

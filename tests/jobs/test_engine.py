@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from issuer_api.db import session_scope
 from issuer_api.jobs import JobContext, RetryLater, enqueue, task
+from issuer_api.jobs.registry import ATTEMPTS_BEFORE
 from issuer_api.jobs.runtime import JobRuntime
 from issuer_api.settings import Settings
 
@@ -45,6 +46,19 @@ async def _dead(ctx: JobContext, error: str, key: str) -> None:
 async def broken(ctx: JobContext, key: str) -> None:
     RUNS[key] += 1
     raise RuntimeError("a bug")
+
+
+ATTEMPTS_SEEN: dict[str, list[int]] = {}
+
+
+async def _dead_again(ctx: JobContext, error: str, key: str, **args: Any) -> None:
+    DEAD.append((key, error))
+
+
+@task("test.jobs.broken_again", max_attempts=4, on_dead=_dead_again)
+async def broken_again(ctx: JobContext, key: str, **args: Any) -> None:
+    ATTEMPTS_SEEN.setdefault(key, []).append(ctx.attempt)
+    raise RuntimeError("still a bug")
 
 
 @pytest.fixture
@@ -113,6 +127,22 @@ async def test_a_job_failing_every_attempt_is_dead_lettered_once(runtime: JobRun
     assert len(errors) == 1
     assert "RuntimeError: a bug" in errors[0]
     assert await _failed_jobs(runtime, "test.jobs.broken") >= 1
+
+
+async def test_attempts_made_before_a_job_was_enqueued_count_towards_its_last(
+    runtime: JobRuntime,
+) -> None:
+    """A delivery tried first in a batch of the inbox goes on in a job of its own: the
+    job's attempts follow the batch's, and the dead letter comes at the same total."""
+    key = new_key()
+    async with session_scope(runtime.sessions) as session:
+        await enqueue(session, "test.jobs.broken_again", {"key": key, ATTEMPTS_BEFORE: 1})
+
+    for _ in range(6):
+        await runtime.run_pending()
+
+    assert ATTEMPTS_SEEN[key] == [2, 3, 4]  # four attempts in all, the first before the job
+    assert len([k for k, _ in DEAD if k == key]) == 1
 
 
 async def test_a_queueing_lock_keeps_one_waiting_job(runtime: JobRuntime) -> None:

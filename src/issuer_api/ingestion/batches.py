@@ -10,8 +10,9 @@ most one such job waits, however many deliveries arrive. A run of it
         renewed while the batch runs)
       → a full batch enqueues the next drain: another worker takes the following
         deliveries meanwhile
-      → each delivery processed as its own job would (:func:`processing.process_delivery`,
-        attempt = its attempts so far + 1)
+      → each delivery processed as its own job would (:func:`processing.process_delivery`),
+        as its first attempt; one taken again after its batch stopped during that attempt
+        (its worker died) is not attempted in a batch again: it goes on in its own job
       → a delivery that must wait (a document could not be fetched) or that failed is
         handed over to a job of its own (``ingest.process_delivery``, attempt numbering
         going on, after the usual backoff): the retries and the dead letter are that
@@ -30,8 +31,10 @@ claimed by one transaction, its outcome written once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final, cast
 
@@ -42,7 +45,7 @@ from issuer_api.db import session_scope
 from issuer_api.ingestion import processing
 from issuer_api.ingestion.inbox import DRAIN_TASK, PROCESS_TASK
 from issuer_api.jobs import JobContext, RetryLater, enqueue
-from issuer_api.jobs.registry import backoff_seconds
+from issuer_api.jobs.registry import ATTEMPTS_BEFORE, backoff_seconds
 from issuer_api.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ PROCESS_MAX_ATTEMPTS: Final = 8
 """Attempts at a delivery (its first, in a batch, counted) before it is dead-lettered."""
 DRAIN_BATCH: Final = 20
 """Deliveries taken per statement (and per lease)."""
+BATCH_STOPPED: Final = "BatchStopped"
+"""What ``last_error`` says of an attempt its batch never finished."""
 DRAIN_MAX_PER_RUN: Final = 1000
 """A run stops after taking this many (the next drain, enqueued by a full batch, goes on)."""
 _DELIVERY: Final = cast(Table, Delivery.__table__)
@@ -93,10 +98,15 @@ _RENEWED: Final = (
     .returning(_DELIVERY.c.id)
 )
 # Handed over to its own job: no lease, its attempt recorded (even one that failed
-# before recording it) — no batch takes it again.
+# before recording it) — no batch takes it again. Never back to fewer attempts: a batch
+# that stalled past its lease does not undo a later one's.
 _RELEASED: Final = (
     _DELIVERY.update()
-    .where(_DELIVERY.c.id == bindparam("p_delivery"), _DELIVERY.c.status == "queued")
+    .where(
+        _DELIVERY.c.id == bindparam("p_delivery"),
+        _DELIVERY.c.status == "queued",
+        _DELIVERY.c.attempts <= bindparam("attempts"),
+    )
     .values(lease_until=None, attempts=bindparam("attempts"), last_error=bindparam("last_error"))
     .returning(_DELIVERY.c.id)
 )
@@ -120,10 +130,15 @@ def lease_of(ctx: JobContext) -> timedelta:
 
 @dataclass
 class Batch:
-    """Deliveries taken together, oldest first, held until ``held_until``."""
+    """Deliveries taken together, oldest first, held until ``held_until``; ``held``: the
+    ids it still holds (not finished yet, not taken by another batch since)."""
 
     taken: list[Taken]
     held_until: datetime
+    held: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.held = [taken.id for taken in self.taken]
 
 
 async def take(ctx: JobContext, limit: int, now: datetime | None = None) -> Batch:
@@ -139,22 +154,26 @@ async def take(ctx: JobContext, limit: int, now: datetime | None = None) -> Batc
     return Batch(rows, held_until)
 
 
-async def renew(ctx: JobContext, batch: Batch, remaining: list[Taken]) -> list[Taken]:
-    """Hold ``remaining`` for another lease; those still held by this batch."""
+async def renew(ctx: JobContext, batch: Batch) -> list[str]:
+    """Hold the deliveries the batch still holds for another lease; their ids (one whose
+    lease passed and that another batch took meanwhile is that batch's now)."""
+    if not batch.held:
+        return []
     moment = processing.now_utc()
     held_until = moment + lease_of(ctx)
     async with session_scope(ctx.sessions) as session:
         result = await session.execute(
             _RENEWED,
             {
-                "p_ids": [taken.id for taken in remaining],
+                "p_ids": list(batch.held),
                 "p_held_until": batch.held_until,
                 "lease_until": held_until,
             },
         )
         renewed = {row.id for row in result}
     batch.held_until = held_until
-    return [taken for taken in remaining if taken.id in renewed]
+    batch.held = [delivery_id for delivery_id in batch.held if delivery_id in renewed]
+    return list(batch.held)
 
 
 async def drain(ctx: JobContext) -> int:
@@ -172,14 +191,30 @@ async def drain(ctx: JobContext) -> int:
 
 
 async def _process_batch(ctx: JobContext, batch: Batch) -> None:
-    remaining = list(batch.taken)
-    half = lease_of(ctx) / 2
-    while remaining:
-        if processing.now_utc() >= batch.held_until - half:
-            remaining = await renew(ctx, batch, remaining)
-            if not remaining:
-                return
-        await _process(ctx, remaining.pop(0))
+    """Each delivery in turn, while a task renews the lease of those still held every
+    half lease — the one being processed included (a delivery of a hundred badges may
+    take longer than a lease)."""
+    keeper = asyncio.create_task(_keep_held(ctx, batch))
+    try:
+        for taken in batch.taken:
+            if taken.id in batch.held:
+                await _process(ctx, taken)
+            if taken.id in batch.held:
+                batch.held.remove(taken.id)
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+
+
+async def _keep_held(ctx: JobContext, batch: Batch) -> None:
+    half = lease_of(ctx).total_seconds() / 2
+    while True:
+        await asyncio.sleep(half)
+        try:
+            await renew(ctx, batch)
+        except Exception:  # the next try is half a lease later; the lease may pass
+            logger.warning("the lease of a batch could not be renewed", exc_info=True)
 
 
 async def _enqueue_next(ctx: JobContext) -> None:
@@ -194,7 +229,11 @@ async def enqueue_drain(session: AsyncSession) -> bool:
 
 
 async def _process(ctx: JobContext, taken: Taken) -> None:
-    attempt = taken.attempts + 1
+    """The delivery's first attempt; handed over to its own job if it must go on."""
+    if taken.attempts > 0:
+        await _taken_again(ctx, taken)
+        return
+    attempt = 1
     context = replace(ctx, attempt=attempt, max_attempts=PROCESS_MAX_ATTEMPTS)
     try:
         await processing.process_delivery(context, taken.id)
@@ -203,13 +242,6 @@ async def _process(ctx: JobContext, taken: Taken) -> None:
     except Exception as exc:
         # The type only: an exception's message may quote personal data.
         error = type(exc).__name__
-        if context.is_last_attempt:
-            logger.error(  # noqa: TRY400 - the message may quote personal data: the type
-                "delivery failed on its last attempt",
-                extra={"delivery": taken.id, "attempt": attempt, "error": error},
-            )
-            await processing.dead_delivery(context, error, taken.id)
-            return
         logger.warning(
             "delivery failed in its batch; its own job retries it",
             extra={"delivery": taken.id, "attempt": attempt, "error": error},
@@ -217,9 +249,32 @@ async def _process(ctx: JobContext, taken: Taken) -> None:
         await hand_over(ctx, taken.id, attempt, f"attempt {attempt} failed: {error}")
 
 
+async def _taken_again(ctx: JobContext, taken: Taken) -> None:
+    """A delivery whose batch stopped during its attempt (its worker died, or stalled
+    past the lease) is not attempted in a batch again — a badge that kills its worker
+    would take the rest of each batch with it: its own job goes on, counting that
+    attempt, or it is dead-lettered if that was its last."""
+    if taken.attempts >= PROCESS_MAX_ATTEMPTS:
+        context = replace(ctx, attempt=taken.attempts, max_attempts=PROCESS_MAX_ATTEMPTS)
+        logger.error(
+            "delivery stopped its batch on its last attempt",
+            extra={"delivery": taken.id, "attempt": taken.attempts},
+        )
+        await processing.dead_delivery(context, BATCH_STOPPED, taken.id)
+        return
+    logger.warning(
+        "delivery taken again after its batch stopped; its own job retries it",
+        extra={"delivery": taken.id, "attempt": taken.attempts},
+    )
+    await hand_over(
+        ctx, taken.id, taken.attempts, f"attempt {taken.attempts} stopped: {BATCH_STOPPED}"
+    )
+
+
 async def hand_over(ctx: JobContext, delivery_id: str, attempt: int, error: str) -> bool:
     """Release the delivery from its batch and enqueue its own job, to run after the
-    backoff of attempt ``attempt``; False if it is no longer queued."""
+    backoff of attempt ``attempt``; False if it is no longer queued (or a later attempt
+    was made at it meanwhile)."""
     wait = backoff_seconds(attempt, float(ctx.settings.job_retry_backoff_seconds))
     async with session_scope(ctx.sessions) as session:
         released = await session.execute(
@@ -231,14 +286,8 @@ async def hand_over(ctx: JobContext, delivery_id: str, attempt: int, error: str)
         await enqueue(
             session,
             PROCESS_TASK,
-            {"delivery_id": delivery_id, "attempts_before": attempt},
+            {"delivery_id": delivery_id, ATTEMPTS_BEFORE: attempt},
             queueing_lock=f"{PROCESS_TASK}:{delivery_id}",
             delay=timedelta(seconds=wait),
         )
     return True
-
-
-def attempts_before(args: dict[str, object]) -> int:
-    """The attempts a delivery's own job was handed over after (0: none, an older job)."""
-    value = args.get("attempts_before", 0)
-    return value if isinstance(value, int) and value > 0 else 0

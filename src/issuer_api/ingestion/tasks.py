@@ -42,9 +42,7 @@ async def drain_inbox_every_minute(ctx: JobContext) -> None:
 
 @task(PROCESS_TASK, max_attempts=PROCESS_MAX_ATTEMPTS, on_dead=_dead_delivery)
 async def process_delivery(ctx: JobContext, /, **args: Any) -> None:
-    # Attempts go on from the batch's: the context (its ``is_last_attempt`` decides the
-    # dead letter) counts them all.
-    ctx.attempt += batches.attempts_before(args)
+    # ``ctx.attempt`` goes on from the batch's (the job's ``attempts_before``).
     await processing.process_delivery(ctx, str(args["delivery_id"]))
 
 

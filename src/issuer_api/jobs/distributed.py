@@ -34,6 +34,7 @@ from issuer_api.jobs.registry import (
     PeriodicSpec,
     Registry,
     TaskSpec,
+    attempts_before,
     backoff_seconds,
     error_text,
 )
@@ -118,7 +119,7 @@ def _register_task(
     async def run(job_context: ProcrastinateContext, /, **args: Any) -> None:
         context = make_context()
         job = job_context.job
-        context.attempt = job.attempts + 1
+        context.attempt = job.attempts + 1 + attempts_before(args)
         context.max_attempts = spec.max_attempts
         context.job_id = f"procrastinate:{job.id}"
         try:
@@ -147,16 +148,18 @@ def _register_task(
 
 class _Backoff(BaseRetryStrategy):
     """At most ``max_attempts`` retries, exponential backoff from ``first`` seconds
-    (doubling, capped at 10 minutes, ±20 % jitter)."""
+    (doubling, capped at 10 minutes, ±20 % jitter); attempts made before the job
+    (:data:`~issuer_api.jobs.registry.ATTEMPTS_BEFORE`) count."""
 
     def __init__(self, *, max_attempts: int, first: int) -> None:
         self.max_attempts = max_attempts
         self.first = first
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if job.attempts >= self.max_attempts:
+        made = job.attempts + attempts_before(job.task_kwargs)  # before this failed one
+        if made >= self.max_attempts:
             return None
-        wait = backoff_seconds(job.attempts + 1, float(self.first)) if self.first else 0.0
+        wait = backoff_seconds(made + 1, float(self.first)) if self.first else 0.0
         return RetryDecision(retry_in={"seconds": round(wait)})
 
 

@@ -31,6 +31,7 @@ from issuer_api.jobs.registry import (
     JobContext,
     Registry,
     RetryLater,
+    attempts_before,
     backoff_seconds,
     error_text,
 )
@@ -194,7 +195,7 @@ class LocalRunner:
         periodic = self.registry.periodic.get(job.task)
         spec = self.registry.tasks.get(job.task)
         max_attempts = job.max_attempts or (spec.max_attempts if spec else 1)
-        context.attempt = job.attempts
+        context.attempt = job.attempts + attempts_before(job.args)
         context.max_attempts = max_attempts
         context.job_id = f"local:{job.id}"
         try:
@@ -215,8 +216,7 @@ class LocalRunner:
     ) -> None:
         error = error_text(exc)
         now = datetime.now(UTC)
-        # The context decides (a task may count attempts made before its job: see
-        # issuer_api.ingestion.tasks); it holds the job's own count otherwise.
+        # The context decides: it counts the attempts made before the job too.
         if not context.is_last_attempt:
             wait = backoff_seconds(context.attempt, self.backoff_first)
             level = logging.INFO if isinstance(exc, RetryLater) else logging.WARNING

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import random
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -35,6 +35,18 @@ TASK_MODULES: Final = (
 
 BACKOFF_BASE_SECONDS: Final = 2.0
 BACKOFF_CAP_SECONDS: Final = 600.0
+
+
+ATTEMPTS_BEFORE: Final = "attempts_before"
+"""A job's argument: attempts made at its work before the job was enqueued (a delivery
+tried first in a batch of the inbox). Both engines count them in ``JobContext.attempt``,
+the last attempt and the backoff."""
+
+
+def attempts_before(args: Mapping[str, Any]) -> int:
+    """The attempts a job's arguments say were made before it (0 when they say none)."""
+    value = args.get(ATTEMPTS_BEFORE, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class RetryLater(Exception):  # noqa: N818 - reads as an instruction at the raise site
