@@ -9,7 +9,6 @@ where a command exists to hand one over once.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import ssl
@@ -18,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -31,7 +30,7 @@ from obcore.model import parse_datetime
 from obcore.proofs import dataintegrity, vcjwt
 from obcore.resolve import LocalResolver
 from verify.cache import CachingSource, HttpCache
-from verify.fetch import HttpFetcher
+from verify.fetch import DEFAULT_PORTS, HttpFetcher, is_loopback_name
 from verify.pipeline import VerifyOptions, verify
 from verify.report import Check, Report
 from verify.resolvers import network_options
@@ -275,15 +274,6 @@ def _service_base(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
-def _is_loopback_name(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass(frozen=True)
 class ServiceDocuments:
     """``obhub verify --service URL``: documents published under ``base`` (a running
@@ -320,10 +310,10 @@ class ServiceDocuments:
             return url
         aliased = (
             parts.scheme.lower() == base.scheme
-            and _is_loopback_name((parts.hostname or "").lower())
-            and _is_loopback_name(base.hostname or "")
-            and (port or _DEFAULT_PORTS.get(base.scheme))
-            == (base_port or _DEFAULT_PORTS.get(base.scheme))
+            and is_loopback_name((parts.hostname or "").lower())
+            and is_loopback_name(base.hostname or "")
+            and (port or DEFAULT_PORTS.get(base.scheme))
+            == (base_port or DEFAULT_PORTS.get(base.scheme))
         )
         if not aliased:
             return None
@@ -341,9 +331,6 @@ class ServiceDocuments:
             return None
         fetched = self.fetcher.get(target, accept=accept)
         return fetched if target == url else replace(fetched, url=url)
-
-
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ of ours, and is run again in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -47,6 +46,7 @@ from issuer_api.settings import Settings
 from issuer_api.statuslists import repository as statuslist_repository
 from issuer_api.statuslists import service as statuslists
 from obcore.errors import ResolutionError
+from verify.fetch import is_loopback_name
 from verify.sources import Fetched, WouldBlock
 
 logger = logging.getLogger(__name__)
@@ -70,12 +70,8 @@ def _normalise_base(url: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """A loopback name, or a name under ``.localhost`` (RFC 6761: resolved to loopback)."""
+    return host.endswith(".localhost") or is_loopback_name(host)
 
 
 def _trusted_request_base(request_base: str, local_base: str) -> bool:

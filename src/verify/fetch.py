@@ -782,12 +782,23 @@ class HttpFetcher:
 
 
 _NO_EXCEPTION: Final = Allowlist()
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def is_loopback_name(host: str) -> bool:
+    """``localhost`` or a loopback address (``127.0.0.1``, ``::1`` …): a host name that
+    names this machine whatever the resolver says (``host`` lower-cased, no brackets)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def origin_of(url: httpx.URL) -> str:
     """``scheme://host:port`` of ``url``, the port always written."""
-    port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+    port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
     return f"{url.scheme}://{url.host.lower()}:{port}"
 
 
