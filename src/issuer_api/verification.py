@@ -50,7 +50,7 @@ R = TypeVar("R")
 
 Attempt = Callable[[bool], R]
 """Runs the verification: ``attempt(True)`` with memory-only sources and
-:func:`inline_options` (may raise :class:`~verify.sources.WouldBlock` or
+:func:`attempt_options` (may raise :class:`~verify.sources.WouldBlock` or
 :class:`~obcore.errors.BudgetSpent`), ``attempt(False)`` with sources that may block."""
 
 
@@ -65,7 +65,10 @@ async def run_verification(attempt: Attempt[R], size: int) -> R:
     return await anyio.to_thread.run_sync(attempt, False)
 
 
-def inline_options(options: VerifyOptions) -> VerifyOptions:
-    """``options`` for an attempt on the loop: the same, with the canonicalization budget."""
+def attempt_options(options: VerifyOptions, inline: bool) -> VerifyOptions:
+    """``options`` for an attempt: on the loop (``inline``), the same with the
+    canonicalization budget; in a worker thread, as they are."""
+    if not inline:
+        return options
     limits = replace(options.limits, budget_seconds=INLINE_CANONICALIZATION_SECONDS)
     return replace(options, limits=limits)

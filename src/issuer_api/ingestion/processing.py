@@ -180,9 +180,7 @@ def verify_on_network(
     )
     source = RecordingSource(network if own is None else LocalFirstSource(own, network))
     options = network_options(source=source, recipient=recipient, recipient_aliases=tuple(aliases))
-    if inline:
-        options = verification.inline_options(options)
-    return Verified(verify(data, options), source.served)
+    return Verified(verify(data, verification.attempt_options(options, inline)), source.served)
 
 
 async def run_verifier(

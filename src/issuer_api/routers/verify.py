@@ -221,7 +221,7 @@ async def run_verification(request: Request, data: bytes, recipient: str | None)
             )
         )
         options = network_options(source=source, recipient=recipient, local=own)
-        return verify(data, verification.inline_options(options) if inline else options)
+        return verify(data, verification.attempt_options(options, inline))
 
     report = await verification.run_verification(attempt, len(data))
     request.app.state.metrics.verifications.labels(report.verdict).inc()

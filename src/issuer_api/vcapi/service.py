@@ -647,8 +647,7 @@ async def run_pipeline(data: Mapping[str, Any] | str, world: LocalWorld) -> Repo
     payload: Mapping[str, Any] | str = dict(data) if isinstance(data, Mapping) else data
 
     def attempt(inline: bool) -> Report:
-        options = world.options()
-        return verify(payload, verification.inline_options(options) if inline else options)
+        return verify(payload, verification.attempt_options(world.options(), inline))
 
     return await verification.run_verification(attempt, _size(payload))
 
