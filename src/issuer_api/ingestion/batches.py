@@ -39,11 +39,10 @@ from datetime import datetime, timedelta
 from typing import Final, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuer_api.db import session_scope
 from issuer_api.ingestion import processing
-from issuer_api.ingestion.inbox import DRAIN_TASK, PROCESS_TASK
+from issuer_api.ingestion.inbox import DRAIN, PROCESS_TASK
 from issuer_api.jobs import JobContext, RetryLater, enqueue
 from issuer_api.jobs.registry import ATTEMPTS_BEFORE, backoff_seconds
 from issuer_api.models import Delivery
@@ -73,8 +72,7 @@ _TAKEN: Final = (
                 _DELIVERY.c.status == "queued",
                 or_(
                     and_(_DELIVERY.c.lease_until.is_(None), _DELIVERY.c.attempts == 0),
-                    _DELIVERY.c.lease_until
-                    < bindparam("p_now", type_=_DELIVERY.c.lease_until.type),
+                    _DELIVERY.c.lease_until < bindparam("p_now", type_=_MOMENT),
                 ),
             )
             .order_by(_DELIVERY.c.received_at, _DELIVERY.c.id)
@@ -219,13 +217,7 @@ async def _keep_held(ctx: JobContext, batch: Batch) -> None:
 
 async def _enqueue_next(ctx: JobContext) -> None:
     async with session_scope(ctx.sessions) as session:
-        await enqueue_drain(session)
-
-
-async def enqueue_drain(session: AsyncSession) -> bool:
-    """Enqueue a drain of the inbox unless one waits already (the caller's transaction)."""
-    queued: bool = await enqueue(session, DRAIN_TASK, {}, queueing_lock=DRAIN_TASK)
-    return queued
+        await DRAIN.enqueue(session)
 
 
 async def _process(ctx: JobContext, taken: Taken) -> None:

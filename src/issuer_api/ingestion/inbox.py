@@ -27,7 +27,6 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuer_api.jobs import enqueue
 from issuer_api.jobs.queue import Deferral, deferral_call
 from issuer_api.models import Delivery, DeliveryItem
 from issuer_api.models.base import new_id
@@ -35,8 +34,9 @@ from issuer_api.privacy import identifier_lookup, normalize, seal_pii
 from issuer_api.sql import insert_or_ignore
 
 DRAIN_TASK: Final = "ingest.drain_inbox"
-"""The job processing the inbox in batches (:mod:`issuer_api.ingestion.batches`): at most
-one waits (its queueing lock is its name)."""
+"""The job processing the inbox in batches (:mod:`issuer_api.ingestion.batches`)."""
+DRAIN: Final = Deferral(DRAIN_TASK, {}, queueing_lock=DRAIN_TASK)
+"""Its enqueue: at most one waits (its queueing lock is its name)."""
 PROCESS_TASK: Final = "ingest.process_delivery"
 """The job of one delivery: its retries after its first attempt, in a batch."""
 
@@ -148,7 +148,7 @@ async def store_delivery(
     rows = _item_rows(kek, items, delivery_id, now)
     if rows:
         await session.execute(DeliveryItem.__table__.insert(), rows)  # type: ignore[attr-defined]
-    await enqueue(session, DRAIN_TASK, {}, queueing_lock=DRAIN_TASK)
+    await DRAIN.enqueue(session)
     # The row as inserted (not attached to the session: nothing more to write).
     return Delivery(**values), True
 
@@ -230,13 +230,12 @@ def _json_value(value: Any) -> Any:
 async def _store_in_one_statement(
     session: AsyncSession, values: dict[str, Any], rows: list[dict[str, Any]]
 ) -> tuple[Delivery, bool]:
-    job = Deferral(DRAIN_TASK, {}, queueing_lock=DRAIN_TASK)
     result = await session.execute(
         _STORE,
         {
             **{f"d_{name}": value for name, value in values.items()},
             "items": json.dumps(rows, default=_json_value),
-            **job.parameters("j_"),
+            **DRAIN.parameters("j_"),
         },
     )
     if result.first() is not None:

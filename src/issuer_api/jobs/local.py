@@ -206,14 +206,12 @@ class LocalRunner:
             else:
                 _unknown_task(job.task)
         except Exception as exc:
-            await self._failed(job, context, exc, max_attempts)
+            await self._failed(job, context, exc)
             return
         async with session_scope(context.sessions) as session:
             await session.execute(delete(Job).where(Job.id == job.id))
 
-    async def _failed(
-        self, job: Claimed, context: JobContext, exc: Exception, max_attempts: int
-    ) -> None:
+    async def _failed(self, job: Claimed, context: JobContext, exc: Exception) -> None:
         error = error_text(exc)
         now = datetime.now(UTC)
         # The context decides: it counts the attempts made before the job too.

@@ -32,7 +32,7 @@ from issuer_api.models.base import Base, TimestampMixin, new_id
 class Delivery(Base):
     """One inbound delivery (a receipt). ``status``: queued → done, or dead.
 
-    ``lease_until``: a batch of the inbox (:func:`issuer_api.ingestion.processing.drain`)
+    ``lease_until``: a batch of the inbox (:func:`issuer_api.ingestion.batches.drain`)
     holds the delivery until then; past it, another batch may take it again.
     """
 
