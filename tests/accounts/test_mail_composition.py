@@ -13,6 +13,7 @@ from email.policy import default
 
 import pytest
 
+from issuer_api.i18n import Language
 from issuer_api.mail.compose import compose_text
 from issuer_api.region.identity import DEFAULT_IDENTITY
 from issuer_api.web.templating import render_text
@@ -25,6 +26,19 @@ AWARD = {
     "preferences_url": "https://badges.example.fr/espace/preferences",
 }
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def sign_in_text(
+    *, to: str = "camille.martin@example.fr", sender: str = SENDER, language: Language = "fr"
+) -> str:
+    """The sign-in email's wire text."""
+    return compose_text(
+        name="sign_in",
+        language=language,
+        context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
+        to=to,
+        sender=sender,
+    )
 
 
 def _read(text: str) -> EmailMessage:
@@ -68,14 +82,7 @@ def test_an_award_email_reads_back_as_its_templates_say() -> None:
 
 
 def test_an_ascii_subject_and_sender_are_written_as_they_are() -> None:
-    text = compose_text(
-        name="sign_in",
-        language="en",
-        context={"link": "https://badges.example/connexion/lien?jeton=abc", "minutes": 15},
-        to="camille.martin@example.fr",
-        sender="Badges <badges@normandie.example>",
-        identity=DEFAULT_IDENTITY,
-    )
+    text = sign_in_text(sender="Badges <badges@normandie.example>", language="en")
     assert "\nFrom: Badges <badges@normandie.example>\n" in text
     assert _read(text)["Subject"].startswith("Your sign-in link")
 
@@ -87,13 +94,7 @@ def test_an_ascii_subject_and_sender_are_written_as_they_are() -> None:
 )
 def test_a_recipient_that_is_not_one_address_is_refused(to: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the email package's own errors
-        compose_text(
-            name="sign_in",
-            language="fr",
-            context={"link": "https://badges.example/x", "minutes": 15},
-            to=to,
-            sender=SENDER,
-        )
+        sign_in_text(to=to)
 
 
 @pytest.mark.parametrize(
@@ -106,23 +107,11 @@ def test_a_recipient_that_is_not_one_address_is_refused(to: str) -> None:
 )
 def test_a_sender_that_is_not_one_address_is_refused(sender: str) -> None:
     with pytest.raises(ValueError, match="not one address"):
-        compose_text(
-            name="sign_in",
-            language="fr",
-            context={"link": "https://badges.example/x", "minutes": 15},
-            to="camille.martin@example.fr",
-            sender=sender,
-        )
+        sign_in_text(sender=sender)
 
 
 def test_an_internationalised_domain_goes_through_the_email_policy() -> None:
-    text = compose_text(
-        name="sign_in",
-        language="fr",
-        context={"link": "https://badges.example/x", "minutes": 15},
-        to="camille@exämple.fr",
-        sender=SENDER,
-    )
+    text = sign_in_text(to="camille@exämple.fr")
     message = _read(text)
     assert message["To"].addresses[0].domain == "exämple.fr"
     assert message["Subject"].startswith("Votre lien de connexion")

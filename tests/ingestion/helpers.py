@@ -22,6 +22,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from ingestion.factory import PartnerIssuer, json_item
 from issuance.helpers import Api
 from issuer_api.ingestion.inbox import InboxItem, store_delivery
 from issuer_api.jobs import JobContext
@@ -82,6 +83,15 @@ class Hub(Api):
         body = document if isinstance(document, bytes) else json.dumps(document).encode()
         self.server.routes[path] = Reply(status, body, headers={"Cache-Control": "no-store"})
         return self.server.url(path)
+
+    async def deliver_with_unfetchable_status(self, partner_id: str, issuer: PartnerIssuer) -> str:
+        """Deliver a badge of ``issuer`` (to :data:`EMAIL`) whose status list the local
+        server does not have (404): its status cannot be checked; the delivery's id."""
+        unreachable = self.server.url("/status/missing")
+        credential = issuer.credential(email=EMAIL, status=issuer.status_entry(unreachable, 7))
+        return await self.deliver(
+            partner_id, json_item(issuer.signed_json(credential), email=EMAIL)
+        )
 
     async def add_partner(
         self, slug: str = "campus-caen", *, trusts: Iterable[str] = (), state: str = "active"

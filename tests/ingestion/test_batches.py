@@ -92,9 +92,7 @@ async def test_a_delivery_whose_documents_cannot_be_fetched_is_handed_over_to_it
     hub: Hub, campus: PartnerIssuer
 ) -> None:
     partner = await hub.add_partner(trusts=[campus.did])
-    unreachable = hub.server.url("/status/missing")  # answers 404
-    waiting = campus.credential(email=EMAIL, status=campus.status_entry(unreachable, 7))
-    waits = await hub.deliver(partner, json_item(campus.signed_json(waiting), email=EMAIL))
+    waits = await hub.deliver_with_unfetchable_status(partner, campus)
     fine = await hub.deliver(
         partner,
         json_item(campus.signed_json(campus.credential(email=OTHER_EMAIL)), email=OTHER_EMAIL),

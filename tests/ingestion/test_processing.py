@@ -247,9 +247,7 @@ async def test_a_badge_whose_status_cannot_be_fetched_is_retried_then_reported_u
     hub: Hub, campus: PartnerIssuer
 ) -> None:
     partner = await hub.add_partner(trusts=[campus.did])
-    unreachable = hub.server.url("/status/missing")  # answers 404
-    credential = campus.credential(email=EMAIL, status=campus.status_entry(unreachable, 7))
-    delivery_id = await hub.deliver(partner, json_item(campus.signed_json(credential), email=EMAIL))
+    delivery_id = await hub.deliver_with_unfetchable_status(partner, campus)
 
     # The first attempt cannot check the status: the item waits, the job will retry.
     with pytest.raises(RetryLater):
@@ -282,9 +280,7 @@ async def test_the_job_runtime_retries_an_unavailable_verification_until_its_las
     hub: Hub, campus: PartnerIssuer
 ) -> None:
     partner = await hub.add_partner(trusts=[campus.did])
-    unreachable = hub.server.url("/status/missing")
-    credential = campus.credential(email=EMAIL, status=campus.status_entry(unreachable, 7))
-    delivery_id = await hub.deliver(partner, json_item(campus.signed_json(credential), email=EMAIL))
+    delivery_id = await hub.deliver_with_unfetchable_status(partner, campus)
 
     for _ in range(10):  # retries are due at once (no backoff in these tests)
         if not await hub.run_jobs():
@@ -299,11 +295,7 @@ async def test_an_unavailable_document_of_an_untrusted_issuer_is_rejected_withou
     hub: Hub, campus: PartnerIssuer, stranger: PartnerIssuer
 ) -> None:
     partner = await hub.add_partner(trusts=[campus.did])
-    unreachable = hub.server.url("/status/missing")
-    credential = stranger.credential(email=EMAIL, status=stranger.status_entry(unreachable, 7))
-    delivery_id = await hub.deliver(
-        partner, json_item(stranger.signed_json(credential), email=EMAIL)
-    )
+    delivery_id = await hub.deliver_with_unfetchable_status(partner, stranger)
 
     await processing.process_delivery(hub.context(attempt=1), delivery_id)
 
