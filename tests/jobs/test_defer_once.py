@@ -81,3 +81,61 @@ def test_of_two_racing_transactions_one_queues_and_the_other_goes_on(engine: Eng
 
     assert answers == [None, "still usable"]
     assert _waiting(engine, "once:race") == 1
+
+
+def test_when_the_lock_holder_rolls_back_the_racing_transaction_queues_its_job(
+    engine: Engine,
+) -> None:
+    """The waiting insert learns the holder's outcome: rolled back, the lock is free."""
+    first = engine.connect()
+    first.begin()
+    assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}) is not None
+    answers: list[object] = []
+
+    def second() -> None:
+        with engine.begin() as connection:
+            answers.append(connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}))
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    racer.join(timeout=0.5)
+    assert racer.is_alive()
+    first.rollback()
+    first.close()
+    racer.join(timeout=10)
+
+    assert len(answers) == 1
+    assert answers[0] is not None
+    assert _waiting(engine, "once:undone") == 1
+
+
+def test_a_lock_is_looked_up_by_its_own_index_however_many_jobs_wait(engine: Engine) -> None:
+    """Many jobs waiting under other locks: a taken lock is still found at once, through
+    the queueing lock's unique index, never by walking the waiting jobs (revision 0018)."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args) "
+                "SELECT :queue, 'test.jobs.once', 'once:many:' || n, '{}'::jsonb "
+                "FROM generate_series(1, 2000) AS n"
+            ),
+            {"queue": QUEUE},
+        )
+        taken = [
+            connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": f"once:many:{n}"})
+            for n in (1, 1000, 2000)
+        ]
+        plan = "\n".join(
+            connection.scalars(
+                text(
+                    "EXPLAIN INSERT INTO procrastinate_jobs "
+                    "(queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at) "
+                    "VALUES (:queue, 'test.jobs.once', 0, NULL, 'once:many:7', '{}'::jsonb, NULL) "
+                    "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING"
+                ),
+                {"queue": QUEUE},
+            )
+        )
+    assert taken == [None, None, None]
+    assert "Conflict Arbiter Indexes: procrastinate_jobs_queueing_lock_idx_v1" in plan
+    assert _waiting(engine, "once:many:1000") == 1

@@ -7,8 +7,9 @@ commits — no job for work that was rolled back, no work without its job.
 * SQLite (embedded default): a row in the ``job`` table, run by the in-process runner.
 * PostgreSQL: a procrastinate job, written through procrastinate's own versioned SQL
   function (``procrastinate_defer_jobs_v1``; under a queueing lock, through
-  ``obhub_defer_job_once``, which calls it) on our connection, so any worker process
-  on any machine picks it up.
+  ``obhub_defer_job_once``, which writes the same row under ``ON CONFLICT`` on the
+  lock's unique index) on our connection, so any worker process on any machine picks
+  it up.
 
 ``queueing_lock``: at most one *waiting* job per lock (a second enqueue is a no-op).
 ``lock``: jobs sharing it never run at the same time.
@@ -99,9 +100,10 @@ async def _defer_procrastinate(  # noqa: PLR0917 - enqueue's own arguments, pass
     if queueing_lock is None:
         await session.execute(_DEFER, params)
         return True
-    # A taken queueing lock is a unique violation inside procrastinate's function:
-    # obhub_defer_job_once (revision 0005) contains it on the server and says NULL,
-    # so the caller's transaction goes on with no savepoint round trips.
+    # A taken queueing lock would be a unique violation in procrastinate's function:
+    # obhub_defer_job_once (revisions 0005, 0018) inserts under ON CONFLICT on the
+    # lock's unique index and says NULL, so the caller's transaction goes on with no
+    # savepoint round trips.
     return await session.scalar(_DEFER_ONCE, params) is not None
 
 
