@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select
+from sqlalchemy import Table, and_, bindparam, literal_column, or_, select
 
 from issuer_api.db import session_scope
 from issuer_api.ingestion import processing
@@ -62,14 +62,16 @@ _MOMENT: Final = _DELIVERY.c.lease_until.type
 
 # Queued and held by no batch: never attempted and never held, or held by a batch whose
 # lease has passed (its worker died). A delivery handed over to its own job (attempts
-# made, no lease) is that job's.
+# made, no lease) is that job's. 'queued' is written into the statement, not bound: only
+# then may the plan use the partial index of the inbox (ix_delivery_queued_received_at),
+# in its order, stopping at the limit.
 _TAKEN: Final = (
     _DELIVERY.update()
     .where(
         _DELIVERY.c.id.in_(
             select(_DELIVERY.c.id)
             .where(
-                _DELIVERY.c.status == "queued",
+                _DELIVERY.c.status == literal_column("'queued'"),
                 or_(
                     and_(_DELIVERY.c.lease_until.is_(None), _DELIVERY.c.attempts == 0),
                     _DELIVERY.c.lease_until < bindparam("p_now", type_=_MOMENT),

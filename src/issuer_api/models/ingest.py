@@ -40,10 +40,12 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("partner_id", "webhook_id"),
         Index("ix_delivery_partner_id_received_at", "partner_id", "received_at"),
-        # The inbox in order of arrival: what a batch takes first.
+        # The inbox in the order a batch takes it (received_at, id): the take stops at
+        # its limit instead of sorting the whole inbox.
         Index(
             "ix_delivery_queued_received_at",
             "received_at",
+            "id",
             postgresql_where=text("status = 'queued'"),
             sqlite_where=text("status = 'queued'"),
         ),
