@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import Enum
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 VERSION_TABLE: Final = "alembic_version"
 MIGRATION_LOCK_KEY: Final = 0x6F6268756201
 """The PostgreSQL advisory lock ``obhub migrate``/``serve --migrate`` hold (\"obhub\" 1)."""
+LOCK_POLL_SECONDS: Final = 0.2
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
@@ -66,7 +68,12 @@ def upgrade(database_url: str | None = None, revision: str = "head") -> None:
 def migration_lock(database_url: str) -> Iterator[None]:
     """Held around the upgrade and the first-start bootstrap: on PostgreSQL a session
     advisory lock, so that replicas starting together migrate one after the other (the
-    next finds the schema at head and the Region created). Other databases: nothing."""
+    next finds the schema at head and the Region created). Other databases: nothing.
+
+    A replica waiting for the lock asks again every :data:`LOCK_POLL_SECONDS`, holding
+    no transaction in between: an index built ``CONCURRENTLY`` by the migrating replica
+    waits for every open transaction, and a blocked ``pg_advisory_lock`` would be one
+    (each replica waiting for the other, a deadlock PostgreSQL cannot see)."""
     url = sync_url(database_url)
     if not url.startswith("postgresql"):
         yield
@@ -74,8 +81,7 @@ def migration_lock(database_url: str) -> Iterator[None]:
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            connection.commit()
+            _take_lock(connection)
             try:
                 yield
             finally:
@@ -85,6 +91,21 @@ def migration_lock(database_url: str) -> Iterator[None]:
                 connection.commit()
     finally:
         engine.dispose()
+
+
+def _take_lock(connection: Connection) -> None:
+    waiting = False
+    while True:
+        taken = connection.scalar(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+        )
+        connection.commit()
+        if taken:
+            return
+        if not waiting:
+            logger.info("another replica is migrating the database: waiting for it")
+            waiting = True
+        time.sleep(LOCK_POLL_SECONDS)
 
 
 @functools.cache

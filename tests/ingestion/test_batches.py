@@ -247,23 +247,27 @@ async def test_a_batch_reads_the_inbox_in_index_order_and_never_sorts_it(hub: Hu
     """However long the inbox, a take reads its partial index in order and stops at its
     limit — no sort of every queued delivery (revision 0019) — also in the generic plan
     PostgreSQL keeps for a statement prepared while the inbox was empty."""
+    arguments = {"lease_until": "now()", "attempts_1": "0", "p_now": "now()", "p_limit": "20"}
     async with hub.sessions() as session:
         connection = await session.connection()
         if connection.dialect.name != "postgresql":
             pytest.skip("the embedded database's inbox is small: SQLite may sort it")
         compiled = batches._TAKEN.compile(dialect=connection.dialect)
         names = list(compiled.params)
+        assert sorted(names) == sorted(arguments)
         sql = str(compiled)
         for number, name in enumerate(names, start=1):
             sql = sql.replace(f"%({name})s", f"${number}")
         await connection.exec_driver_sql(f"PREPARE take_oldest AS {sql}")
-        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-        values = {"p_now": "now()", "p_limit": "20", "lease_until": "now()"}
-        arguments = ", ".join(values.get(name, "0") for name in names)
-        rows = await connection.exec_driver_sql(
-            f"EXPLAIN (COSTS OFF) EXECUTE take_oldest({arguments})"
-        )
-        plan = "\n".join(str(row[0]) for row in rows)
-        await connection.exec_driver_sql("DEALLOCATE take_oldest")
-    assert "Index Scan using ix_delivery_queued_received_at" in plan
+        try:
+            await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+            values = ", ".join(arguments[name] for name in names)
+            rows = await connection.exec_driver_sql(
+                f"EXPLAIN (COSTS OFF) EXECUTE take_oldest({values})"
+            )
+            plan = "\n".join(str(row[0]) for row in rows)
+        finally:
+            await connection.exec_driver_sql("DEALLOCATE take_oldest")
+    assert "$" in plan  # the generic plan: parameters, not values
+    assert "Index Scan using ix_delivery_inbox_order" in plan
     assert "Sort" not in plan

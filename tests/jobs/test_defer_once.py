@@ -1,5 +1,6 @@
-"""``obhub_defer_job_once`` (revision 0005): one waiting job per queueing lock, decided
-on the server in one statement, even between transactions that race for the lock."""
+"""``obhub_defer_job_once`` (revisions 0005, 0018): one waiting job per queueing lock,
+decided on the server in one statement by the lock's unique index, even between
+transactions that race for the lock."""
 
 from __future__ import annotations
 
@@ -60,10 +61,7 @@ def test_a_second_job_under_a_waiting_lock_is_refused_in_the_same_transaction(
 
 def test_of_two_racing_transactions_one_queues_and_the_other_goes_on(engine: Engine) -> None:
     """The second transaction cannot see the first's uncommitted job: its insert waits on
-    the unique index, then the violation is contained and the transaction stays usable."""
-    first = engine.connect()
-    first.begin()
-    assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:race"}) is not None
+    the unique index, then says NULL, and the transaction stays usable."""
     answers: list[object] = []
 
     def second() -> None:
@@ -71,12 +69,14 @@ def test_of_two_racing_transactions_one_queues_and_the_other_goes_on(engine: Eng
             answers.append(connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:race"}))
             answers.append(connection.scalar(text("SELECT 'still usable'")))
 
-    racer = threading.Thread(target=second)
-    racer.start()
-    racer.join(timeout=0.5)
-    assert racer.is_alive()  # waiting for the first transaction's outcome
-    first.commit()
-    first.close()
+    with engine.connect() as first:
+        first.begin()
+        assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:race"}) is not None
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # waiting for the first transaction's outcome
+        first.commit()
     racer.join(timeout=10)
 
     assert answers == [None, "still usable"]
@@ -87,21 +87,20 @@ def test_when_the_lock_holder_rolls_back_the_racing_transaction_queues_its_job(
     engine: Engine,
 ) -> None:
     """The waiting insert learns the holder's outcome: rolled back, the lock is free."""
-    first = engine.connect()
-    first.begin()
-    assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}) is not None
     answers: list[object] = []
 
     def second() -> None:
         with engine.begin() as connection:
             answers.append(connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}))
 
-    racer = threading.Thread(target=second)
-    racer.start()
-    racer.join(timeout=0.5)
-    assert racer.is_alive()
-    first.rollback()
-    first.close()
+    with engine.connect() as first:
+        first.begin()
+        assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}) is not None
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()
+        first.rollback()
     racer.join(timeout=10)
 
     assert len(answers) == 1
@@ -109,9 +108,9 @@ def test_when_the_lock_holder_rolls_back_the_racing_transaction_queues_its_job(
     assert _waiting(engine, "once:undone") == 1
 
 
-def test_a_lock_is_looked_up_by_its_own_index_however_many_jobs_wait(engine: Engine) -> None:
-    """Many jobs waiting under other locks: a taken lock is still found at once, through
-    the queueing lock's unique index, never by walking the waiting jobs (revision 0018)."""
+def test_a_taken_lock_is_refused_among_many_waiting_jobs(engine: Engine) -> None:
+    """Thousands of jobs waiting under other locks change nothing: a taken lock is
+    refused, a free one queues, in the caller's transaction."""
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -125,17 +124,26 @@ def test_a_lock_is_looked_up_by_its_own_index_however_many_jobs_wait(engine: Eng
             connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": f"once:many:{n}"})
             for n in (1, 1000, 2000)
         ]
-        plan = "\n".join(
-            connection.scalars(
+        free = connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:many:2001"})
+    assert taken == [None, None, None]
+    assert free is not None
+    assert _waiting(engine, "once:many:1000") == _waiting(engine, "once:many:2001") == 1
+
+
+def test_the_lock_is_settled_by_its_unique_index_not_by_a_lookup_first(engine: Engine) -> None:
+    """Revision 0018: the function inserts under ON CONFLICT on the queueing lock's
+    partial unique index. A lookup planned apart (revision 0005's EXISTS) could walk
+    every waiting job when its plan was made on a near-empty table."""
+    with engine.connect() as connection:
+        definition = str(
+            connection.scalar(
                 text(
-                    "EXPLAIN INSERT INTO procrastinate_jobs "
-                    "(queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at) "
-                    "VALUES (:queue, 'test.jobs.once', 0, NULL, 'once:many:7', '{}'::jsonb, NULL) "
-                    "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING"
-                ),
-                {"queue": QUEUE},
+                    "SELECT pg_get_functiondef(p.oid) FROM pg_proc AS p "
+                    "WHERE p.proname = 'obhub_defer_job_once'"
+                )
             )
         )
-    assert taken == [None, None, None]
-    assert "Conflict Arbiter Indexes: procrastinate_jobs_queueing_lock_idx_v1" in plan
-    assert _waiting(engine, "once:many:1000") == 1
+    body = " ".join(definition.split())
+    assert "ON CONFLICT (queueing_lock) WHERE status = 'todo' DO NOTHING" in body
+    assert "EXISTS" not in definition
+    assert "EXCEPTION" not in definition

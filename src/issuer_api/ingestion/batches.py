@@ -63,7 +63,7 @@ _MOMENT: Final = _DELIVERY.c.lease_until.type
 # Queued and held by no batch: never attempted and never held, or held by a batch whose
 # lease has passed (its worker died). A delivery handed over to its own job (attempts
 # made, no lease) is that job's. 'queued' is written into the statement, not bound: only
-# then may the plan use the partial index of the inbox (ix_delivery_queued_received_at),
+# then may the plan use the partial index of the inbox (ix_delivery_inbox_order),
 # in its order, stopping at the limit.
 _TAKEN: Final = (
     _DELIVERY.update()

@@ -9,7 +9,11 @@ commits — no job for work that was rolled back, no work without its job.
   function (``procrastinate_defer_jobs_v1``; under a queueing lock, through
   ``obhub_defer_job_once``, which writes the same row under ``ON CONFLICT`` on the
   lock's unique index) on our connection, so any worker process on any machine picks
-  it up.
+  it up. That function writes procrastinate's table itself: a procrastinate upgrade
+  that changes ``procrastinate_jobs`` or its queueing-lock index needs a revision of it
+  too. It relies on READ COMMITTED, the isolation level of every obhub transaction
+  (under REPEATABLE READ a lock taken by a concurrent commit would be a serialization
+  error, not NULL).
 
 ``queueing_lock``: at most one *waiting* job per lock (a second enqueue is a no-op).
 ``lock``: jobs sharing it never run at the same time.

@@ -43,7 +43,7 @@ class Delivery(Base):
         # The inbox in the order a batch takes it (received_at, id): the take stops at
         # its limit instead of sorting the whole inbox.
         Index(
-            "ix_delivery_queued_received_at",
+            "ix_delivery_inbox_order",
             "received_at",
             "id",
             postgresql_where=text("status = 'queued'"),
