@@ -32,7 +32,7 @@ down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ON_CONFLICT = """
+_HEADER = """
 CREATE OR REPLACE FUNCTION obhub_defer_job_once(
     p_queue character varying,
     p_task character varying,
@@ -43,7 +43,12 @@ CREATE OR REPLACE FUNCTION obhub_defer_job_once(
 )
     RETURNS bigint
     LANGUAGE plpgsql
-AS $$
+AS $$"""
+
+_ON_CONFLICT = "".join(
+    (
+        _HEADER,
+        """
 DECLARE
     queued bigint;
 BEGIN
@@ -55,21 +60,15 @@ BEGIN
     RETURN queued;
 END;
 $$;
-"""
+""",
+    )
+)
 
 # Revision 0005's body, for the downgrade.
-_EXISTS_THEN_INSERT = """
-CREATE OR REPLACE FUNCTION obhub_defer_job_once(
-    p_queue character varying,
-    p_task character varying,
-    p_lock text,
-    p_queueing_lock text,
-    p_args jsonb,
-    p_scheduled_at timestamp with time zone
-)
-    RETURNS bigint
-    LANGUAGE plpgsql
-AS $$
+_EXISTS_THEN_INSERT = "".join(
+    (
+        _HEADER,
+        """
 DECLARE
     violated text;
 BEGIN
@@ -90,7 +89,9 @@ EXCEPTION WHEN unique_violation THEN
     RAISE;
 END;
 $$;
-"""
+""",
+    )
+)
 
 
 def upgrade() -> None:

@@ -59,27 +59,36 @@ def test_a_second_job_under_a_waiting_lock_is_refused_in_the_same_transaction(
     assert _waiting(engine, "once:a") == _waiting(engine, "once:b") == 1
 
 
-def test_of_two_racing_transactions_one_queues_and_the_other_goes_on(engine: Engine) -> None:
-    """The second transaction cannot see the first's uncommitted job: its insert waits on
-    the unique index, then says NULL, and the transaction stays usable."""
+def race(engine: Engine, lock: str, *, holder_commits: bool) -> list[object]:
+    """A first transaction queues under ``lock``; a second one tries while the first is
+    open, then the first commits or rolls back: what the second said, then whether its
+    transaction was still usable."""
     answers: list[object] = []
 
     def second() -> None:
         with engine.begin() as connection:
-            answers.append(connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:race"}))
+            answers.append(connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": lock}))
             answers.append(connection.scalar(text("SELECT 'still usable'")))
 
     with engine.connect() as first:
         first.begin()
-        assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:race"}) is not None
+        assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": lock}) is not None
         racer = threading.Thread(target=second)
         racer.start()
         racer.join(timeout=0.5)
         assert racer.is_alive()  # waiting for the first transaction's outcome
-        first.commit()
+        if holder_commits:
+            first.commit()
+        else:
+            first.rollback()
     racer.join(timeout=10)
+    return answers
 
-    assert answers == [None, "still usable"]
+
+def test_of_two_racing_transactions_one_queues_and_the_other_goes_on(engine: Engine) -> None:
+    """The second transaction cannot see the first's uncommitted job: its insert waits on
+    the unique index, then says NULL, and the transaction stays usable."""
+    assert race(engine, "once:race", holder_commits=True) == [None, "still usable"]
     assert _waiting(engine, "once:race") == 1
 
 
@@ -87,24 +96,9 @@ def test_when_the_lock_holder_rolls_back_the_racing_transaction_queues_its_job(
     engine: Engine,
 ) -> None:
     """The waiting insert learns the holder's outcome: rolled back, the lock is free."""
-    answers: list[object] = []
-
-    def second() -> None:
-        with engine.begin() as connection:
-            answers.append(connection.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}))
-
-    with engine.connect() as first:
-        first.begin()
-        assert first.scalar(DEFER_ONCE, {"queue": QUEUE, "lock": "once:undone"}) is not None
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(timeout=0.5)
-        assert racer.is_alive()
-        first.rollback()
-    racer.join(timeout=10)
-
-    assert len(answers) == 1
-    assert answers[0] is not None
+    queued, usable = race(engine, "once:undone", holder_commits=False)
+    assert queued is not None
+    assert usable == "still usable"
     assert _waiting(engine, "once:undone") == 1
 
 
