@@ -54,11 +54,13 @@ test: lint
 	$(MAKE) test-w3c
 
 # Every test except those marked `postgres` (they need the server and run in the next
-# pass), interop tests included. Embedded SQLite in a throw-away data directory.
+# pass), interop tests included. Embedded SQLite in a throw-away data directory. Both
+# passes print their 15 slowest steps: CI's time is watched (it should stay well under
+# 20 minutes on 2 cores).
 test-sqlite: install
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	env -u OBHUB_DATABASE_URL -u OBHUB_TEST_DATABASE_URL OBHUB_DATA_DIR="$$tmp" \
-		$(BIN)/pytest -m "not postgres"
+		$(BIN)/pytest -m "not postgres" --durations=15
 
 # Tests marked `postgres` or `db`, against the local server. Exit code 5 (nothing
 # collected) is accepted here only: there may be no database tests yet.
@@ -66,7 +68,7 @@ test-postgres: install
 	@scripts/ensure-postgres.sh
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; rc=0; \
 	env -u OBHUB_DATABASE_URL OBHUB_TEST_DATABASE_URL='$(PG_TEST_URL)' OBHUB_DATA_DIR="$$tmp" \
-		$(BIN)/pytest -m "postgres or db" || rc=$$?; \
+		$(BIN)/pytest -m "postgres or db" --durations=15 || rc=$$?; \
 	if [ "$$rc" -eq 5 ]; then echo "test-postgres: no database tests collected yet"; rc=0; fi; \
 	exit "$$rc"
 
